@@ -1,0 +1,1 @@
+"""The ``vane`` command line: thin commands over the ``model`` library."""

@@ -1,0 +1,99 @@
+"""``vane add``: tag one evidence item on a question and show what it changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Optional
+
+import typer
+
+from cli.options import DirOption, handles_errors, interactive, parse_date, workspace
+from cli.render import percent, points, table
+from model.errors import VaneError
+from model.loader import load_question, load_settings
+from model.parameters import workspace_parameters
+from model.question import Question
+from model.ratings import SCALE_TEXT, rating_units
+from model.tagging import NewEvidence, Tagged, add_evidence, parse_assignments
+
+
+@handles_errors
+def add(
+    question_id: Annotated[str, typer.Argument(metavar="QUESTION", help="Question id (its file name without .yaml).")],
+    summary: Annotated[Optional[str], typer.Option("--summary", "-s", help="What the evidence says, in your own words.")] = None,
+    date: Annotated[Optional[str], typer.Option("--date", metavar="YYYY-MM-DD", help="When it happened or was reported [default: today].")] = None,
+    source: Annotated[str, typer.Option(help="Outlet or person it came from.")] = "",
+    url: Annotated[str, typer.Option(help="Link to the source (http or https).")] = "",
+    grade: Annotated[str, typer.Option(help="Admiralty grade: source A-F and credibility 1-6, e.g. B2 [default: F6].")] = "",
+    story: Annotated[str, typer.Option(help="Story it belongs to: items of one story count once.")] = "",
+    analyst: Annotated[str, typer.Option(help="Who rated it.")] = "",
+    rate: Annotated[Optional[list[str]], typer.Option("--rate", "-r", metavar="SCENARIO=RATING", help="How expected it is under a scenario: ++ + 0 - -- (repeat per scenario).")] = None,
+    likelihood: Annotated[Optional[list[str]], typer.Option("--likelihood", "-l", metavar="SCENARIO=P", help="P(evidence | scenario) instead of ratings (every scenario).")] = None,
+    directory: DirOption = None,
+) -> None:
+    """Tag one evidence item; unrated scenarios are asked for in a terminal, else taken as neutral."""
+    space = workspace(directory)
+    path = space.question_path(question_id)
+    ratings = parse_assignments(rate or [], "--rate")
+    likelihoods = _likelihoods(parse_assignments(likelihood or [], "--likelihood"))
+    if interactive() and (summary is None or not (ratings or likelihoods)):
+        summary, ratings = _ask(path, summary, ratings)
+    if summary is None:
+        raise VaneError("--summary is required (what the evidence says, in your own words)")
+    new = NewEvidence(
+        summary=summary, date=parse_date(date, "--date") or dt.date.today(), ratings=ratings,
+        likelihoods=likelihoods, source=source, url=url, grade=grade, story=story, analyst=analyst,
+    )
+    settings, _ = load_settings(space.config_file)
+    tagged = add_evidence(path, new, workspace_parameters(space), settings.grades)
+    typer.echo(render_added(tagged))
+
+
+def _likelihoods(given: dict[str, str]) -> dict[str, float]:
+    values = {}
+    for name, text in given.items():
+        try:
+            values[name] = float(text)
+        except ValueError:
+            raise VaneError(f"--likelihood {name}={text}: '{text}' is not a number") from None
+    return values
+
+
+def _ask(path, summary: Optional[str], ratings: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """Prompt for the summary and any unrated scenario (terminal only)."""
+    question, problems = load_question(path)
+    if question is None:
+        raise VaneError(f"{path} has problems, so it was not changed; fix them first", problems)
+    if summary is None:
+        summary = typer.prompt("summary")
+    return summary, {**ratings, **_ask_ratings(question, ratings)}
+
+
+def _ask_ratings(question: Question, given: dict[str, str]) -> dict[str, str]:
+    answers = {}
+    for scenario in question.scenarios:
+        if scenario.id in given:
+            continue
+        while True:
+            answer = typer.prompt(f"how expected is this if '{scenario.id}' ({scenario.description})? ++ + 0 - --", default="0")
+            try:
+                rating_units(answer)
+                answers[scenario.id] = answer.strip()
+                break
+            except ValueError:
+                typer.echo(f"  please answer {SCALE_TEXT}")
+    return answers
+
+
+def render_added(tagged: Tagged) -> str:
+    """The new item's id, any warnings, and each scenario's probability before and after."""
+    question = tagged.question
+    lines = [f"added {tagged.item_id} to {question.id} ({question.path})"]
+    lines += [f"warning: {warning}" for warning in tagged.warnings]
+    rows = [
+        [sid, percent(tagged.before.mean[0, k]), percent(tagged.after.mean[0, k]),
+         points(tagged.after.mean[0, k] - tagged.before.mean[0, k])]
+        for k, sid in enumerate(question.scenario_ids)
+    ]
+    lines.append(table(["scenario", "before", "after", "change"], rows, right={1, 2, 3}))
+    return "\n".join(lines)

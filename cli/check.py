@@ -1,0 +1,33 @@
+"""``vane check``: load everything and list every problem as path:line: message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from cli.options import EXIT_PROBLEMS, DirOption, JsonOption, handles_errors, print_json, workspace
+from model.loader import load_paths
+
+
+@handles_errors
+def check(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders to check [default: the workspace].")] = None,
+    json_output: JsonOption = False,
+    directory: DirOption = None,
+) -> None:
+    """Check question files, source records and settings; exit 1 if anything is wrong."""
+    targets = list(paths) if paths else [workspace(directory).root]
+    loaded = load_paths(targets)
+    problems = sorted(loaded.problems, key=lambda p: (p.path, p.line))
+    if json_output:
+        print_json({"files": loaded.files, "problems": [problem.as_dict() for problem in problems]})
+    else:
+        for problem in problems:
+            typer.echo(str(problem))
+        noun = "file" if loaded.files == 1 else "files"
+        verdict = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}" if problems else "no problems"
+        typer.echo(f"checked {loaded.files} {noun}: {verdict}", err=bool(problems))
+    if problems:
+        raise typer.Exit(EXIT_PROBLEMS)

@@ -1,0 +1,120 @@
+"""Options shared by several commands, defined once, and the clean-exit wrapper every command uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from model.errors import VaneError
+from model.workspace import ENVIRONMENT_VARIABLE, Workspace, locate
+
+EXIT_PROBLEMS = 1
+EXIT_INTERNAL = 70
+
+DirOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--dir", "-C", envvar=ENVIRONMENT_VARIABLE, show_envvar=True,
+        help="Workspace folder holding scenarios/ and reports/ [default: this folder or a parent].",
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of text.")]
+StrictOption = Annotated[
+    bool,
+    typer.Option("--strict", help="Also require evidence to have been recorded by the as-of date, not just dated by it."),
+]
+
+
+def parse_date(value: Optional[str], option: str) -> Optional[dt.date]:
+    """A YYYY-MM-DD option value as a date, or a usage error naming the option."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"'{value}' is not a date written YYYY-MM-DD", param_hint=option) from None
+
+
+AsOfOption = Annotated[
+    Optional[str],
+    typer.Option("--as-of", metavar="YYYY-MM-DD", help="Show the view from evidence dated up to this day [default: today]."),
+]
+
+
+def workspace(directory: Optional[Path]) -> Workspace:
+    """The workspace the command works on."""
+    return locate(directory)
+
+
+def print_json(data) -> None:
+    """Write ``data`` as indented JSON to standard output."""
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def report_error(error: VaneError) -> None:
+    """Print a user error and its located problems to standard error."""
+    typer.echo(f"vane: {error.message}", err=True)
+    for problem in error.problems:
+        if str(problem) != error.message:
+            typer.echo(f"  {problem}", err=True)
+
+
+_debug = {"on": False}  # set by the global --debug option for the current run
+
+
+def set_debugging(on: bool) -> None:
+    """Record whether this run asked for tracebacks (``--debug``)."""
+    _debug["on"] = on
+
+
+def debugging() -> bool:
+    """True when ``--debug`` or ``VANE_DEBUG=1`` asks for tracebacks."""
+    return _debug["on"] or os.environ.get("VANE_DEBUG", "") not in ("", "0")
+
+
+def handles_errors(command):
+    """Turn the library's ``VaneError`` into a message and exit code 1, and bugs into exit 70.
+
+    No traceback is shown unless debugging; Ctrl-C exits quietly with 130.
+    """
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except VaneError as error:
+            if debugging():
+                raise
+            report_error(error)
+            raise typer.Exit(EXIT_PROBLEMS) from None
+        except KeyboardInterrupt:
+            typer.echo("vane: interrupted", err=True)
+            raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort, typer.BadParameter):
+            raise
+        except Exception as error:  # a bug, not the user's mistake: say so briefly
+            if debugging():
+                raise
+            typer.echo(f"vane: internal error ({type(error).__name__}: {error}); rerun with --debug for details", err=True)
+            raise typer.Exit(EXIT_INTERNAL) from None
+
+    return wrapper
+
+
+def interactive() -> bool:
+    """True when both standard input and output are terminals (prompts make sense)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def report_problems(problems) -> None:
+    """Print located problems to standard error, with a pointer to ``vane check``."""
+    for problem in problems:
+        typer.echo(str(problem), err=True)
+    typer.echo(f"vane: {len(problems)} problem(s) in the workspace; see 'vane check'", err=True)

@@ -1,0 +1,46 @@
+"""Plain-text tables and number formats for the terminal."""
+
+from __future__ import annotations
+
+import shutil
+
+
+def percent(value: float, places: int = 1) -> str:
+    """0.1234 -> '12.3%'."""
+    return f"{100 * value:.{places}f}%"
+
+
+def points(value: float) -> str:
+    """A change in percentage points with its sign: 0.021 -> '+2.1'; tiny changes show as '0.0'."""
+    shown = 100 * value
+    return "0.0" if abs(shown) < 0.05 else f"{shown:+.1f}"
+
+
+def interval(low: float, high: float) -> str:
+    """An interval of probabilities: '12–34%'."""
+    return f"{100 * low:.0f}–{100 * high:.0f}%"
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters with an ellipsis."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: max(1, width - 1)] + "…"
+
+
+def table(headers: list[str], rows: list[list[str]], right: set[int] = frozenset(), indent: str = "  ") -> str:
+    """A table with columns padded to their widest cell; ``right`` holds right-aligned columns."""
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
+
+    def line(cells) -> str:
+        padded = [
+            str(cell).rjust(width) if index in right else str(cell).ljust(width)
+            for index, (cell, width) in enumerate(zip(cells, widths))
+        ]
+        return (indent + "  ".join(padded)).rstrip()
+
+    return "\n".join([line(headers), *(line(row) for row in rows)])
+
+
+def terminal_width(default: int = 100) -> int:
+    """Columns of the terminal, or ``default`` when not a terminal."""
+    return shutil.get_terminal_size((default, 24)).columns

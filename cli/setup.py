@@ -1,0 +1,52 @@
+"""``vane init`` and ``vane new``: a workspace and a question file to start from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from cli.options import DirOption, handles_errors, parse_date, workspace
+from model.errors import VaneError, display_path
+from model.scaffold import create_question
+from model.tagging import parse_assignments
+from model.workspace import init_workspace
+
+
+@handles_errors
+def init(folder: Annotated[Path, typer.Argument(help="Folder to make a workspace (created if missing).")]) -> None:
+    """Create an empty workspace: scenarios/, reports/ and a .gitignore for lock files."""
+    space, created = init_workspace(folder)
+    for path in created:
+        typer.echo(f"created {display_path(path)}")
+    if not created:
+        typer.echo(f"{display_path(space.root)} is already a workspace; nothing changed")
+    typer.echo(f"next: vane new QUESTION --dir {display_path(space.root)} --question '...' --closes YYYY-MM-DD --scenario a='...' --scenario b='...'")
+
+
+@handles_errors
+def new(
+    question_id: Annotated[str, typer.Argument(metavar="QUESTION", help="Id of the new question (becomes its file name).")],
+    title: Annotated[str, typer.Option("--question", "-q", help="The question, as a reader would ask it.")],
+    closes: Annotated[str, typer.Option(metavar="YYYY-MM-DD", help="Resolution deadline.")],
+    scenario: Annotated[list[str], typer.Option(metavar="ID=DESCRIPTION", help="A scenario (repeat; at least two).")],
+    opened: Annotated[Optional[str], typer.Option(metavar="YYYY-MM-DD", help="Opening date [default: today].")] = None,
+    prior: Annotated[Optional[list[str]], typer.Option(metavar="ID=P", help="Prior probability per scenario [default: uniform].")] = None,
+    basis: Annotated[str, typer.Option(help="Where the prior comes from (a base rate, ideally).")] = "",
+    ordered: Annotated[bool, typer.Option(help="The scenarios are ordered (date bins, escalation levels).")] = False,
+    directory: DirOption = None,
+) -> None:
+    """Create a question file in scenarios/ from the options given."""
+    space = workspace(directory)
+    priors = {}
+    for name, text in parse_assignments(prior or [], "--prior").items():
+        try:
+            priors[name] = float(text)
+        except ValueError:
+            raise VaneError(f"--prior {name}={text}: '{text}' is not a number") from None
+    path = create_question(
+        space.scenarios, question_id, title, parse_date(closes, "--closes"),
+        parse_assignments(scenario, "--scenario"), priors or None, basis, ordered, parse_date(opened, "--opened"),
+    )
+    typer.echo(f"created {display_path(path)}; edit it, then tag evidence with: vane add {question_id} ...")

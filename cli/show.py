@@ -1,0 +1,123 @@
+"""``vane show``: a question's evidence ledger with each story's contribution, and its weekly trajectory."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import numpy as np
+import typer
+
+from cli.options import AsOfOption, DirOption, JsonOption, StrictOption, handles_errors, parse_date, print_json, workspace
+from cli.render import percent, shorten, table
+from cli.status import render_status
+from model.forecast import Parameters, Probabilities
+from model.loader import load_workspace
+from model.parameters import workspace_parameters
+from model.question import Question
+from model.views import StoryLine, ledger, question_status, trajectory
+
+SPARKS = "▁▂▃▄▅▆▇█"
+FOLD_BELOW = 0.0005  # weeks that moved no scenario by 0.05 pp or more are folded
+
+
+@handles_errors
+def show(
+    question_id: Annotated[str, typer.Argument(metavar="QUESTION", help="Question id (its file name without .yaml).")],
+    as_of: AsOfOption = None,
+    strict: StrictOption = False,
+    json_output: JsonOption = False,
+    directory: DirOption = None,
+) -> None:
+    """The evidence ledger in date order with each story's contribution, and the weekly trajectory."""
+    space = workspace(directory)
+    loaded = load_workspace(space)
+    question = loaded.question(question_id.removesuffix(".yaml"))
+    parameters = workspace_parameters(space)
+    day = parse_date(as_of, "--as-of") or dt.date.today()
+    grades = loaded.settings.grades
+    lines = ledger(question, parameters, day, strict, grades)
+    weeks = trajectory(question, parameters, day, strict, grades)
+    if json_output:
+        print_json(show_data(question, parameters, day, strict, lines, weeks))
+        return
+    typer.echo(render_status(question_status(question, parameters, day, strict, grades), parameters.theta.draws > 1))
+    typer.echo(f"  parameters: {parameters.source}\n")
+    typer.echo(render_ledger(question, lines))
+    typer.echo("")
+    typer.echo(render_trajectory(question, weeks))
+
+
+def render_ledger(question: Question, lines: list[StoryLine]) -> str:
+    """Stories in date order; each scenario cell is 'log-odds / leave-one-out pp'."""
+    if not lines:
+        return "Evidence: none yet (the probabilities are the prior)."
+    headers = ["date", "item", "grade", "weight", "summary", *question.scenario_ids]
+    rows = []
+    for line in lines:
+        for position, (item, weight) in enumerate(zip(line.items, line.weights)):
+            summary = shorten(item.summary, 44) if position == 0 else shorten(f"↳ same story: {item.summary}", 44)
+            cells = [str(item.date), item.id, item.grade or "F6", f"{weight:.2f}", summary]
+            if position == 0:
+                cells += [f"{odds:+.2f} / {moved:+.1f}" for odds, moved in zip(line.log_odds, line.leave_one_out)]
+            else:
+                cells += [""] * len(question.scenario_ids)
+            rows.append(cells)
+    title = (
+        f"Evidence ledger: {len(lines)} stories, {sum(len(line.items) for line in lines)} items. "
+        "Each scenario: log-odds contribution / percentage points it moved (leave-one-out)."
+    )
+    return title + "\n" + table(headers, rows, right={3, *range(5, len(headers))})
+
+
+def render_trajectory(question: Question, weeks: Probabilities) -> str:
+    """Weekly probabilities, unchanged weeks folded, with a sparkline per scenario."""
+    kept = _changed_weeks(weeks.mean)
+    rows = [
+        [f"{weeks.dates[t].isocalendar().year}-W{weeks.dates[t].isocalendar().week:02d}", str(weeks.dates[t])]
+        + [percent(value) for value in weeks.mean[t]]
+        for t in kept
+    ]
+    folded = len(weeks.dates) - len(kept)
+    note = f" ({folded} unchanged weeks folded)" if folded else ""
+    sparks = "\n".join(f"  {sid:<{_width(question)}}  {sparkline(weeks.mean[:, k])}" for k, sid in enumerate(question.scenario_ids))
+    return (
+        f"Weekly trajectory{note}\n"
+        + table(["week", "ends", *question.scenario_ids], rows, right=set(range(2, 2 + len(question.scenario_ids))))
+        + f"\n\n  trend, {weeks.dates[0]} to {weeks.dates[-1]} (each mark one week, scale 0–100%):\n" + sparks
+    )
+
+
+def _changed_weeks(mean: np.ndarray) -> list[int]:
+    kept = [0]
+    for t in range(1, mean.shape[0]):
+        if t == mean.shape[0] - 1 or np.max(np.abs(mean[t] - mean[kept[-1]])) >= FOLD_BELOW:
+            kept.append(t)
+    return kept
+
+
+def _width(question: Question) -> int:
+    return max(len(sid) for sid in question.scenario_ids)
+
+
+def sparkline(values) -> str:
+    """One character per value on a fixed 0–1 scale."""
+    top = len(SPARKS) - 1
+    return "".join(SPARKS[min(top, max(0, int(round(value * top))))] for value in values)
+
+
+def show_data(question: Question, parameters: Parameters, day, strict, lines, weeks: Probabilities) -> dict:
+    """Everything ``show`` prints, as plain data."""
+    ids = question.scenario_ids
+    return {
+        "id": question.id, "question": question.title, "as_of": day.isoformat(), "strict": strict,
+        "parameters": parameters.source,
+        "ledger": [line.as_dict(ids) for line in lines],
+        "trajectory": {
+            "dates": [d.isoformat() for d in weeks.dates],
+            "scenarios": {
+                sid: {"mean": weeks.mean[:, k].tolist(), "low": weeks.low[:, k].tolist(), "high": weeks.high[:, k].tolist()}
+                for k, sid in enumerate(ids)
+            },
+        },
+    }

@@ -1,0 +1,77 @@
+"""``vane status``: every question's scenario probabilities now and over the last week."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Optional
+
+import typer
+
+from cli.options import (
+    EXIT_PROBLEMS, AsOfOption, DirOption, JsonOption, StrictOption,
+    handles_errors, parse_date, print_json, report_problems, workspace,
+)
+from cli.render import interval, percent, points, table
+from model.loader import load_workspace
+from model.parameters import workspace_parameters
+from model.views import QuestionStatus, question_status
+
+
+@handles_errors
+def status(
+    questions: Annotated[Optional[list[str]], typer.Argument(help="Question ids [default: all].")] = None,
+    as_of: AsOfOption = None,
+    strict: StrictOption = False,
+    json_output: JsonOption = False,
+    directory: DirOption = None,
+) -> None:
+    """Scenario probabilities now, their 7-day change, evidence counts and days to deadline."""
+    space = workspace(directory)
+    loaded = load_workspace(space)
+    selected = loaded.select(questions)
+    parameters = workspace_parameters(space)
+    day = parse_date(as_of, "--as-of") or dt.date.today()
+    statuses = [question_status(q, parameters, day, strict, loaded.settings.grades) for q in selected]
+    if json_output:
+        print_json({
+            "as_of": day.isoformat(), "strict": strict, "parameters": parameters.source,
+            "questions": [entry.as_dict() for entry in statuses],
+        })
+    else:
+        typer.echo("\n\n".join(render_status(entry, parameters.theta.draws > 1) for entry in statuses))
+        typer.echo(f"\nparameters: {parameters.source}")
+    if not questions and loaded.problems:
+        report_problems(loaded.problems)
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
+def render_status(entry: QuestionStatus, with_interval: bool) -> str:
+    """One question's status as a header and a table."""
+    question = entry.question
+    headers = ["scenario", "probability"] + (["80% interval"] if with_interval else []) + ["7-day change"]
+    rows = []
+    for k, sid in enumerate(question.scenario_ids):
+        cells = [sid, percent(entry.now.mean[0, k])]
+        cells += [interval(entry.now.low[0, k], entry.now.high[0, k])] if with_interval else []
+        rows.append(cells + [points(entry.change[k])])
+    return "\n".join([
+        f"{question.id}  {question.title}",
+        "  " + " · ".join(status_facts(entry)),
+        table(headers, rows, right=set(range(1, len(headers)))),
+    ])
+
+
+def status_facts(entry: QuestionStatus) -> list[str]:
+    """The one-line facts under a question's title."""
+    question = entry.question
+    facts = [f"as of {entry.as_of}"]
+    if question.resolution:
+        facts.append(f"resolved: {question.resolution.outcome} on {question.resolution.date}")
+    elif entry.days_to_deadline >= 0:
+        facts.append(f"closes {question.closes} (in {entry.days_to_deadline} days)")
+    else:
+        facts.append(f"closed {question.closes} ({-entry.days_to_deadline} days ago), not yet resolved")
+    facts.append(f"{entry.evidence_count} evidence items in {entry.story_count} stories")
+    if entry.last_evidence:
+        facts.append(f"last evidence {entry.last_evidence}")
+    return facts

@@ -1,0 +1,127 @@
+"""The analyst's world as plain immutable data: questions, scenarios, evidence, indicators.
+
+Nothing here reads files or computes probabilities; see ``model.schema`` for
+building these from YAML and ``model.engine`` for the arithmetic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+ANNULLED = "annulled"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One of a question's mutually exclusive outcomes."""
+
+    id: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Prior:
+    """The analyst's prior over scenarios and where it came from."""
+
+    probabilities: dict[str, float]
+    basis: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One tagged evidence item.
+
+    ``units`` holds the rating units ``r_jk`` per scenario (model.md, "Ratings ->
+    likelihood ratios"): ratings as written, or ``log P(E|S_k) / ln 2`` for
+    explicit likelihoods. Scenarios not rated are neutral (0).
+    """
+
+    id: str
+    date: dt.date
+    summary: str
+    units: dict[str, float]
+    recorded: dt.datetime | None = None
+    source: str = ""
+    url: str = ""
+    grade: str = ""
+    story: str = ""
+    analyst: str = ""
+    line: int = 0
+
+    @property
+    def story_key(self) -> str:
+        """The story this item belongs to: its ``story``, or else its own id."""
+        return self.story or self.id
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A signpost: evidence that has not happened yet, with ``q_k`` per scenario."""
+
+    id: str
+    description: str
+    due: dt.date
+    probabilities: dict[str, float]
+    observed: dt.date | None = None
+    evidence: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What happened: a scenario id or ``annulled``, when, and the sources."""
+
+    outcome: str
+    date: dt.date
+    note: str
+    url: str = ""
+    line: int = 0
+
+    @property
+    def annulled(self) -> bool:
+        """True when the question was annulled rather than resolved to a scenario."""
+        return self.outcome == ANNULLED
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question: competing scenarios, a prior, and the evidence tagged so far."""
+
+    id: str
+    path: str
+    title: str
+    opened: dt.date
+    closes: dt.date
+    scenarios: tuple[Scenario, ...]
+    prior: Prior
+    evidence: tuple[Evidence, ...] = ()
+    indicators: tuple[Indicator, ...] = ()
+    resolution: Resolution | None = None
+    ordered: bool = False
+    description: str = ""
+    lines: dict[str, int] = field(default_factory=dict, compare=False)
+
+    @property
+    def scenario_ids(self) -> tuple[str, ...]:
+        """Scenario ids in file order."""
+        return tuple(scenario.id for scenario in self.scenarios)
+
+    @property
+    def is_resolved(self) -> bool:
+        """True once a resolution (including annulment) is recorded."""
+        return self.resolution is not None
+
+    @property
+    def horizon(self) -> dt.date:
+        """The last day that counts: the closing date, or the resolution date if earlier."""
+        if self.resolution and self.resolution.date < self.closes:
+            return self.resolution.date
+        return self.closes
+
+    def stories(self) -> dict[str, list[Evidence]]:
+        """Evidence grouped by story, in order of first appearance."""
+        grouped: dict[str, list[Evidence]] = {}
+        for item in self.evidence:
+            grouped.setdefault(item.story_key, []).append(item)
+        return grouped

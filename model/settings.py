@@ -1,0 +1,54 @@
+"""Workspace settings from the optional ``vane.yaml`` (overrides of the defaults in model.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from model.grades import CREDIBILITY, RELIABILITY, GradeTable
+from model.schema import Findings, check_keys, read_mapping, read_number
+from model.yamlread import Node
+
+SETTINGS_KEYS = ("grades",)
+GRADE_KEYS = ("reliability", "credibility")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a workspace may override."""
+
+    grades: GradeTable = field(default_factory=GradeTable)
+
+
+def settings_from_node(root: Node | None, found: Findings) -> Settings:
+    """Settings from a parsed ``vane.yaml``; problems go to ``found``, defaults fill the gaps."""
+    if root is None:
+        return Settings()
+    mapping = read_mapping(root, "vane.yaml", found, 1)
+    if mapping is None:
+        return Settings()
+    check_keys(mapping, SETTINGS_KEYS, (), "vane.yaml", found)
+    grades = mapping.get("grades")
+    if grades is None:
+        return Settings()
+    return Settings(_read_grade_table(grades, found))
+
+
+def _read_grade_table(node: Node, found: Findings) -> GradeTable:
+    mapping = read_mapping(node, "grades", found, 1)
+    if mapping is None:
+        return GradeTable()
+    check_keys(mapping, GRADE_KEYS, (), "grades", found)
+    tables = {}
+    for name, defaults in (("reliability", RELIABILITY), ("credibility", CREDIBILITY)):
+        table = dict(defaults)
+        given = read_mapping(mapping.get(name), f"grades.{name}", found, mapping.line) if mapping.get(name) else None
+        for key, value in given.items if given else ():
+            weight = read_number(value, f"weight of '{key.text}'", found, key.line)
+            if key.text not in defaults:
+                found.add(key.line, f"grades.{name} has no grade '{key.text}' (use {', '.join(defaults)})")
+            elif weight is not None and not 0.0 <= weight <= 1.0:
+                found.add(value.line, f"weight of '{key.text}' must be between 0 and 1, not {weight:g}")
+            elif weight is not None:
+                table[key.text] = weight
+        tables[name] = table
+    return GradeTable(tables["reliability"], tables["credibility"])
