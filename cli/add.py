@@ -36,7 +36,7 @@ def add(
     path = space.question_path(question_id)
     ratings = parse_assignments(rate or [], "--rate")
     likelihoods = _likelihoods(parse_assignments(likelihood or [], "--likelihood"))
-    if interactive() and (summary is None or not (ratings or likelihoods)):
+    if interactive() and not likelihoods:
         summary, ratings = _ask(path, summary, ratings)
     if summary is None:
         raise VaneError("--summary is required (what the evidence says, in your own words)")

@@ -1,26 +1,37 @@
 """Editing a question file in place, keeping the user's comments, key order and formatting.
 
 Every edit is one transaction (``edit_question``): take the file's lock, read
-and validate it (a file with problems is never edited), change the round-trip
-YAML document, validate the result, then write it atomically. ruamel.yaml is
-the round-trip writer: it keeps comments and quoting that a plain YAML dump
-would lose.
+and validate it (a file with problems is never edited), compute the new text,
+validate that too, then write it atomically.
+
+Two ways to compute the new text:
+
+- ``append_entry`` adds an item to a block list (evidence, indicators) by
+  inserting its lines after the list's last item, in the list's own
+  indentation. Every other byte of the file stays as it was, and it is fast
+  on long files. The result is checked; anything unusual falls back to:
+- ``edit_document``, a full round trip through ruamel.yaml, which keeps
+  comments, key order and quoting while changing anything anywhere.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
+
+import yaml as pyyaml
 
 from model.errors import VaneError, display_path
 from model.loader import load_question_text
 from model.question import Question
 from model.safewrite import atomic_write, locked
 from model.schema import Clock
-from model.yamlread import read_file_text
+from model.yamlread import Mapping, Scalar, Sequence, load_string, read_file_text
 
 _DEFAULT_INDENT = (2, 4, 2)  # mapping indent, sequence indent, dash offset
 
@@ -34,12 +45,11 @@ class Edit:
     result: Any
 
 
-def edit_question(path: Path, change: Callable[[Any, Question], Any], clock: Clock | None = None) -> Edit:
-    """Apply ``change(document, question)`` to the question file at ``path`` safely.
+def edit_question(path: Path, change: Callable[[str, Question], tuple[str, Any]], clock: Clock | None = None) -> Edit:
+    """Apply ``change(text, question) -> (new_text, result)`` to the question file at ``path`` safely.
 
-    ``document`` is the ruamel round-trip mapping to modify in place; ``question``
-    the validated question it was read as. ``change`` raises ``VaneError`` to
-    refuse; nothing is written then.
+    ``question`` is the validated question the text was read as. ``change``
+    raises ``VaneError`` to refuse; nothing is written then.
 
     Raises
     ------
@@ -52,14 +62,115 @@ def edit_question(path: Path, change: Callable[[Any, Question], Any], clock: Clo
         before, problems = load_question_text(text, path, clock)
         if problems:
             raise VaneError(f"{display_path(path)} has problems, so it was not changed; fix them first", problems)
-        yaml, document = load_roundtrip(text)
-        result = change(document, before)
-        new_text = dump_roundtrip(yaml, document)
+        new_text, result = change(text, before)
         after, problems = load_question_text(new_text, path, clock)
         if problems:  # a bug in the change, never the user's fault: refuse rather than write a broken file
             raise VaneError(f"{display_path(path)}: the edit would make the file invalid; nothing was written", problems)
         atomic_write(path, new_text)
     return Edit(before, after, result)
+
+
+def edit_document(text: str, mutate: Callable[[Any], None]) -> str:
+    """``text`` after ``mutate(document)`` changed its ruamel round-trip document in place."""
+    yaml, document = load_roundtrip(text)
+    mutate(document)
+    return dump_roundtrip(yaml, document)
+
+
+def append_entry(text: str, key: str, entry: dict) -> str:
+    """``text`` with ``entry`` (plain values; dicts become one-line mappings) appended to the list under ``key``.
+
+    The list's own layout is kept and nothing else in the file changes. Lists
+    written in flow style (``[a, b]``) go through the round trip instead.
+    """
+    root, problems = load_string(text, "")
+    value = root.get(key) if isinstance(root, Mapping) and not problems else None
+    count = len(value.items) if isinstance(value, Sequence) else 0
+    new_text = _insert_entry(text, root, key, value, entry) if isinstance(root, Mapping) else None
+    if new_text is not None and _appended(new_text, key, count, entry):
+        return new_text
+    return edit_document(text, lambda document: block_list(document, key).append(_roundtrip_values(entry)))
+
+
+def _insert_entry(text: str, root: Mapping, key: str, value, entry: dict) -> str | None:
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    if value is None:  # no such key yet: add it at the end
+        return "".join(lines) + f"{key}:\n" + _render_entry(entry, 2, 4)
+    key_line = root.key_line(key)
+    if isinstance(value, Sequence) and not value.flow and value.items:
+        first = value.items[0]
+        at = _end_of_list(lines, value.last_line, value.column)
+        return "".join(lines[:at] + [_render_entry(entry, value.column, first.column)] + lines[at:])
+    empty_flow = isinstance(value, Sequence) and value.flow and not value.items and value.line == key_line
+    if empty_flow or (isinstance(value, Scalar) and value.is_null):
+        if empty_flow:  # "key: []  # note" -> "key:  # note"
+            line = lines[key_line - 1]
+            lines[key_line - 1] = line[: value.column].rstrip(" ") + line[value.end_column:]
+        indent = _key_indent(lines[key_line - 1]) + 2
+        return "".join(lines[:key_line] + [_render_entry(entry, indent, indent + 2)] + lines[key_line:])
+    return None
+
+
+def _end_of_list(lines: list[str], last_line: int, dash_column: int) -> int:
+    """Index of the line before which a new item goes: after the last item and its indented comments."""
+    at = last_line
+    while at < len(lines):
+        stripped = lines[at].strip()
+        indent = len(lines[at]) - len(lines[at].lstrip(" "))
+        if stripped and not (stripped.startswith("#") and indent > dash_column):
+            break
+        at += 1
+    while at > last_line and not lines[at - 1].strip():
+        at -= 1  # blank lines stay between the list and what follows
+    return at
+
+
+def _key_indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _appended(new_text: str, key: str, count: int, entry: dict) -> bool:
+    """True when ``new_text`` parses and its ``key`` list gained exactly ``entry``'s id at the end."""
+    root, problems = load_string(new_text, "")
+    value = root.get(key) if isinstance(root, Mapping) and not problems else None
+    if not isinstance(value, Sequence) or len(value.items) != count + 1:
+        return False
+    last = value.items[-1]
+    found = last.get("id") if isinstance(last, Mapping) else None
+    return isinstance(found, Scalar) and found.text == str(entry.get("id"))
+
+
+def _render_entry(entry: dict, dash_column: int, content_column: int) -> str:
+    """The entry as block-list lines: '- key: value' then 'key: value' at the content column."""
+    lines = []
+    for position, (name, value) in enumerate(_present(entry).items()):
+        lead = " " * dash_column + "-" + " " * (content_column - dash_column - 1) if position == 0 else " " * content_column
+        lines.append(f"{lead}{name}: {_render_value(value)}\n")
+    return "".join(lines)
+
+
+def _render_value(value) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{name}: {_render_value(item)}" for name, item in value.items()) + "}"
+    if isinstance(value, (dt.date, int, float)) and not isinstance(value, bool):
+        return value.isoformat() if isinstance(value, dt.date) else repr(value)
+    text = str(value)
+    if len(text) <= 2 and set(text) <= set("+-0"):
+        return json.dumps(text)  # rating symbols: always quoted, as a bare - would start a list
+    dumped = pyyaml.safe_dump(text, allow_unicode=True, width=1 << 16)
+    return dumped.removesuffix("\n...\n").removesuffix("\n")
+
+
+def _present(entry: dict) -> dict:
+    return {name: value for name, value in entry.items() if value is not None and value != ""}
+
+
+def _roundtrip_values(entry: dict):
+    return block_mapping({
+        name: flow_mapping(value) if isinstance(value, dict) else value for name, value in _present(entry).items()
+    })
 
 
 def load_roundtrip(text: str):

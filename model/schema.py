@@ -424,17 +424,20 @@ def read_resolution(node: Node, scenario_ids, opened, clock: Clock, found: Findi
     return Resolution(outcome, date, note, url or "", mapping.line)
 
 
-def check_unique_ids(evidence, indicators, found: Findings) -> None:
-    """Evidence and indicator ids are unique within a question; indicator links resolve."""
+def check_unique_ids(evidence, indicators, found: Findings, written_ids: set[str]) -> None:
+    """Evidence and indicator ids are unique within a question; indicator links resolve.
+
+    ``written_ids`` holds every evidence id in the file, including items with
+    problems of their own, so a link to such an item is not reported twice.
+    """
     seen: dict[str, int] = {}
     for thing in (*evidence, *indicators):
         if thing.id in seen:
             found.add(thing.line, f"duplicate id '{thing.id}' (first used on line {seen[thing.id]})")
         else:
             seen[thing.id] = thing.line
-    evidence_ids = {item.id for item in evidence}
     for indicator in indicators:
-        if indicator.evidence and indicator.evidence not in evidence_ids:
+        if indicator.evidence and indicator.evidence not in written_ids:
             found.add(indicator.line, f"indicator '{indicator.id}' links to unknown evidence '{indicator.evidence}'")
 
 
@@ -459,7 +462,7 @@ def question_from_node(root: Node | None, path: str, question_id: str, clock: Cl
     prior = read_prior(get("prior"), ids, found, at("prior")) if get("prior") else None
     evidence = _read_list(get("evidence"), "evidence", lambda n: read_evidence_item(n, ids, clock, found), found, at("evidence"))
     indicators = _read_list(get("indicators"), "indicators", lambda n: read_indicator(n, ids, clock, found), found, at("indicators"))
-    check_unique_ids(evidence, indicators, found)
+    check_unique_ids(evidence, indicators, found, _written_ids(get("evidence")))
     resolution = read_resolution(get("resolution"), ids, opened, clock, found, at("resolution")) if get("resolution") else None
     ordered = read_bool(get("ordered"), "ordered", found, at("ordered")) if get("ordered") else False
     description = read_text(get("description"), "description", found, at("description"), required=False)
@@ -472,6 +475,11 @@ def question_from_node(root: Node | None, path: str, question_id: str, clock: Cl
         lines={key.text: key.line for key in mapping.keys()},
     )
     return question, []
+
+
+def _written_ids(node: Node | None) -> set[str]:
+    entries = node.items if isinstance(node, Sequence) else ()
+    return {entry.get("id").text for entry in entries if isinstance(entry, Mapping) and isinstance(entry.get("id"), Scalar)}
 
 
 def _read_list(node, what, read_one, found: Findings, line: int) -> list:

@@ -13,7 +13,7 @@ from model.forecast import Parameters, Probabilities, evaluation_date, probabili
 from model.grades import GradeTable, parse_grade
 from model.question import Evidence, Question
 from model.ratings import discriminates, likelihood_units, rating_units
-from model.roundtrip import block_list, block_mapping, edit_question, flow_mapping
+from model.roundtrip import append_entry, edit_question
 from model.schema import IDENTIFIER, IDENTIFIER_TEXT, Clock
 
 
@@ -157,14 +157,14 @@ def evidence_units(new: NewEvidence, question: Question) -> dict[str, float]:
     return {sid: float(rating_units(new.ratings.get(sid, "0"))) for sid in question.scenario_ids}
 
 
-def evidence_entry(new: NewEvidence, item_id: str, question: Question, recorded: dt.datetime):
-    """The new item as a round-trip YAML mapping, keys in the documented order."""
+def evidence_entry(new: NewEvidence, item_id: str, question: Question, recorded: dt.datetime) -> dict:
+    """The new item as it is written to the file, keys in the documented order."""
     scenario_values = (
-        {"likelihoods": flow_mapping({sid: float(new.likelihoods[sid]) for sid in question.scenario_ids})}
+        {"likelihoods": {sid: float(new.likelihoods[sid]) for sid in question.scenario_ids}}
         if new.likelihoods
-        else {"ratings": flow_mapping({sid: new.ratings.get(sid, "0") for sid in question.scenario_ids})}
+        else {"ratings": {sid: new.ratings.get(sid, "0") for sid in question.scenario_ids}}
     )
-    return block_mapping({
+    return {
         "id": item_id,
         "date": new.date,
         "recorded": recorded.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -175,7 +175,7 @@ def evidence_entry(new: NewEvidence, item_id: str, question: Question, recorded:
         "story": new.story,
         "analyst": new.analyst.strip(),
         **scenario_values,
-    })
+    }
 
 
 def add_evidence(
@@ -195,14 +195,13 @@ def add_evidence(
     clock = clock or Clock.system()
     parameters = parameters or Parameters.face_value()
 
-    def append(document, question: Question) -> str:
+    def append(text: str, question: Question) -> tuple[str, str]:
         problems = check_new_evidence(new, question, clock)
         if problems:
             raise VaneError("the evidence was not added:\n  " + "\n  ".join(problems))
         refuse_duplicate(question, new)
         item_id = next_evidence_id(question)
-        block_list(document, "evidence").append(evidence_entry(new, item_id, question, clock.now))
-        return item_id
+        return append_entry(text, "evidence", evidence_entry(new, item_id, question, clock.now)), item_id
 
     edit = edit_question(path, append, clock)
     when = evaluation_date(edit.after, clock.today)

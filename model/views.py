@@ -6,6 +6,7 @@ Each view is plain data; the CLI only formats it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -136,18 +137,23 @@ def ledger(
     visible = {item.id for item in visible_items(question, when, strict)}
     lines = []
     for index, (story, items) in enumerate(question.stories().items()):
-        shown = tuple(item for item in items if item.id in visible)
+        shown = tuple(sorted((item for item in items if item.id in visible), key=lambda item: (item.date, natural_key(item.id))))
         if not shown:
             continue
         lines.append(StoryLine(
             story=story,
             date=min(item.date for item in shown),
-            items=tuple(sorted(shown, key=lambda item: item.date)),
-            weights=tuple(grades.weight(item.grade) for item in sorted(shown, key=lambda item: item.date)),
+            items=shown,
+            weights=tuple(grades.weight(item.grade) for item in shown),
             log_odds=log_odds[index],
             leave_one_out=moved[index],
         ))
-    return sorted(lines, key=lambda line: (line.date, line.items[0].id))
+    return sorted(lines, key=lambda line: (line.date, natural_key(line.items[0].id)))
+
+
+def natural_key(identifier: str) -> tuple:
+    """Sort key that puts e9 before e10."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", identifier))
 
 
 def trajectory(

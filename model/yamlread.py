@@ -29,11 +29,17 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 @dataclass(frozen=True)
 class Scalar:
-    """A scalar value as written: its text, whether it was quoted, and its line."""
+    """A scalar value as written: its text, whether it was quoted, and where it is.
+
+    ``line`` is the 1-based first line, ``column`` the 0-based column where the
+    value starts and ``last_line`` the line it ends on.
+    """
 
     text: str
     quoted: bool
     line: int
+    column: int = 0
+    last_line: int = 0
 
     @property
     def is_null(self) -> bool:
@@ -43,10 +49,13 @@ class Scalar:
 
 @dataclass(frozen=True)
 class Mapping:
-    """A mapping with its keys in file order."""
+    """A mapping with its keys in file order (positions as for ``Scalar``)."""
 
     items: tuple[tuple[Scalar, "Node"], ...]
     line: int
+    column: int = 0
+    last_line: int = 0
+    flow: bool = False
 
     def get(self, key: str) -> "Node | None":
         """The value under ``key``, or None when the key is absent."""
@@ -69,10 +78,14 @@ class Mapping:
 
 @dataclass(frozen=True)
 class Sequence:
-    """A sequence of nodes."""
+    """A sequence of nodes (positions as for ``Scalar``; ``end_column`` just past a flow ``]``)."""
 
     items: tuple["Node", ...]
     line: int
+    column: int = 0
+    last_line: int = 0
+    flow: bool = False
+    end_column: int = 0
 
 
 Node = Scalar | Mapping | Sequence
@@ -156,7 +169,7 @@ def _bare_dash_line(text: str, line: int) -> int:
 
 
 def _build(events) -> Node | None:
-    stack: list[list] = []  # each entry: [kind, line, items, pending_key]
+    stack: list[list] = []  # each entry: [kind, start event, items, pending_key]
     root: Node | None = None
     documents = 0
     for event in events:
@@ -170,18 +183,36 @@ def _build(events) -> Node | None:
         if isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             _refuse_decorations(event)
         if isinstance(event, yaml.ScalarEvent):
-            node = Scalar(event.value, event.style not in (None, ""), _line(event))
+            node = Scalar(event.value, event.style not in (None, ""), _line(event), event.start_mark.column, _last_line(event))
             root = _attach(stack, node) or root
         elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             if len(stack) >= MAX_DEPTH:
                 raise _Refused(_line(event), f"nested more than {MAX_DEPTH} levels deep")
             kind = "map" if isinstance(event, yaml.MappingStartEvent) else "seq"
-            stack.append([kind, _line(event), [], None])
+            stack.append([kind, event, [], None])
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            kind, line, items, _ = stack.pop()
-            node = Mapping(tuple(items), line) if kind == "map" else Sequence(tuple(items), line)
-            root = _attach(stack, node) or root
+            kind, start, items, _ = stack.pop()
+            root = _attach(stack, _collection(kind, start, event, items)) or root
     return root
+
+
+def _collection(kind: str, start, end, items: list) -> Node:
+    """A finished mapping or sequence with its position."""
+    flow = bool(start.flow_style)
+    children = [value for pair in items for value in pair] if kind == "map" else items
+    last = _last_line(end) if flow else max([_line(start)] + [child.last_line for child in children])
+    where = dict(line=_line(start), column=start.start_mark.column, last_line=last, flow=flow)
+    if kind == "map":
+        return Mapping(tuple(items), **where)
+    return Sequence(tuple(items), end_column=end.end_mark.column if flow else 0, **where)
+
+
+def _last_line(event) -> int:
+    """The 1-based line an event's text ends on (a mark at column 0 belongs to the line before)."""
+    end = event.end_mark
+    if end.column == 0 and end.line > event.start_mark.line:
+        return end.line
+    return end.line + 1
 
 
 def _refuse_decorations(event) -> None:

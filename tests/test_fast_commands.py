@@ -1,0 +1,47 @@
+"""Fast commands never import PyMC, PyTensor, ArviZ or matplotlib (``import pymc`` alone takes seconds)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HEAVY = ("pymc", "pytensor", "arviz", "matplotlib", "jax", "numba", "xarray", "scipy")
+
+PROBE = """
+import json, sys
+heavy = set(json.loads(sys.argv[1]))
+sys.argv = ["vane", *json.loads(sys.argv[2])]
+from cli.app import main
+try:
+    main()
+except SystemExit:
+    pass
+print("HEAVY=" + json.dumps(sorted({name.split(".")[0] for name in sys.modules} & heavy)), file=sys.stderr)
+"""
+
+
+def imported_heavy(args: list[str], cwd: Path) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(HEAVY), json.dumps(args)],
+        cwd=cwd, capture_output=True, text=True, timeout=120,
+    )
+    marker = [line for line in done.stderr.splitlines() if line.startswith("HEAVY=")]
+    assert marker, done.stderr
+    return json.loads(marker[-1].removeprefix("HEAVY="))
+
+
+@pytest.mark.parametrize("args", [
+    ["--help"],
+    ["check"],
+    ["status"],
+    ["status", "--json"],
+    ["show", "talks"],
+    ["add", "talks", "-s", "probe item", "--date", "2025-04-01", "-r", "deal=+"],
+    ["new", "other", "-q", "Q?", "--closes", "2099-01-01", "--scenario", "a=A", "--scenario", "b=B"],
+])
+def test_fast_commands_do_not_import_heavy_libraries(space: Path, args):
+    assert imported_heavy(args, space) == []
