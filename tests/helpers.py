@@ -68,7 +68,7 @@ def vane(*args: str, input: str | None = None) -> Result:
 def vane_process(*args: str, cwd: Path | None = None, env: dict | None = None, input: str | None = None) -> Result:
     """Run ``vane`` as a real process (for tracebacks, imports and concurrency)."""
     command = [sys.executable, "-c", "from cli.app import main; main()", *args]
-    environment = {**os.environ, **(env or {})}
-    environment.pop("VANE_DIR", None) if env is None or "VANE_DIR" not in env else None
+    environment = {name: value for name, value in os.environ.items() if name != "VANE_DIR"}
+    environment.update(env or {})
     done = subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True, input=input, timeout=120)
     return Result(done.returncode, done.stdout, done.stderr)

@@ -1,0 +1,112 @@
+"""``vane status`` and ``vane show``: the numbers, the time travel, and the outputs."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import TALKS, vane
+
+W_B2, W_C3 = 0.85 * 0.85, 0.65 * 0.65
+
+
+def expected(prior, *rows):
+    """Hand computation of model.md: log prior + ln2 * sum of weighted rating rows, normalised."""
+    logits = [math.log(p) + math.log(2) * sum(w * r[k] for w, r in rows) for k, p in enumerate(prior)]
+    total = sum(math.exp(v) for v in logits)
+    return [math.exp(v) / total for v in logits]
+
+
+def status_json(space: Path, *args) -> dict:
+    result = vane("status", "--dir", str(space), "--json", *args)
+    assert result.code == 0, result.output
+    return json.loads(result.stdout)["questions"][0]
+
+
+def probabilities(entry: dict) -> list[float]:
+    return [scenario["probability"] for scenario in entry["scenarios"]]
+
+
+def test_status_matches_a_hand_computation(space: Path):
+    entry = status_json(space, "--as-of", "2025-04-01")
+    both = expected([0.2, 0.3, 0.5], (W_B2, [1, 1, -1]), (W_C3, [-1, 0, 1]))
+    assert probabilities(entry) == pytest.approx(both, abs=1e-12)
+    assert (entry["evidence"], entry["stories"], entry["last_evidence"]) == (2, 2, "2025-03-01")
+    assert entry["days_to_deadline"] == 274
+
+
+def test_as_of_uses_only_evidence_dated_by_then(space: Path):
+    entry = status_json(space, "--as-of", "2025-02-15")
+    assert probabilities(entry) == pytest.approx(expected([0.2, 0.3, 0.5], (W_B2, [1, 1, -1])), abs=1e-12)
+    assert entry["evidence"] == 1
+
+
+def test_strict_also_needs_the_evidence_recorded_by_then(space: Path):
+    # e2 is dated 2025-03-01 but was only recorded on 2025-06-01
+    hindsight = status_json(space, "--as-of", "2025-04-01")
+    strict = status_json(space, "--as-of", "2025-04-01", "--strict")
+    assert strict["evidence"] == 1 and hindsight["evidence"] == 2
+    assert probabilities(strict) == pytest.approx(expected([0.2, 0.3, 0.5], (W_B2, [1, 1, -1])), abs=1e-12)
+
+
+def test_seven_day_change(space: Path):
+    entry = status_json(space, "--as-of", "2025-03-05")
+    before = expected([0.2, 0.3, 0.5], (W_B2, [1, 1, -1]))
+    now = expected([0.2, 0.3, 0.5], (W_B2, [1, 1, -1]), (W_C3, [-1, 0, 1]))
+    assert [s["change_7d"] for s in entry["scenarios"]] == pytest.approx([n - b for n, b in zip(now, before)])
+
+
+def test_status_text_has_a_row_per_scenario_and_the_facts(space: Path):
+    result = vane("status", "--dir", str(space), "--as-of", "2025-04-01")
+    assert result.code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("talks  Will the talks")
+    assert "2 evidence items in 2 stories" in lines[1] and "closes 2025-12-31 (in 274 days)" in lines[1]
+    assert [line.split()[0] for line in lines[3:6]] == ["deal", "ceasefire", "stall"]
+    assert "parameters:" in result.stdout
+
+
+def test_a_broken_file_does_not_hide_the_others_but_fails_the_run(space: Path):
+    (space / "scenarios" / "broken.yaml").write_text("question: [\n")
+    result = vane("status", "--dir", str(space))
+    assert result.code == 1
+    assert "talks  Will the talks" in result.stdout
+    assert "broken.yaml:" in result.stderr
+
+
+def test_unknown_question_and_bad_date_are_clear_errors(space: Path):
+    unknown = vane("status", "tlaks", "--dir", str(space))
+    assert unknown.code == 1 and "did you mean 'talks'" in unknown.stderr
+    bad_date = vane("status", "--dir", str(space), "--as-of", "2025-02-30")
+    assert bad_date.code == 2 and "--as-of" in bad_date.output and "Traceback" not in bad_date.output
+
+
+def test_show_ledger_and_trajectory(space: Path):
+    result = vane("show", "talks", "--dir", str(space), "--as-of", "2025-04-01")
+    assert result.code == 0, result.output
+    assert "Evidence ledger: 2 stories, 2 items" in result.stdout
+    assert "Weekly trajectory" in result.stdout and "2025-W01" in result.stdout
+
+
+def test_show_json_leave_one_out_matches_removing_the_story(space: Path):
+    data = json.loads(vane("show", "talks", "--dir", str(space), "--as-of", "2025-04-01", "--json").stdout)
+    first = data["ledger"][0]
+    assert first["story"] == "e1" and first["items"][0]["grade"] == "B2"
+    both = expected([0.2, 0.3, 0.5], (W_B2, [1, 1, -1]), (W_C3, [-1, 0, 1]))
+    without = expected([0.2, 0.3, 0.5], (W_C3, [-1, 0, 1]))
+    assert list(first["leave_one_out_pp"].values()) == pytest.approx([100 * (b - w) for b, w in zip(both, without)])
+    assert first["log_odds"]["deal"] == pytest.approx(math.log(2) * W_B2)
+    weekly = data["trajectory"]
+    assert weekly["dates"][0] == "2025-01-05" and weekly["dates"][-1] == "2025-04-01"
+    assert weekly["scenarios"]["deal"]["mean"][0] == pytest.approx(0.2)
+
+
+def test_resolved_questions_are_shown_as_of_their_resolution(space: Path):
+    path = space / "scenarios" / "talks.yaml"
+    path.write_text(TALKS + "resolution:\n  scenario: stall\n  date: 2025-02-20\n  note: talks ended\n")
+    entry = status_json(space)
+    assert entry["as_of"] == "2025-02-20" and entry["resolution"] == "stall"
+    assert entry["evidence"] == 1
