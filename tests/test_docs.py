@@ -28,8 +28,9 @@ def shell_blocks(markdown: str) -> list[str]:
 @pytest.fixture
 def bundled(tmp_path: Path, monkeypatch) -> Path:
     """A copy of the bundled workspace, so the tour's edits stay in a temporary folder."""
-    for folder in ("scenarios", "seeds", "reports"):
+    for folder in ("scenarios", "seeds"):
         shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns(".*"))
+    (tmp_path / "reports").mkdir()
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("VANE_DIR", raising=False)
     return tmp_path
