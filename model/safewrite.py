@@ -70,18 +70,8 @@ def atomic_write(path: Path, text: str) -> None:
         mode = stat.S_IMODE(os.stat(target).st_mode)
     except FileNotFoundError:
         mode = 0o666 & ~_umask()
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=_temp_prefix(target), suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(text.encode("utf-8"))
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
+    with _temporary_copy(target, text, mode) as temporary:
         os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
     _fsync_folder(target.parent)
 
 
@@ -92,20 +82,28 @@ def create_new(path: Path, text: str) -> None:
     fails if the name is taken, even by a writer racing this one.
     """
     target = Path(os.path.abspath(path))
+    with _temporary_copy(target, text, 0o666 & ~_umask()) as temporary:
+        try:
+            os.link(temporary, target)
+        except FileExistsError:
+            raise VaneError(f"{display_path(path)} already exists; not overwriting it") from None
+    _fsync_folder(target.parent)
+
+
+@contextlib.contextmanager
+def _temporary_copy(target: Path, text: str, mode: int):
+    """A fully written, fsynced temporary file beside ``target``; removed afterwards unless renamed."""
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=_temp_prefix(target), suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(text.encode("utf-8"))
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.link(temporary, target)
-    except FileExistsError:
-        raise VaneError(f"{display_path(path)} already exists; not overwriting it") from None
+        os.chmod(temporary, mode)
+        yield temporary
     finally:
         with contextlib.suppress(OSError):
-            os.unlink(temporary)
-    _fsync_folder(target.parent)
+            os.unlink(temporary)  # already gone after a rename
 
 
 def _fsync_folder(folder: Path) -> None:
