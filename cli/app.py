@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from cli.add import add
+from cli.calibrate import calibrate
 from cli.check import check
 from cli.options import set_debugging
 from cli.setup import init, new
@@ -35,7 +36,7 @@ def main_options(
     set_debugging(debug)
 
 
-for command in (init, new, check, add, status, show):
+for command in (init, new, check, add, status, show, calibrate):
     app.command()(command)
 
 

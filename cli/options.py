@@ -42,6 +42,10 @@ def parse_date(value: Optional[str], option: str) -> Optional[dt.date]:
         raise typer.BadParameter(f"'{value}' is not a date written YYYY-MM-DD", param_hint=option) from None
 
 
+FaceValueOption = Annotated[
+    bool,
+    typer.Option("--face-value", help="Take ratings and prior exactly as written (s = 1, kappa = 1, no decay), without parameter draws."),
+]
 AsOfOption = Annotated[
     Optional[str],
     typer.Option("--as-of", metavar="YYYY-MM-DD", help="Show the view from evidence dated up to this day [default: today]."),
@@ -97,6 +101,9 @@ def handles_errors(command):
         except KeyboardInterrupt:
             typer.echo("vane: interrupted", err=True)
             raise typer.Exit(130) from None
+        except BrokenPipeError:  # the reader went away (e.g. "| head"): stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(141) from None
         except (typer.Exit, typer.Abort, typer.BadParameter):
             raise
         except Exception as error:  # a bug, not the user's mistake: say so briefly

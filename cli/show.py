@@ -8,10 +8,11 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from cli.options import AsOfOption, DirOption, JsonOption, StrictOption, handles_errors, parse_date, print_json, workspace
+from cli.options import AsOfOption, DirOption, FaceValueOption, JsonOption, StrictOption, handles_errors, parse_date, print_json, workspace
 from cli.render import percent, shorten, table
 from cli.status import render_status
-from model.forecast import Parameters, Probabilities
+from model.forecast import Probabilities
+from model.parameters import Parameters
 from model.loader import load_workspace
 from model.parameters import workspace_parameters
 from model.question import Question
@@ -26,6 +27,7 @@ def show(
     question_id: Annotated[str, typer.Argument(metavar="QUESTION", help="Question id (its file name without .yaml).")],
     as_of: AsOfOption = None,
     strict: StrictOption = False,
+    face_value: FaceValueOption = False,
     json_output: JsonOption = False,
     directory: DirOption = None,
 ) -> None:
@@ -33,7 +35,7 @@ def show(
     space = workspace(directory)
     loaded = load_workspace(space)
     question = loaded.question(question_id.removesuffix(".yaml"))
-    parameters = workspace_parameters(space)
+    parameters = workspace_parameters(space, face_value)
     day = parse_date(as_of, "--as-of") or dt.date.today()
     grades = loaded.settings.grades
     lines = ledger(question, parameters, day, strict, grades)

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from cli.options import (
-    EXIT_PROBLEMS, AsOfOption, DirOption, JsonOption, StrictOption,
+    EXIT_PROBLEMS, AsOfOption, DirOption, FaceValueOption, JsonOption, StrictOption,
     handles_errors, parse_date, print_json, report_problems, workspace,
 )
 from cli.render import interval, percent, points, table
@@ -22,6 +22,7 @@ def status(
     questions: Annotated[Optional[list[str]], typer.Argument(help="Question ids [default: all].")] = None,
     as_of: AsOfOption = None,
     strict: StrictOption = False,
+    face_value: FaceValueOption = False,
     json_output: JsonOption = False,
     directory: DirOption = None,
 ) -> None:
@@ -29,7 +30,7 @@ def status(
     space = workspace(directory)
     loaded = load_workspace(space)
     selected = loaded.select(questions)
-    parameters = workspace_parameters(space)
+    parameters = workspace_parameters(space, face_value)
     day = parse_date(as_of, "--as-of") or dt.date.today()
     statuses = [question_status(q, parameters, day, strict, loaded.settings.grades) for q in selected]
     if json_output:

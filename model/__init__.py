@@ -3,5 +3,6 @@
 Usable from Python without the command line, e.g.::
 
     from model.loader import load_question
-    from model.forecast import Parameters, probabilities_at
+    from model.forecast import probabilities_at
+    from model.parameters import Parameters
 """

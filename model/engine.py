@@ -7,9 +7,14 @@ Two stages keep the arithmetic vectorised and cheap:
 2. ``log_posterior`` (parameters theta = (s, h, kappa) as arrays of draws):
    ``log b_k(t) = kappa log pi_k + s delta sum_g gamma_g(t) m_gk(t) - log Z(t)``.
 
-Arrays are numpy throughout: items ``J``, stories ``G``, scenarios ``K``, time
-points ``T`` and parameter draws ``D``. Days are proleptic ordinals
-(``date.toordinal()``) so ages are plain differences.
+Items fall into classes (an analyst and a source letter) so that learned
+per-analyst strengths and per-letter reliabilities can scale them: a story's
+mean is kept per class, and ``factors`` (D, C) multiply each class's part. With
+one class and factors of 1 this is exactly the formula above.
+
+Arrays are numpy throughout: items ``J``, stories ``G``, classes ``C``,
+scenarios ``K``, time points ``T`` and parameter draws ``D``. Days are
+proleptic ordinals (``date.toordinal()``) so ages are plain differences.
 """
 
 from __future__ import annotations
@@ -69,6 +74,7 @@ class EvidenceMatrix:
     story : (J,) story index of each item, 0..G-1.
     dates : (J,) day of each item's event or report.
     recorded : (J,) day each item was tagged (``NEVER`` when unknown).
+    item_class : (J,) class index of each item, 0..C-1 (all 0 when classes are not used).
     """
 
     log_prior: np.ndarray
@@ -78,6 +84,8 @@ class EvidenceMatrix:
     dates: np.ndarray
     recorded: np.ndarray
     stories: int
+    item_class: np.ndarray | None = None
+    classes: int = 1
 
     @property
     def scenarios(self) -> int:
@@ -91,7 +99,8 @@ class StoryView:
 
     Attributes
     ----------
-    means : (T, G, K) mean of ``w_j r_jk`` over the story's visible items (0 if none).
+    means : (T, G, C, K) each class's share of the story's mean of ``w_j r_jk`` over
+        its visible items (sums over C to the story's mean; 0 if none visible).
     ages : (T, G) days since the story's earliest visible item (``nan`` if none visible).
     visible : (T, G) whether any of the story's items is visible.
     """
@@ -122,17 +131,21 @@ def story_view(matrix: EvidenceMatrix, times, strict: bool = False, mask: np.nda
     cells = times.shape[0] * matrix.stories
     at_time, item = np.nonzero(seen)  # the visible (time, item) pairs
     cell = at_time * matrix.stories + matrix.story[item]  # flat (time, story) index
+    classes = matrix.classes
+    item_class = matrix.item_class[item] if matrix.item_class is not None else np.zeros_like(item)
     counts = np.bincount(cell, minlength=cells).astype(float)
     weighted = matrix.units[item] * matrix.weights[item, None]  # (pairs, K)
     sums = np.stack(
-        [np.bincount(cell, weights=weighted[:, k], minlength=cells) for k in range(matrix.scenarios)], axis=-1
-    )
+        [np.bincount(cell * classes + item_class, weights=weighted[:, k], minlength=cells * classes)
+         for k in range(matrix.scenarios)], axis=-1,
+    ).reshape(cells, classes, matrix.scenarios)
     with np.errstate(invalid="ignore", divide="ignore"):
-        means = np.where(counts[:, None] > 0, sums / counts[:, None], 0.0)
+        means = np.where(counts[:, None, None] > 0, sums / counts[:, None, None], 0.0)
     earliest = np.full(cells, NEVER, dtype=np.int64)
     np.minimum.at(earliest, cell, matrix.dates[item])
     shape = (times.shape[0], matrix.stories)
-    counts, earliest, means = counts.reshape(shape), earliest.reshape(shape), means.reshape(shape + (matrix.scenarios,))
+    counts, earliest = counts.reshape(shape), earliest.reshape(shape)
+    means = means.reshape(shape + (classes, matrix.scenarios))
     visible = counts > 0
     ages = np.where(visible, times[:, None] - earliest, np.nan).astype(float)
     return StoryView(means, ages, visible)
@@ -146,42 +159,51 @@ def decay(ages: np.ndarray, half_life: np.ndarray) -> np.ndarray:
     return np.nan_to_num(gamma, nan=0.0)
 
 
-def contributions(view: StoryView, theta: Theta, at: int) -> np.ndarray:
+def _factors(view: StoryView, theta: Theta, factors: np.ndarray | None) -> np.ndarray:
+    """(D, C) class factors, 1 when not given."""
+    return np.ones((theta.draws, view.means.shape[2])) if factors is None else factors
+
+
+def contributions(view: StoryView, theta: Theta, at: int, factors: np.ndarray | None = None) -> np.ndarray:
     """(D, G, K) log-likelihood contribution of each story at time index ``at``: s delta gamma m."""
     gamma = decay(view.ages[at], theta.half_life)  # (D, G)
     scale = (theta.strength * DELTA)[:, None, None]
-    return scale * gamma[:, :, None] * view.means[at][None]
+    return scale * np.einsum("dg,gck,dc->dgk", gamma, view.means[at], _factors(view, theta, factors))
 
 
-def evidence_logits(view: StoryView, theta: Theta) -> np.ndarray:
-    """(D, T, K) summed evidence term ``s delta sum_g gamma_g(t) m_gk(t)``."""
+def evidence_logits(view: StoryView, theta: Theta, factors: np.ndarray | None = None) -> np.ndarray:
+    """(D, T, K) summed evidence term ``s delta sum_g gamma_g(t) sum_c f_c m_gck(t)``."""
     scale = (theta.strength * DELTA)[:, None, None]
-    if np.all(np.isinf(theta.half_life)):
-        return scale * view.means.sum(axis=1)[None]  # no decay: gamma is 1 for every visible story
+    factors = _factors(view, theta, factors)
+    if np.all(np.isinf(theta.half_life)):  # no decay: gamma is 1 for every visible story
+        return scale * np.einsum("tck,dc->dtk", view.means.sum(axis=1), factors)
     count_t, groups = view.ages.shape
-    step = max(1, _CHUNK_CELLS // max(1, theta.draws * groups))
+    step = max(1, _CHUNK_CELLS // max(1, theta.draws * groups * view.means.shape[2]))
     parts = []
     for start in range(0, count_t, step):
         gamma = decay(view.ages[start:start + step], theta.half_life)  # (D, t, G)
-        parts.append(np.einsum("dtg,tgk->dtk", gamma, view.means[start:start + step]))
+        per_class = np.einsum("dtg,tgck->dtck", gamma, view.means[start:start + step])
+        parts.append(np.einsum("dtck,dc->dtk", per_class, factors))
     return scale * np.concatenate(parts, axis=1)
 
 
-def log_posterior(log_prior: np.ndarray, view: StoryView, theta: Theta) -> np.ndarray:
+def log_posterior(log_prior: np.ndarray, view: StoryView, theta: Theta, factors: np.ndarray | None = None) -> np.ndarray:
     """(D, T, K) normalised log probabilities of each scenario."""
-    logits = theta.prior_strength[:, None, None] * log_prior[None, None, :] + evidence_logits(view, theta)
+    logits = theta.prior_strength[:, None, None] * log_prior[None, None, :] + evidence_logits(view, theta, factors)
     return logits - logsumexp(logits, axis=-1)
 
 
-def posterior(log_prior: np.ndarray, view: StoryView, theta: Theta) -> np.ndarray:
+def posterior(log_prior: np.ndarray, view: StoryView, theta: Theta, factors: np.ndarray | None = None) -> np.ndarray:
     """(D, T, K) probabilities of each scenario; they sum to 1 over K."""
-    return np.exp(log_posterior(log_prior, view, theta))
+    return np.exp(log_posterior(log_prior, view, theta, factors))
 
 
-def leave_one_out(log_prior: np.ndarray, view: StoryView, theta: Theta, at: int) -> np.ndarray:
+def leave_one_out(
+    log_prior: np.ndarray, view: StoryView, theta: Theta, at: int, factors: np.ndarray | None = None,
+) -> np.ndarray:
     """(D, G, K) probabilities at time index ``at`` with each story left out in turn."""
-    full = theta.prior_strength[:, None] * log_prior[None, :] + evidence_logits(view, theta)[:, at]  # (D, K)
-    without = full[:, None, :] - contributions(view, theta, at)  # (D, G, K)
+    full = theta.prior_strength[:, None] * log_prior[None, :] + evidence_logits(view, theta, factors)[:, at]  # (D, K)
+    without = full[:, None, :] - contributions(view, theta, at, factors)  # (D, G, K)
     return np.exp(without - logsumexp(without, axis=-1))
 
 

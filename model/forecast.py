@@ -13,24 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from model import engine
-from model.engine import EvidenceMatrix, Theta
-from model.grades import GradeTable
+from model.engine import EvidenceMatrix
+from model.grades import DEFAULT_GRADE, GradeTable
+from model.parameters import Parameters
 from model.question import Evidence, Question
 
 INTERVAL = (0.1, 0.9)  # the 80% interval over parameter draws
-
-
-@dataclass(frozen=True)
-class Parameters:
-    """Draws of theta and one plain sentence on where they came from."""
-
-    theta: Theta
-    source: str
-
-    @classmethod
-    def face_value(cls) -> "Parameters":
-        """Ratings and prior at face value, no decay (the core's default)."""
-        return cls(Theta.face_value(), "face value: ratings and prior as written, no decay (s = 1, kappa = 1)")
 
 
 @dataclass(frozen=True)
@@ -57,13 +45,32 @@ def recorded_day(item: Evidence) -> int:
     return item.recorded.date().toordinal() if item.recorded else engine.NEVER
 
 
-def evidence_matrix(question: Question, grades: GradeTable | None = None) -> EvidenceMatrix:
+def item_class(item: Evidence) -> tuple[str, str]:
+    """The class an item's strength can be learned for: its analyst and its source letter."""
+    return item.analyst, (item.grade or DEFAULT_GRADE)[0]
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A question's evidence as engine arrays, with the (analyst, letter) class of each column."""
+
+    matrix: EvidenceMatrix
+    classes: tuple[tuple[str, str], ...]
+
+    def factors(self, parameters: Parameters, grades: GradeTable | None = None) -> np.ndarray:
+        """(D, C) class multipliers under ``parameters``."""
+        return parameters.class_factors(list(self.classes), grades or GradeTable())
+
+
+def compile_question(question: Question, grades: GradeTable | None = None) -> Compiled:
     """A question's prior and evidence as engine arrays."""
     grades = grades or GradeTable()
     ids = question.scenario_ids
     items = question.evidence
     story_index = {key: index for index, key in enumerate(question.stories())}
-    return EvidenceMatrix(
+    classes = sorted({item_class(item) for item in items}) or [("", DEFAULT_GRADE[0])]
+    class_index = {key: index for index, key in enumerate(classes)}
+    matrix = EvidenceMatrix(
         log_prior=np.log(np.array([question.prior.probabilities[sid] for sid in ids])),
         units=np.array([[item.units.get(sid, 0.0) for sid in ids] for item in items]).reshape(len(items), len(ids)),
         weights=np.array([grades.weight(item.grade) for item in items], dtype=float),
@@ -71,7 +78,10 @@ def evidence_matrix(question: Question, grades: GradeTable | None = None) -> Evi
         dates=np.array([day_number(item.date) for item in items], dtype=np.int64),
         recorded=np.array([recorded_day(item) for item in items], dtype=np.int64),
         stories=len(story_index),
+        item_class=np.array([class_index[item_class(item)] for item in items], dtype=np.int64),
+        classes=len(classes),
     )
+    return Compiled(matrix, tuple(classes))
 
 
 def evaluation_date(question: Question, as_of: dt.date) -> dt.date:
@@ -87,12 +97,12 @@ def summarise(draws: np.ndarray, dates, scenario_ids) -> Probabilities:
 
 def probabilities_at(
     question: Question, parameters: Parameters, dates, strict: bool = False,
-    grades: GradeTable | None = None, matrix: EvidenceMatrix | None = None,
+    grades: GradeTable | None = None,
 ) -> Probabilities:
     """Scenario probabilities at each of ``dates`` (model.md, "The posterior at time t")."""
-    matrix = matrix or evidence_matrix(question, grades)
-    view = engine.story_view(matrix, [day_number(d) for d in dates], strict)
-    draws = engine.posterior(matrix.log_prior, view, parameters.theta)
+    compiled = compile_question(question, grades)
+    view = engine.story_view(compiled.matrix, [day_number(d) for d in dates], strict)
+    draws = engine.posterior(compiled.matrix.log_prior, view, parameters.theta, compiled.factors(parameters, grades))
     return summarise(draws, dates, question.scenario_ids)
 
 

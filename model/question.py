@@ -47,7 +47,7 @@ class Evidence:
     grade: str = ""
     story: str = ""
     analyst: str = ""
-    line: int = 0
+    line: int = field(default=0, compare=False)
 
     @property
     def story_key(self) -> str:
@@ -65,7 +65,7 @@ class Indicator:
     probabilities: dict[str, float]
     observed: dt.date | None = None
     evidence: str = ""
-    line: int = 0
+    line: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ class Resolution:
     date: dt.date
     note: str
     url: str = ""
-    line: int = 0
+    line: int = field(default=0, compare=False)
 
     @property
     def annulled(self) -> bool:

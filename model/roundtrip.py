@@ -16,15 +16,11 @@ Two ways to compute the new text:
 
 from __future__ import annotations
 
-import datetime as dt
 import io
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
-
-import yaml as pyyaml
 
 from model.errors import VaneError, display_path
 from model.loader import load_question_text
@@ -32,6 +28,7 @@ from model.question import Question
 from model.safewrite import atomic_write, locked
 from model.schema import Clock
 from model.yamlread import Mapping, Scalar, Sequence, load_string, read_file_text
+from model.yamlwrite import present, render_entry
 
 _DEFAULT_INDENT = (2, 4, 2)  # mapping indent, sequence indent, dash offset
 
@@ -97,19 +94,19 @@ def _insert_entry(text: str, root: Mapping, key: str, value, entry: dict) -> str
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
     if value is None:  # no such key yet: add it at the end
-        return "".join(lines) + f"{key}:\n" + _render_entry(entry, 2, 4)
+        return "".join(lines) + f"{key}:\n" + render_entry(entry, 2, 4)
     key_line = root.key_line(key)
     if isinstance(value, Sequence) and not value.flow and value.items:
         first = value.items[0]
         at = _end_of_list(lines, value.last_line, value.column)
-        return "".join(lines[:at] + [_render_entry(entry, value.column, first.column)] + lines[at:])
+        return "".join(lines[:at] + [render_entry(entry, value.column, first.column)] + lines[at:])
     empty_flow = isinstance(value, Sequence) and value.flow and not value.items and value.line == key_line
     if empty_flow or (isinstance(value, Scalar) and value.is_null):
         if empty_flow:  # "key: []  # note" -> "key:  # note"
             line = lines[key_line - 1]
             lines[key_line - 1] = line[: value.column].rstrip(" ") + line[value.end_column:]
         indent = _key_indent(lines[key_line - 1]) + 2
-        return "".join(lines[:key_line] + [_render_entry(entry, indent, indent + 2)] + lines[key_line:])
+        return "".join(lines[:key_line] + [render_entry(entry, indent, indent + 2)] + lines[key_line:])
     return None
 
 
@@ -142,34 +139,9 @@ def _appended(new_text: str, key: str, count: int, entry: dict) -> bool:
     return isinstance(found, Scalar) and found.text == str(entry.get("id"))
 
 
-def _render_entry(entry: dict, dash_column: int, content_column: int) -> str:
-    """The entry as block-list lines: '- key: value' then 'key: value' at the content column."""
-    lines = []
-    for position, (name, value) in enumerate(_present(entry).items()):
-        lead = " " * dash_column + "-" + " " * (content_column - dash_column - 1) if position == 0 else " " * content_column
-        lines.append(f"{lead}{name}: {_render_value(value)}\n")
-    return "".join(lines)
-
-
-def _render_value(value) -> str:
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{name}: {_render_value(item)}" for name, item in value.items()) + "}"
-    if isinstance(value, (dt.date, int, float)) and not isinstance(value, bool):
-        return value.isoformat() if isinstance(value, dt.date) else repr(value)
-    text = str(value)
-    if len(text) <= 2 and set(text) <= set("+-0"):
-        return json.dumps(text)  # rating symbols: always quoted, as a bare - would start a list
-    dumped = pyyaml.safe_dump(text, allow_unicode=True, width=1 << 16)
-    return dumped.removesuffix("\n...\n").removesuffix("\n")
-
-
-def _present(entry: dict) -> dict:
-    return {name: value for name, value in entry.items() if value is not None and value != ""}
-
-
 def _roundtrip_values(entry: dict):
     return block_mapping({
-        name: flow_mapping(value) if isinstance(value, dict) else value for name, value in _present(entry).items()
+        name: flow_mapping(value) if isinstance(value, dict) else value for name, value in present(entry).items()
     })
 
 

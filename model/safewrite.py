@@ -60,8 +60,8 @@ def remove_stale_temporaries(path: Path) -> None:
             leftover.unlink()
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Replace the file at ``path`` with ``text`` (UTF-8) atomically, keeping its mode.
+def atomic_write(path: Path, text: str | bytes) -> None:
+    """Replace the file at ``path`` with ``text`` (str as UTF-8, or bytes) atomically, keeping its mode.
 
     On any failure the old file is left as it was and the temporary file is removed.
     """
@@ -91,12 +91,12 @@ def create_new(path: Path, text: str) -> None:
 
 
 @contextlib.contextmanager
-def _temporary_copy(target: Path, text: str, mode: int):
+def _temporary_copy(target: Path, text: str | bytes, mode: int):
     """A fully written, fsynced temporary file beside ``target``; removed afterwards unless renamed."""
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=_temp_prefix(target), suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(text.encode("utf-8"))
+            stream.write(text.encode("utf-8") if isinstance(text, str) else text)
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, mode)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 from model.errors import VaneError
 from model.loader import load_question_text
+from model.question import Evidence, Indicator, Question
+from model.ratings import symbol
 from model.safewrite import create_new
 from model.schema import IDENTIFIER, IDENTIFIER_TEXT, Clock
+from model.yamlwrite import render_entry, render_mapping, render_value
 
 
 def question_text(
@@ -17,9 +19,9 @@ def question_text(
     prior: dict[str, float] | None = None, basis: str = "", ordered: bool = False,
 ) -> str:
     """The YAML text of a new question, commented for a first-time user."""
-    quoted = json.dumps  # a JSON string is a valid double-quoted YAML scalar
+    quoted = render_value
     if prior:
-        probabilities = "{" + ", ".join(f"{sid}: {value:g}" for sid, value in prior.items()) + "}"
+        probabilities = render_value(prior)
     else:
         probabilities = "uniform"
     lines = [
@@ -65,3 +67,40 @@ def create_question(
         raise VaneError("the new question would not be valid:", problems)
     create_new(path, text)
     return path
+
+
+def render_question(question: Question, comment: str = "") -> str:
+    """The complete YAML text of a ``Question`` (the file ``load_question`` would read it from)."""
+    lines = [f"# {line}\n" for line in comment.splitlines()]
+    lines.append(render_mapping({
+        "question": question.title, "description": question.description,
+        "opened": question.opened, "closes": question.closes, "ordered": question.ordered or None,
+    }, 0))
+    lines.append("scenarios:\n" + render_mapping({s.id: s.description for s in question.scenarios}, 2))
+    lines.append("prior:\n" + render_mapping({"basis": question.prior.basis, "probabilities": {
+        sid: round(p, 12) for sid, p in question.prior.probabilities.items()}}, 2))
+    lines.append("evidence:" + ("\n" if question.evidence else " []\n"))
+    lines += [render_entry(_evidence_entry(item), 2, 4) for item in question.evidence]
+    lines.append("indicators:" + ("\n" if question.indicators else " []\n"))
+    lines += [render_entry(_indicator_entry(indicator), 2, 4) for indicator in question.indicators]
+    if question.resolution:
+        resolution = question.resolution
+        lines.append("resolution:\n" + render_mapping({
+            "scenario": resolution.outcome, "date": resolution.date, "note": resolution.note, "url": resolution.url}, 2))
+    return "".join(lines)
+
+
+def _evidence_entry(item: Evidence) -> dict:
+    whole = all(float(units).is_integer() and -2 <= units <= 2 for units in item.units.values())
+    scale = (
+        {"ratings": {sid: symbol(units) for sid, units in item.units.items()}} if whole
+        else {"likelihoods": {sid: round(2.0 ** units, 12) for sid, units in item.units.items()}}
+    )
+    recorded = item.recorded.strftime("%Y-%m-%dT%H:%M:%SZ") if item.recorded else None
+    return {"id": item.id, "date": item.date, "recorded": recorded, "summary": item.summary, "source": item.source,
+            "url": item.url, "grade": item.grade, "story": item.story, "analyst": item.analyst, **scale}
+
+
+def _indicator_entry(indicator: Indicator) -> dict:
+    return {"id": indicator.id, "description": indicator.description, "due": indicator.due,
+            "probabilities": indicator.probabilities, "observed": indicator.observed, "evidence": indicator.evidence}

@@ -9,7 +9,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from model.errors import VaneError, did_you_mean
-from model.forecast import Parameters, Probabilities, evaluation_date, probabilities_at
+from model.forecast import Probabilities, evaluation_date, probabilities_at
+from model.parameters import Parameters
 from model.grades import GradeTable, parse_grade
 from model.question import Evidence, Question
 from model.ratings import discriminates, likelihood_units, rating_units

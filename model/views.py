@@ -13,16 +13,16 @@ import numpy as np
 
 from model import engine
 from model.forecast import (
-    Parameters,
     Probabilities,
     day_number,
     evaluation_date,
-    evidence_matrix,
+    compile_question,
     probabilities_at,
     visible_items,
     weekly_dates,
 )
 from model.grades import GradeTable
+from model.parameters import Parameters
 from model.question import Evidence, Question
 
 CHANGE_DAYS = 7
@@ -127,13 +127,14 @@ def ledger(
     """The stories known at ``as_of`` in date order, with their contributions then."""
     grades = grades or GradeTable()
     when = evaluation_date(question, as_of)
-    matrix = evidence_matrix(question, grades)
-    view = engine.story_view(matrix, [day_number(when)], strict)
-    theta = parameters.theta
-    now = engine.posterior(matrix.log_prior, view, theta)[:, 0]  # (D, K)
-    without = engine.leave_one_out(matrix.log_prior, view, theta, at=0)  # (D, G, K)
+    compiled = compile_question(question, grades)
+    factors = compiled.factors(parameters, grades)
+    log_prior, theta = compiled.matrix.log_prior, parameters.theta
+    view = engine.story_view(compiled.matrix, [day_number(when)], strict)
+    now = engine.posterior(log_prior, view, theta, factors)[:, 0]  # (D, K)
+    without = engine.leave_one_out(log_prior, view, theta, 0, factors)  # (D, G, K)
     moved = 100.0 * (now[:, None, :] - without).mean(axis=0)  # (G, K)
-    log_odds = engine.contributions(view, theta, at=0).mean(axis=0)  # (G, K)
+    log_odds = engine.contributions(view, theta, 0, factors).mean(axis=0)  # (G, K)
     visible = {item.id for item in visible_items(question, when, strict)}
     lines = []
     for index, (story, items) in enumerate(question.stories().items()):

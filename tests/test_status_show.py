@@ -21,7 +21,7 @@ def expected(prior, *rows):
 
 
 def status_json(space: Path, *args) -> dict:
-    result = vane("status", "--dir", str(space), "--json", *args)
+    result = vane("status", "--dir", str(space), "--json", "--face-value", *args)
     assert result.code == 0, result.output
     return json.loads(result.stdout)["questions"][0]
 
@@ -92,7 +92,7 @@ def test_show_ledger_and_trajectory(space: Path):
 
 
 def test_show_json_leave_one_out_matches_removing_the_story(space: Path):
-    data = json.loads(vane("show", "talks", "--dir", str(space), "--as-of", "2025-04-01", "--json").stdout)
+    data = json.loads(vane("show", "talks", "--dir", str(space), "--as-of", "2025-04-01", "--json", "--face-value").stdout)
     first = data["ledger"][0]
     assert first["story"] == "e1" and first["items"][0]["grade"] == "B2"
     both = expected([0.2, 0.3, 0.5], (W_B2, [1, 1, -1]), (W_C3, [-1, 0, 1]))

@@ -1,0 +1,72 @@
+"""``vane calibrate``: learn how far the ratings can be trusted from the questions that have resolved."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from cli.options import EXIT_PROBLEMS, DirOption, JsonOption, handles_errors, print_json, report_problems, workspace
+from model.errors import VaneError
+from model.loader import load_paths
+from model.parameters import SavedFit
+
+SAMPLER_CHOICES = ("numpyro-jit", "numpyro", "nutpie", "pymc")  # as model.inference.SAMPLERS (not imported: slow)
+
+
+@handles_errors
+def calibrate(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="More workspaces, folders or files with resolved questions.")] = None,
+    sampler: Annotated[str, typer.Option(help=f"NUTS implementation: {', '.join(SAMPLER_CHOICES)} (fastest measured first).")] = "numpyro-jit",
+    draws: Annotated[int, typer.Option(min=100, help="Draws per chain after tuning.")] = 500,
+    tune: Annotated[int, typer.Option(min=100, help="Tuning steps per chain.")] = 500,
+    chains: Annotated[int, typer.Option(min=2, help="Chains (R-hat needs several).")] = 4,
+    seed: Annotated[int, typer.Option(help="Random seed, for a reproducible fit.")] = 20250212,
+    json_output: JsonOption = False,
+    directory: DirOption = None,
+) -> None:
+    """Fit the calibration model on every resolved question; save it when its diagnostics pass."""
+    if sampler not in SAMPLER_CHOICES:
+        raise typer.BadParameter(f"'{sampler}' is not one of {', '.join(SAMPLER_CHOICES)}", param_hint="--sampler")
+    space = workspace(directory)
+    loaded = load_paths([space.root, *(paths or [])])
+    if loaded.problems:
+        report_problems(loaded.problems)
+        raise VaneError("not calibrating on files with problems; fix them first")
+    say = lambda line: typer.echo(line, err=True)  # noqa: E731  progress goes to standard error
+    say("loading PyMC (a few seconds)...")
+    from model.calibrate import calibrate as run_calibration  # heavy: PyMC, PyTensor, ArviZ
+    from model.inference import SamplerSettings
+
+    settings = SamplerSettings(sampler, draws, tune, chains, seed, progress=not json_output and _terminal())
+    result = run_calibration(loaded.questions, SavedFit.of(space), settings, loaded.settings.grades, say)
+    if json_output:
+        print_json(_as_data(result))
+    else:
+        typer.echo("\n".join(result.summary))
+        typer.echo(f"saved to {SavedFit.of(space).record}" if result.saved else f"not saved: {result.refusal}")
+    if not result.saved:
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
+def _terminal() -> bool:
+    import sys
+
+    return sys.stderr.isatty()
+
+
+def _as_data(result) -> dict:
+    return {
+        "questions": result.data.questions,
+        "saved": result.saved,
+        "refusal": result.refusal,
+        "chosen": result.comparison.chosen,
+        "comparison": result.comparison.sentence(),
+        "summary": list(result.summary),
+        "fits": {
+            name: {"seconds": fit.seconds, "max_rhat": fit.diagnostics.max_rhat, "min_bulk_ess": fit.diagnostics.min_ess,
+                   "divergences": fit.diagnostics.divergences, "problems": list(fit.diagnostics.problems)}
+            for name, fit in result.fits.items()
+        },
+    }

@@ -1,0 +1,150 @@
+"""Proof that calibration works, with real MCMC (marked slow: CI runs them, ``-m 'not slow'`` skips them).
+
+- parameter recovery on a synthetic world with s = 0.5, h = 90 days;
+- simulation-based calibration (Talts et al. 2018) for s and h;
+- out-of-sample skill against face-value forecasts;
+- ``vane calibrate`` on the bundled examples, and a fit that fails its diagnostics.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pymc")
+pytestmark = pytest.mark.slow
+
+from scipy import stats  # noqa: E402
+
+from model.calibrate import calibrate, parameters_from  # noqa: E402
+from model.calibration_data import calibration_data  # noqa: E402
+from model.forecast import probabilities_at  # noqa: E402
+from model.grades import RELIABILITY  # noqa: E402
+from model.inference import SamplerSettings, build_model, fit, timed_fit  # noqa: E402
+from model.loader import load_workspace  # noqa: E402
+from model.parameters import Parameters, SavedFit  # noqa: E402
+from model.synthetic import World, synthetic_questions  # noqa: E402
+from model.workspace import Workspace  # noqa: E402
+from tests.helpers import ROOT, vane  # noqa: E402
+
+SETTINGS = SamplerSettings(progress=False)
+TRUTH = World(strength=0.5, half_life=90.0)
+
+
+def interval(values: np.ndarray, mass: float = 0.9) -> tuple[float, float]:
+    low, high = np.quantile(values, [(1 - mass) / 2, (1 + mass) / 2])
+    return float(low), float(high)
+
+
+def test_parameter_recovery():
+    data = calibration_data(synthetic_questions(300, TRUTH, seed=101))
+    result = timed_fit(data, True, SETTINGS)
+    assert result.diagnostics.passed, result.diagnostics.problems
+    posterior = result.idata.posterior
+    for name, truth in (("strength", 0.5), ("half_life", 90.0), ("prior_strength", 1.0)):
+        low, high = interval(posterior[name].values.ravel())
+        print(f"{name}: true {truth}, 90% interval {low:.3g}–{high:.3g}")
+        assert low <= truth <= high, name
+
+
+def scores(questions, parameters: Parameters) -> tuple[float, float]:
+    """Mean log score and mean Brier score of forecasts at each question's horizon."""
+    logs, briers = [], []
+    for question in questions:
+        forecast = probabilities_at(question, parameters, [question.horizon]).mean[0]
+        outcome = question.scenario_ids.index(question.resolution.outcome)
+        logs.append(np.log(forecast[outcome]))
+        briers.append(np.sum((forecast - np.eye(len(forecast))[outcome]) ** 2))
+    return float(np.mean(logs)), float(np.mean(briers))
+
+
+def test_calibrated_forecasts_beat_face_value_out_of_sample():
+    train = synthetic_questions(200, TRUTH, seed=202)
+    held_out = synthetic_questions(200, TRUTH, seed=303)
+    data = calibration_data(train)
+    fitted = timed_fit(data, True, SETTINGS)
+    assert fitted.diagnostics.passed, fitted.diagnostics.problems
+    calibrated = parameters_from(fitted, data, "calibrated on the training questions")
+    log_calibrated, brier_calibrated = scores(held_out, calibrated)
+    log_face, brier_face = scores(held_out, Parameters.face_value())
+    print(f"held-out mean log score: calibrated {log_calibrated:.4f}, face value {log_face:.4f}")
+    print(f"held-out mean Brier score: calibrated {brier_calibrated:.4f}, face value {brier_face:.4f}")
+    assert log_calibrated > log_face
+    assert brier_calibrated < brier_face
+
+
+def prior_world(rng: np.random.Generator) -> World:
+    """A world whose parameters are drawn from the model's prior (the SBC's generative model)."""
+    spread = abs(rng.normal(0, 0.3))
+    multipliers = np.exp(spread * rng.normal(0, 1, len(RELIABILITY)))
+    return World(
+        strength=float(np.exp(rng.normal(0.0, 0.5))),
+        half_life=float(np.exp(rng.normal(np.log(180.0), 1.0))),
+        prior_strength=float(np.exp(rng.normal(0.0, 0.3))),
+        reliability={letter: RELIABILITY[letter] * m for letter, m in zip(RELIABILITY, multipliers)},
+        items=12.0,
+    )
+
+
+SIMULATIONS = 100
+KEPT = 99  # posterior draws kept per simulation (thinned): ranks run from 0 to 99
+
+
+def test_simulation_based_calibration_of_strength_and_half_life():
+    """Ranks of the true s and h among posterior draws are uniform over 100 simulated data sets."""
+    rng = np.random.default_rng(2018)
+    settings = SamplerSettings(draws=100, tune=200, progress=False)
+    ranks = {"strength": [], "half_life": []}
+    for simulation in range(SIMULATIONS):
+        world = prior_world(rng)
+        data = calibration_data(synthetic_questions(40, world, seed=10_000 + simulation))
+        posterior = fit(build_model(data, slots=32), settings).posterior  # one shape: compiled once
+        for name, truth in (("strength", world.strength), ("half_life", world.half_life)):
+            draws = posterior[name].values.ravel()
+            kept = draws[np.linspace(0, draws.size - 1, KEPT).round().astype(int)]
+            ranks[name].append(int(np.sum(kept < truth)))
+    for name, values in ranks.items():
+        counts = np.bincount(np.asarray(values) * 10 // (KEPT + 1), minlength=10)
+        p_value = stats.chisquare(counts).pvalue
+        print(f"SBC {name}: rank counts per tenth {counts.tolist()}, chi-square p = {p_value:.3f}")
+        assert p_value > 0.01, (name, counts)
+
+
+@pytest.fixture
+def bundled(tmp_path: Path) -> Path:
+    for folder in ("scenarios", "seeds"):
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns(".*"))
+    (tmp_path / "reports").mkdir()
+    return tmp_path
+
+
+def test_vane_calibrate_on_the_bundled_examples_changes_status(bundled: Path):
+    before = json.loads(vane("status", "--dir", str(bundled), "--json").stdout)
+    result = vane("calibrate", "--dir", str(bundled))
+    assert result.code == 0, result.output
+    assert "your ratings behave as about" in result.stdout
+    assert SavedFit.of(Workspace(bundled)).record.exists()
+    after = json.loads(vane("status", "--dir", str(bundled), "--json").stdout)
+    assert before["parameters"].startswith("prior draws") and after["parameters"].startswith("calibrated on 1")
+    probabilities = lambda status: [s["probability"] for q in status["questions"] for s in q["scenarios"]]  # noqa: E731
+    assert probabilities(before) != probabilities(after)
+    import arviz as az
+
+    saved = az.from_netcdf(SavedFit.of(Workspace(bundled)).record)
+    for key in ("created_at", "model_version", "sampler", "data_sha256", "inference_library_version", "arviz_version"):
+        assert key in saved.posterior.attrs, key
+    assert {"posterior", "sample_stats", "log_likelihood"} <= set(saved.groups())
+
+
+def test_a_fit_that_fails_its_diagnostics_does_not_replace_the_saved_one(bundled: Path):
+    saved = SavedFit.of(Workspace(bundled))
+    saved.folder.mkdir(parents=True)
+    saved.record.write_bytes(b"the earlier fit")
+    loaded = load_workspace(Workspace(bundled))
+    result = calibrate(loaded.questions, saved, SamplerSettings(draws=20, tune=20, progress=False))
+    assert not result.saved and "bulk ESS" in result.refusal
+    assert saved.record.read_bytes() == b"the earlier fit" and not saved.extract.exists()

@@ -1,0 +1,65 @@
+"""The PyMC calibration model without MCMC: structure, agreement with the exact engine, prior predictive."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pm = pytest.importorskip("pymc")
+
+from model.calibration_data import calibration_data, outcome_log_likelihood  # noqa: E402
+from model.inference import build_model, free_parameters  # noqa: E402
+from model.synthetic import World, synthetic_questions  # noqa: E402
+
+FAST = {"mode": "FAST_COMPILE"}  # Python implementations: no C compilation in these tests
+
+
+@pytest.fixture(scope="module")
+def data():
+    return calibration_data(synthetic_questions(25, World(analysts={"ana": 1.0, "ben": 0.6}), seed=3))
+
+
+def test_structure_has_named_coords_and_dims(data):
+    model = build_model(data)
+    assert set(free_parameters(model)) == {
+        "log_strength", "log_prior_strength", "log_half_life",
+        "analyst_spread", "analyst_offset", "reliability_spread", "reliability_offset",
+    }
+    assert model.coords["question"] == data.question_ids
+    assert model.named_vars_to_dims["analyst_strength"] == ("analyst",)
+    assert model.named_vars_to_dims["reliability"] == ("letter",)
+    assert model.named_vars_to_dims["outcome_observed"] == ("question",)
+    assert model["cell_means"].get_value().shape[0] == data.questions
+
+
+def test_extensions_appear_only_when_the_data_carry_them():
+    plain = calibration_data(synthetic_questions(10, World(), seed=1))
+    one_letter = plain.__class__(**{**plain.__dict__, "cell_letter": np.zeros_like(plain.cell_letter)})
+    names = free_parameters(build_model(one_letter))
+    assert "analyst_offset" not in names and "reliability_offset" not in names
+
+
+def test_the_models_likelihood_equals_the_exact_engine(data):
+    model = build_model(data)
+    point = {
+        "log_strength": np.log(0.7), "log_prior_strength": np.log(1.2), "log_half_life": np.log(120.0),
+        "analyst_spread_log__": np.log(0.4), "analyst_offset": np.array([0.5, -1.0]),
+        "reliability_spread_log__": np.log(0.2), "reliability_offset": np.linspace(-1, 1, len(data.letters)),
+    }
+    observed = model.compile_fn(model.logp(vars=model.observed_RVs, sum=False)[0], **FAST)(point)
+    analysts = np.exp(0.4 * point["analyst_offset"])[None]
+    reliability = (np.exp(0.2 * point["reliability_offset"]) * data.default_reliability)[None]
+    expected = outcome_log_likelihood(data, 0.7, 120.0, 1.2, analysts, reliability)[0]
+    np.testing.assert_allclose(observed, expected, rtol=0, atol=1e-10)
+
+
+def test_prior_predictive_outcomes_are_real_scenarios_and_theta_follows_its_prior(data):
+    with build_model(data):
+        prior = pm.sample_prior_predictive(draws=400, random_seed=11, compile_kwargs=FAST)
+    outcomes = prior.prior_predictive["outcome_observed"].values.reshape(400, data.questions)
+    assert np.all(np.take_along_axis(np.broadcast_to(data.scenario_mask, (400,) + data.scenario_mask.shape),
+                                     outcomes[..., None], axis=-1))
+    log_strength = np.log(prior.prior["strength"].values.ravel())
+    assert np.mean(log_strength) == pytest.approx(0.0, abs=0.08) and np.std(log_strength) == pytest.approx(0.5, abs=0.06)
+    half_life = prior.prior["half_life"].values.ravel()
+    assert np.median(half_life) == pytest.approx(180.0, rel=0.2)
