@@ -14,6 +14,9 @@ from cli.add import add
 from cli.calibrate import calibrate
 from cli.check import check
 from cli.options import set_debugging
+from cli.resolve import resolve
+from cli.score import score
+from cli.forecasts import forecast, import_forecasts, snapshot
 from cli.setup import init, new
 from cli.show import show
 from cli.status import status
@@ -36,8 +39,9 @@ def main_options(
     set_debugging(debug)
 
 
-for command in (init, new, check, add, status, show, calibrate):
+for command in (init, new, check, add, status, show, resolve, snapshot, forecast, score, calibrate):
     app.command()(command)
+app.command("import-forecasts")(import_forecasts)
 
 
 def main() -> None:

@@ -76,6 +76,8 @@ class Resolution:
     date: dt.date
     note: str
     url: str = ""
+    history: tuple["Resolution", ...] = ()
+    replaced: dt.datetime | None = None
     line: int = field(default=0, compare=False)
 
     @property
@@ -100,7 +102,22 @@ class Question:
     resolution: Resolution | None = None
     ordered: bool = False
     description: str = ""
+    opened_at: dt.datetime | None = None
+    closes_at: dt.datetime | None = None
+    spot_scoring_at: dt.datetime | None = None
     lines: dict[str, int] = field(default_factory=dict, compare=False)
+
+    @property
+    def window(self) -> tuple[dt.datetime, dt.datetime]:
+        """The question's life for scoring: from opening to close (dates mean 00:00 UTC opening, end of day close)."""
+        start = self.opened_at or dt.datetime.combine(self.opened, dt.time(), dt.timezone.utc)
+        end = self.closes_at or dt.datetime.combine(self.closes + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
+        return start, end
+
+    @property
+    def spot_scoring_time(self) -> dt.datetime:
+        """When spot scores are taken: ``spot_scoring`` if given, else the close."""
+        return self.spot_scoring_at or self.window[1]
 
     @property
     def scenario_ids(self) -> tuple[str, ...]:

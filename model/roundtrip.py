@@ -89,6 +89,24 @@ def append_entry(text: str, key: str, entry: dict) -> str:
     return edit_document(text, lambda document: block_list(document, key).append(_roundtrip_values(entry)))
 
 
+def replace_block(text: str, key: str, block: str) -> str:
+    """``text`` with the top-level ``key`` and its value replaced by ``block`` (appended if absent).
+
+    ``block`` holds the complete lines, ``key:`` included. Every other line stays as it was.
+    """
+    root, problems = load_string(text, "")
+    if problems or not isinstance(root, Mapping):
+        raise ValueError("replace_block needs a valid mapping document")
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    value = root.get(key)
+    if value is None:
+        return "".join(lines) + block
+    first = root.key_line(key) - 1
+    return "".join(lines[:first] + [block] + lines[max(value.last_line, first + 1):])
+
+
 def _insert_entry(text: str, root: Mapping, key: str, value, entry: dict) -> str | None:
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):

@@ -74,7 +74,8 @@ def render_question(question: Question, comment: str = "") -> str:
     lines = [f"# {line}\n" for line in comment.splitlines()]
     lines.append(render_mapping({
         "question": question.title, "description": question.description,
-        "opened": question.opened, "closes": question.closes, "ordered": question.ordered or None,
+        "opened": _moment(question.opened_at) or question.opened, "closes": _moment(question.closes_at) or question.closes,
+        "spot_scoring": _moment(question.spot_scoring_at), "ordered": question.ordered or None,
     }, 0))
     lines.append("scenarios:\n" + render_mapping({s.id: s.description for s in question.scenarios}, 2))
     lines.append("prior:\n" + render_mapping({"basis": question.prior.basis, "probabilities": {
@@ -84,10 +85,25 @@ def render_question(question: Question, comment: str = "") -> str:
     lines.append("indicators:" + ("\n" if question.indicators else " []\n"))
     lines += [render_entry(_indicator_entry(indicator), 2, 4) for indicator in question.indicators]
     if question.resolution:
-        resolution = question.resolution
-        lines.append("resolution:\n" + render_mapping({
-            "scenario": resolution.outcome, "date": resolution.date, "note": resolution.note, "url": resolution.url}, 2))
+        lines.append("resolution:\n" + render_resolution(question.resolution))
     return "".join(lines)
+
+
+def render_resolution(resolution) -> str:
+    """The body of a ``resolution:`` mapping (indented two spaces), with any earlier resolutions."""
+    text = render_mapping({"scenario": resolution.outcome, "date": resolution.date, "note": resolution.note,
+                           "url": resolution.url}, 2)
+    if resolution.history:
+        text += "  history:\n" + "".join(
+            render_entry({"scenario": earlier.outcome, "date": earlier.date, "note": earlier.note, "url": earlier.url,
+                          "replaced": _moment(earlier.replaced)}, 4, 6)
+            for earlier in resolution.history
+        )
+    return text
+
+
+def _moment(moment: dt.datetime | None) -> str | None:
+    return moment.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z") if moment else None
 
 
 def _evidence_entry(item: Evidence) -> dict:

@@ -27,7 +27,7 @@ from model.ratings import likelihood_units, rating_units
 from model.yamlread import Mapping, Node, Scalar, Sequence
 
 QUESTION_KEYS = (
-    "question", "description", "opened", "closes", "ordered",
+    "question", "description", "opened", "closes", "spot_scoring", "ordered",
     "scenarios", "prior", "evidence", "indicators", "resolution",
 )
 REQUIRED_QUESTION_KEYS = ("question", "opened", "closes", "scenarios", "prior")
@@ -37,7 +37,8 @@ EVIDENCE_KEYS = (
     "story", "analyst", "ratings", "likelihoods",
 )
 INDICATOR_KEYS = ("id", "description", "due", "probabilities", "observed", "evidence")
-RESOLUTION_KEYS = ("scenario", "date", "note", "url")
+RESOLUTION_KEYS = ("scenario", "date", "note", "url", "history")
+HISTORY_KEYS = ("scenario", "date", "note", "url", "replaced")
 PRIOR_SUM_TOLERANCE = 1e-3
 IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 IDENTIFIER_TEXT = "letters, digits, '.', '_' or '-', starting with a letter or digit"
@@ -127,6 +128,18 @@ def read_date(node: Node | None, what: str, found: Findings, line: int) -> dt.da
     except ValueError:
         found.add(node.line, f"{what} '{text}' is not a date written YYYY-MM-DD")
         return None
+
+
+def read_moment(node: Node | None, what: str, found: Findings, line: int) -> tuple[dt.date, dt.datetime | None] | None:
+    """A day (YYYY-MM-DD) or an exact time (ISO 8601): the day, and the time when one was given."""
+    text = read_text(node, what, found, line)
+    if text is None:
+        return None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        day = read_date(node, what, found, line)
+        return (day, None) if day else None
+    moment = read_datetime(node, what, found, line)
+    return (moment.date(), moment) if moment else None
 
 
 def read_datetime(node: Node | None, what: str, found: Findings, line: int) -> dt.datetime | None:
@@ -402,26 +415,45 @@ def read_indicator(node: Node, scenario_ids, clock: Clock, found: Findings) -> I
 
 
 def read_resolution(node: Node, scenario_ids, opened, clock: Clock, found: Findings, line: int) -> Resolution | None:
-    """``resolution:``: the scenario that happened (or ``annulled``), its date and a note."""
+    """``resolution:``: the scenario that happened (or ``annulled``), its date, a note, and earlier resolutions."""
     mapping = read_mapping(node, "resolution", found, line)
     if mapping is None:
         return None
     before = len(found.problems)
     check_keys(mapping, RESOLUTION_KEYS, ("scenario", "date", "note"), "resolution", found, line)
-    outcome = read_text(mapping.get("scenario"), "resolution scenario", found, mapping.line)
+    resolution = _resolution_fields(mapping, scenario_ids, opened, clock, found, "resolution")
+    history = _read_list(mapping.get("history"), "resolution history",
+                         lambda entry: _earlier_resolution(entry, scenario_ids, opened, clock, found), found, line)
+    if len(found.problems) > before or resolution is None:
+        return None
+    return Resolution(*resolution, history=tuple(history), line=mapping.line)
+
+
+def _earlier_resolution(node: Node, scenario_ids, opened, clock: Clock, found: Findings) -> Resolution | None:
+    mapping = read_mapping(node, "an earlier resolution", found, getattr(node, "line", 0))
+    if mapping is None:
+        return None
+    check_keys(mapping, HISTORY_KEYS, ("scenario", "date", "note", "replaced"), "earlier resolution", found)
+    fields = _resolution_fields(mapping, scenario_ids, opened, clock, found, "earlier resolution")
+    replaced = read_datetime(mapping.get("replaced"), "replaced", found, mapping.line) if mapping.get("replaced") else None
+    return Resolution(*fields, replaced=replaced, line=mapping.line) if fields and replaced else None
+
+
+def _resolution_fields(mapping: Mapping, scenario_ids, opened, clock: Clock, found: Findings, what: str):
+    """(outcome, date, note, url) of a resolution mapping, or None with problems recorded."""
+    before = len(found.problems)
+    outcome = read_text(mapping.get("scenario"), f"{what} scenario", found, mapping.line)
     if outcome and outcome not in scenario_ids and outcome != ANNULLED:
         hint = did_you_mean(outcome, [*scenario_ids, ANNULLED])
-        found.add(mapping.get("scenario").line, f"resolution names unknown scenario '{outcome}'{hint}")
-    date = read_date(mapping.get("date"), "resolution date", found, mapping.line)
+        found.add(mapping.get("scenario").line, f"{what} names unknown scenario '{outcome}'{hint}")
+    date = read_date(mapping.get("date"), f"{what} date", found, mapping.line)
     if date and date > clock.today:
-        found.add(mapping.get("date").line, f"resolution date {date} is in the future")
+        found.add(mapping.get("date").line, f"{what} date {date} is in the future")
     elif date and opened and date < opened:
-        found.add(mapping.get("date").line, f"resolution date {date} is before the question opened ({opened})")
-    note = read_text(mapping.get("note"), "resolution note", found, mapping.line)
-    url = read_url(mapping.get("url"), "resolution url", found, mapping.line)
-    if len(found.problems) > before:
-        return None
-    return Resolution(outcome, date, note, url or "", mapping.line)
+        found.add(mapping.get("date").line, f"{what} date {date} is before the question opened ({opened})")
+    note = read_text(mapping.get("note"), f"{what} note", found, mapping.line)
+    url = read_url(mapping.get("url"), f"{what} url", found, mapping.line)
+    return None if len(found.problems) > before else (outcome, date, note, url or "")
 
 
 def check_unique_ids(evidence, indicators, found: Findings, written_ids: set[str]) -> None:
@@ -453,10 +485,11 @@ def question_from_node(root: Node | None, path: str, question_id: str, clock: Cl
     check_keys(mapping, QUESTION_KEYS, REQUIRED_QUESTION_KEYS, "the question", found, 1)
     get, at = mapping.get, mapping.key_line
     title = read_text(get("question"), "question", found, at("question"))
-    opened = read_date(get("opened"), "opened", found, at("opened"))
-    closes = read_date(get("closes"), "closes", found, at("closes"))
-    if opened and closes and closes < opened:
+    opened, opened_at = read_moment(get("opened"), "opened", found, at("opened")) or (None, None)
+    closes, closes_at = read_moment(get("closes"), "closes", found, at("closes")) or (None, None)
+    if opened and closes and (closes < opened or (opened_at and closes_at and closes_at < opened_at)):
         found.add(at("closes"), f"closes ({closes}) is before opened ({opened})")
+    spot = read_moment(get("spot_scoring"), "spot_scoring", found, at("spot_scoring")) if get("spot_scoring") else None
     scenarios = read_scenarios(get("scenarios"), found, at("scenarios")) if get("scenarios") else ()
     ids = tuple(scenario.id for scenario in scenarios)
     prior = read_prior(get("prior"), ids, found, at("prior")) if get("prior") else None
@@ -472,9 +505,18 @@ def question_from_node(root: Node | None, path: str, question_id: str, clock: Cl
         id=question_id, path=path, title=title, opened=opened, closes=closes,
         scenarios=scenarios, prior=prior, evidence=tuple(evidence), indicators=tuple(indicators),
         resolution=resolution, ordered=bool(ordered), description=description or "",
+        opened_at=opened_at, closes_at=closes_at, spot_scoring_at=_as_moment(spot),
         lines={key.text: key.line for key in mapping.keys()},
     )
     return question, []
+
+
+def _as_moment(moment) -> dt.datetime | None:
+    """A read (day, time) as a time; a bare day means the end of that day (UTC)."""
+    if moment is None:
+        return None
+    day, exact = moment
+    return exact or dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
 
 
 def _written_ids(node: Node | None) -> set[str]:

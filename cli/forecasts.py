@@ -1,0 +1,86 @@
+"""The forecast log from the command line: ``snapshot``, ``forecast`` and ``import-forecasts``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from cli.options import DirOption, handles_errors, report_problems, workspace
+from model.errors import VaneError, display_path
+from model.forecast_log import LoggedForecast, check_probabilities, log_path, write_entries
+from model.importing import import_forecasts as read_forecasts
+from model.importing import parse_time, write_new_questions
+from model.loader import load_workspace
+from model.parameters import workspace_parameters
+from model.publishing import engine_forecasts
+from model.tagging import parse_assignments
+
+
+@handles_errors
+def snapshot(directory: DirOption = None) -> None:
+    """Record the engine's current forecast for every open question in the forecast log."""
+    space = workspace(directory)
+    loaded = load_workspace(space)
+    if loaded.problems:
+        report_problems(loaded.problems)
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    entries = engine_forecasts(list(loaded.questions), workspace_parameters(space), "snapshot", now, loaded.settings.grades)
+    added = write_entries(log_path(space), entries)
+    typer.echo(f"recorded the engine's forecasts for {added} open question(s) in {display_path(log_path(space))}")
+
+
+@handles_errors
+def forecast(
+    question_id: Annotated[str, typer.Argument(metavar="QUESTION", help="Question id.")],
+    probabilities: Annotated[list[str], typer.Argument(metavar="SCENARIO=P...", help="Your probability for every scenario.")],
+    forecaster: Annotated[str, typer.Option(help="Whose forecast this is.")] = "analyst",
+    time: Annotated[Optional[str], typer.Option(metavar="TIME", help="When it was made (ISO 8601) [default: now].")] = None,
+    directory: DirOption = None,
+) -> None:
+    """Record your own stated forecast for a question (probabilities must cover every scenario and sum to 1)."""
+    space = workspace(directory)
+    question = load_workspace(space).question(question_id.removesuffix(".yaml"))
+    values = {}
+    for name, text in parse_assignments(probabilities, "probability").items():
+        try:
+            values[name] = float(text)
+        except ValueError:
+            raise VaneError(f"{name}={text}: '{text}' is not a number") from None
+    checked = check_probabilities(values, question.scenario_ids, "the forecast")
+    when = _time(time) if time else dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    entry = LoggedForecast(when, question.id, forecaster.strip() or "analyst", checked, "stated", "stated",
+                           recorded=dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
+    added = write_entries(log_path(space), [entry])
+    shown = ", ".join(f"{sid} {100 * p:.0f}%" for sid, p in checked.items())
+    typer.echo(f"recorded {entry.forecaster}'s forecast for {question.id}: {shown}" if added else "already recorded")
+
+
+def _time(text: str) -> dt.datetime:
+    try:
+        return parse_time(text)
+    except ValueError:
+        raise typer.BadParameter(f"'{text}' is not a time such as 2025-08-07T14:30:00Z", param_hint="--time") from None
+
+
+@handles_errors
+def import_forecasts(
+    file: Annotated[Path, typer.Argument(help="A Metaculus forecasts export, or a CSV: question, forecaster, time, one column per scenario.")],
+    directory: DirOption = None,
+) -> None:
+    """Import other forecasters' histories into the forecast log; unknown Metaculus questions become question files."""
+    space = workspace(directory)
+    loaded = load_workspace(space)
+    if loaded.problems:
+        report_problems(loaded.problems)
+        raise VaneError("not importing into a workspace with problems; fix them first")
+    imported = read_forecasts(file, {question.id: question for question in loaded.questions})
+    created = write_new_questions(space.scenarios, imported)
+    added = write_entries(log_path(space), list(imported.forecasts))
+    questions = len({entry.question for entry in imported.forecasts})
+    typer.echo(f"imported {added} forecast(s) for {questions} question(s) from {display_path(file)}"
+               + (f" ({len(imported.forecasts) - added} already in the log)" if added < len(imported.forecasts) else ""))
+    if created:
+        typer.echo(f"created {len(created)} question file(s) in {display_path(space.scenarios)}")

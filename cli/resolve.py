@@ -1,0 +1,31 @@
+"""``vane resolve``: record what happened to a question."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Optional
+
+import typer
+
+from cli.options import DirOption, handles_errors, parse_date, workspace
+from model.resolution import resolve as record_resolution
+
+
+@handles_errors
+def resolve(
+    question_id: Annotated[str, typer.Argument(metavar="QUESTION", help="Question id (its file name without .yaml).")],
+    scenario: Annotated[str, typer.Argument(metavar="SCENARIO", help="The scenario that happened, or 'annulled'.")],
+    note: Annotated[str, typer.Option(help="What happened, with sources.")],
+    date: Annotated[Optional[str], typer.Option(metavar="YYYY-MM-DD", help="When it was resolved [default: today].")] = None,
+    url: Annotated[str, typer.Option(help="Link to the deciding source.")] = "",
+    force: Annotated[bool, typer.Option(help="Replace an earlier resolution (kept in the file's history).")] = False,
+    directory: DirOption = None,
+) -> None:
+    """Resolve a question to the scenario that happened (or annul it); the file keeps any earlier resolution."""
+    path = workspace(directory).question_path(question_id)
+    edit = record_resolution(path, scenario, parse_date(date, "--date") or dt.date.today(), note, url, force)
+    resolution = edit.after.resolution
+    typer.echo(f"resolved {edit.after.id} as {resolution.outcome} on {resolution.date}")
+    if edit.result:
+        typer.echo(f"(replaced {edit.result.outcome} on {edit.result.date}, kept in the resolution's history)")
+    typer.echo("see how the forecasts scored: vane score " + edit.after.id)

@@ -1,0 +1,166 @@
+"""``vane score``: the track record of every forecaster on the resolved questions."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from cli.options import DirOption, JsonOption, handles_errors, print_json, report_problems, workspace
+from cli.render import table
+from model.errors import display_path
+from model.forecast_log import log_path, read_log
+from model.loader import load_workspace
+from model.parameters import workspace_parameters
+from model.publishing import backtest_forecasts
+from model.score_report import SCORE_NAMES, ScoreReport, score_questions
+
+RISKY = ("=", "+", "-", "@", "\t", "\r")
+
+
+@handles_errors
+def score(
+    questions: Annotated[Optional[list[str]], typer.Argument(help="Question ids [default: every resolved question].")] = None,
+    backtest: Annotated[bool, typer.Option(help="Also score the engine's weekly forecasts recomputed from evidence recorded by each week (labelled a backtest).")] = False,
+    hindsight: Annotated[bool, typer.Option(help="With --backtest: use evidence dated by each week instead of recorded by it.")] = False,
+    json_output: JsonOption = False,
+    csv_file: Annotated[Optional[Path], typer.Option("--csv", help="Also write the per-question scores as CSV ('-' for standard output).")] = None,
+    plot: Annotated[Optional[Path], typer.Option(help="Where to save the reliability diagram [default: reports/scores/reliability.png].")] = None,
+    directory: DirOption = None,
+) -> None:
+    """Brier, log, Metaculus baseline and peer scores, calibration and Murphy decomposition, against baselines."""
+    space = workspace(directory)
+    loaded = load_workspace(space)
+    if loaded.problems:
+        report_problems(loaded.problems)
+    chosen = loaded.select(questions)
+    entries, log_problems = read_log(log_path(space))
+    for problem in log_problems:
+        typer.echo(str(problem), err=True)
+    parameters = workspace_parameters(space)
+    grades = loaded.settings.grades
+    backtests = [entry for question in chosen if backtest and question.resolution and not question.resolution.annulled
+                 for entry in backtest_forecasts(question, parameters, hindsight, grades)]
+    report = score_questions(chosen, entries, backtests, parameters, grades)
+    diagram = _diagram(report, plot or space.reports / "scores" / "reliability.png")
+    if csv_file:
+        _write_csv(report, csv_file)
+    if json_output:
+        print_json(score_data(report, diagram))
+    elif csv_file != Path("-"):
+        typer.echo(render(report, diagram))
+
+
+def _diagram(report: ScoreReport, path: Path) -> Path | None:
+    if not report.rows:
+        return None
+    from model.plots import reliability_diagram  # matplotlib: only when there is something to draw
+
+    return reliability_diagram(report.calibration, path)
+
+
+def score_data(report: ScoreReport, diagram: Path | None) -> dict:
+    """The report as plain data (documented in the README)."""
+    by_question: dict[str, list] = {}
+    for row in report.rows:
+        by_question.setdefault(row.question, []).append(row.as_dict())
+    return {
+        "questions": [{"id": qid, "outcome": report.outcomes[qid], "forecasters": rows} for qid, rows in by_question.items()],
+        "summary": [
+            {"forecaster": s.forecaster, "questions": s.questions,
+             "time_averaged": {name: {"mean": m, "low": lo, "high": hi} for name, (m, lo, hi) in s.means.items()}}
+            for s in report.summaries
+        ],
+        "calibration": {name: [b.__dict__ for b in buckets] for name, buckets in report.calibration.items()},
+        "murphy": {name: m.__dict__ for name, m in report.murphy.items()},
+        "coherence": [
+            {"question": c.question, "forecaster": c.forecaster, "time": c.time.isoformat(), "stated": c.stated,
+             "engine": c.engine, "gap": c.gap, "stated_log": c.stated_log, "engine_log": c.engine_log}
+            for c in report.coherence
+        ],
+        "reliability_diagram": str(diagram) if diagram else None,
+        "skipped_forecasts": list(report.skipped),
+    }
+
+
+def _number(value, places: int = 3) -> str:
+    return "–" if value is None or not math.isfinite(value) else f"{value:.{places}f}"
+
+
+def render(report: ScoreReport, diagram: Path | None) -> str:
+    """The track record as text: per question, across questions, calibration, coherence."""
+    if not report.rows:
+        return "No resolved questions to score yet (vane resolve QUESTION SCENARIO --note ...)."
+    parts = []
+    for question, outcome in report.outcomes.items():
+        rows = [r for r in report.rows if r.question == question]
+        parts.append(f"{question} (resolved: {outcome})\n" + table(
+            ["forecaster", "forecasts", "Brier avg", "Brier final", "log avg", "log final", "baseline avg", "peer avg", "spot peer"],
+            [[r.forecaster, str(r.forecasts), _number(r.averaged["brier"]), _number(r.final["brier"]), _number(r.averaged["log"]),
+              _number(r.final["log"]), _number(r.averaged["baseline"], 1), _number(r.averaged["peer"], 1), _number(r.spot["peer"], 1)]
+             for r in rows], right=set(range(1, 9))))
+    parts.append("Across questions (time-averaged means, 90% bootstrap interval)\n" + table(
+        ["forecaster", "questions", "Brier", "log", "baseline"],
+        [[s.forecaster, str(s.questions)] + [_interval(s.means.get(name)) for name in ("brier", "log", "baseline")]
+         for s in report.summaries], right={1}))
+    parts.append("Murphy decomposition of the final forecasts' Brier score (per scenario probability)\n" + table(
+        ["forecaster", "Brier", "reliability", "resolution", "uncertainty"],
+        [[name, _number(m.brier), _number(m.reliability), _number(m.resolution), _number(m.uncertainty)]
+         for name, m in report.murphy.items()], right={1, 2, 3, 4}))
+    parts.append(_render_calibration(report))
+    if report.coherence:
+        parts.append(_render_coherence(report))
+    if diagram:
+        parts.append(f"reliability diagram: {display_path(diagram)}")
+    return "\n\n".join(parts)
+
+
+def _interval(value) -> str:
+    return "–" if value is None else f"{value[0]:.3f} ({value[1]:.3f} to {value[2]:.3f})"
+
+
+def _render_calibration(report: ScoreReport) -> str:
+    lines = ["Calibration of final forecasts (every scenario's probability; observed frequency / count per 10% bucket)"]
+    header = ["forecaster"] + [f"{int(100 * b)}–{int(100 * b + 10)}%" for b in (i / 10 for i in range(10))]
+    rows = [[name] + [f"{100 * b.observed:.0f}%/{b.count}" if b.count else "·" for b in buckets]
+            for name, buckets in report.calibration.items()]
+    return "\n".join(lines) + "\n" + table(header, rows, right=set(range(1, 11)))
+
+
+def _render_coherence(report: ScoreReport) -> str:
+    rows = []
+    for c in report.coherence:
+        better = "–" if c.stated_log is None else ("stated" if c.stated_log > c.engine_log else "engine" if c.engine_log > c.stated_log else "tie")
+        rows.append([c.question, c.forecaster, f"{c.time:%Y-%m-%d}",
+                     " ".join(f"{k} {100 * v:.0f}%" for k, v in c.stated.items()),
+                     " ".join(f"{k} {100 * v:.0f}%" for k, v in c.engine.items()), f"{100 * c.gap:.0f} pp", better])
+    return ("Coherence: stated forecasts beside what the evidence implied then (gap: total variation distance)\n"
+            + table(["question", "forecaster", "date", "stated", "evidence implies", "gap", "scored better"], rows))
+
+
+def _write_csv(report: ScoreReport, path: Path) -> None:
+    header = ["question", "forecaster", "kind", "forecasts"]
+    header += [f"{name}_{when}" for name in SCORE_NAMES for when in ("time_averaged", "final")] + ["spot_baseline", "spot_peer"]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in report.rows:
+        values = [row.averaged[name] if when == "time_averaged" else row.final[name]
+                  for name in SCORE_NAMES for when in ("time_averaged", "final")]
+        writer.writerow([_safe(row.question), _safe(row.forecaster), _safe(row.kind), row.forecasts]
+                        + ["" if not math.isfinite(v) else repr(v) for v in values + [row.spot["baseline"], row.spot["peer"]]])
+    if str(path) == "-":
+        typer.echo(buffer.getvalue(), nl=False)
+    else:
+        from model.safewrite import atomic_write
+
+        atomic_write(path, buffer.getvalue())
+
+
+def _safe(text: str) -> str:
+    """Text cells that a spreadsheet would run as a formula get a leading quote."""
+    return "'" + text if text.startswith(RISKY) else text

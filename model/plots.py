@@ -1,0 +1,55 @@
+"""Charts as PNG files (matplotlib, imported only by the commands that draw)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+
+from model.safewrite import atomic_write
+
+PALETTE = ("#1f4e79", "#c0504d", "#2e8b57", "#8064a2", "#d98c1f", "#4bacc6", "#7f7f7f", "#9b5d3a")
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no screen
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_figure(figure, path: Path) -> Path:
+    """Write a figure as PNG atomically and close it."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    _pyplot().close(figure)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, buffer.getvalue())
+    return path
+
+
+def reliability_diagram(calibration: dict, path: Path) -> Path:
+    """Observed frequency against forecast probability per 10% bucket, one line per forecaster.
+
+    ``calibration`` maps a forecaster to its buckets (``model.score_report.Bucket``);
+    marker areas show how many forecasts fell in each bucket.
+    """
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=(6.4, 6.0))
+    axes.plot([0, 1], [0, 1], color="#999999", linestyle="--", linewidth=1, label="perfectly calibrated")
+    for colour, (name, buckets) in zip(PALETTE * 4, calibration.items()):
+        used = [b for b in buckets if b.count]
+        if not used:
+            continue
+        x, y = [b.mean_forecast for b in used], [b.observed for b in used]
+        sizes = 20 + 180 * np.sqrt(np.array([b.count for b in used]) / max(b.count for b in used))
+        axes.plot(x, y, color=colour, linewidth=1.5, label=name)
+        axes.scatter(x, y, s=sizes, color=colour, alpha=0.7, edgecolor="white", linewidth=0.5)
+    axes.set(xlim=(0, 1), ylim=(0, 1), xlabel="forecast probability (10% buckets)", ylabel="observed frequency",
+             title="Reliability of final forecasts")
+    axes.grid(True, color="#eeeeee")
+    axes.legend(loc="upper left", fontsize=8, frameon=False)
+    return save_figure(figure, path)

@@ -1,0 +1,68 @@
+"""Golden test: import real Metaculus forecasts and reproduce Metaculus' own published scores to 1e-9.
+
+Uses ../shared/data/metaculus-aib-q1-2025 (read there, never copied); skipped
+cleanly when ../shared is absent. Runs through the command line: import into a
+temporary workspace, then ``vane score --json``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import SHARED, vane
+
+DATA = SHARED / "data" / "metaculus-aib-q1-2025"
+pytestmark = pytest.mark.skipif(not (DATA / "forecasts.csv").exists(), reason="../shared/data is not available")
+
+
+def published_scores() -> dict[tuple[str, str], dict[str, float]]:
+    scores: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
+    with open(DATA / "scores.csv", newline="", encoding="utf-8") as stream:
+        for row in csv.DictReader(stream):
+            scores[(f"metaculus-{row['question_id']}", row["forecaster"])][row["score_type"]] = float(row["score"])
+    return scores
+
+
+@pytest.fixture(scope="module")
+def scored(tmp_path_factory) -> dict:
+    space = tmp_path_factory.mktemp("metaculus")
+    assert vane("init", str(space)).code == 0
+    imported = vane("import-forecasts", str(DATA / "forecasts.csv"), "--dir", str(space))
+    assert imported.code == 0, imported.output
+    again = vane("import-forecasts", str(DATA / "forecasts.csv"), "--dir", str(space))
+    assert "imported 0 forecast(s)" in again.stdout  # re-importing adds nothing twice
+    result = vane("score", "--dir", str(space), "--json")
+    assert result.code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_every_published_score_is_reproduced(scored):
+    ours = {(question["id"], row["forecaster"]): row["scores"]
+            for question in scored["questions"] for row in question["forecasters"]}
+    published = published_scores()
+    assert len(published) == 409
+    for key, expected in published.items():
+        mine = ours[key]
+        assert mine["baseline"]["time_averaged"] == pytest.approx(expected["baseline"], abs=1e-9), key
+        assert mine["peer"]["time_averaged"] == pytest.approx(expected["peer"], abs=1e-9), key
+        assert mine["spot_baseline"] == pytest.approx(expected["spot_baseline"], abs=1e-9), key
+        assert mine["spot_peer"] == pytest.approx(expected["spot_peer"], abs=1e-9), key
+
+
+def test_only_the_annulled_question_goes_unscored(scored):
+    scored_questions = {question["id"] for question in scored["questions"]}
+    published_questions = {key[0] for key in published_scores()}
+    assert scored_questions == published_questions and len(scored_questions) == 42
+
+
+def test_every_score_is_listed_by_name(scored):
+    scores = scored["questions"][0]["forecasters"][0]["scores"]
+    for name in ("brier", "log", "baseline", "peer"):
+        assert set(scores[name]) == {"time_averaged", "final"}
+    assert "spot_baseline" in scores and "spot_peer" in scores
+    assert scored["reliability_diagram"].endswith("reliability.png") and Path(scored["reliability_diagram"]).exists()

@@ -1,0 +1,172 @@
+"""Scores against independent references: scikit-learn, direct definitions, and a brute-force integrator."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from model import scoring
+from model.score_report import murphy
+
+sklearn_metrics = pytest.importorskip("sklearn.metrics")
+
+
+def random_forecasts(rng, count, k):
+    return rng.dirichlet(np.ones(k), count)
+
+
+@pytest.mark.parametrize("k", [2, 3, 5])
+def test_brier_and_log_agree_with_scikit_learn(k):
+    rng = np.random.default_rng(k)
+    p = random_forecasts(rng, 200, k)
+    outcome = rng.integers(0, k, 200)
+    own = scoring.forecast_scores(p, outcome, np.full(200, k), np.zeros(200, bool))
+    labels = list(range(k))
+    assert own["brier"].mean() == pytest.approx(sklearn_metrics.brier_score_loss(outcome, p, labels=labels, scale_by_half=False), abs=1e-12)
+    assert -own["log"].mean() == pytest.approx(sklearn_metrics.log_loss(outcome, p, labels=labels), abs=1e-12)
+    assert own["baseline"] == pytest.approx(100 * (np.log(p[np.arange(200), outcome]) / np.log(k) + 1))
+
+
+def test_ranked_brier_matches_its_direct_definition():
+    rng = np.random.default_rng(1)
+    for k in (2, 3, 4, 6):
+        p = random_forecasts(rng, 50, k)
+        outcome = rng.integers(0, k, 50)
+        ours = scoring.ranked_brier(np.pad(p, ((0, 0), (0, 6 - k))), outcome, np.full(50, k))
+        for row, o, value in zip(p, outcome, ours):
+            splits = []
+            for i in range(k - 1):  # split "scenario <= i" against "scenario > i"
+                below, happened = row[: i + 1].sum(), float(o <= i)
+                splits.append((below - happened) ** 2 + ((1 - below) - (1 - happened)) ** 2)
+            assert value == pytest.approx(np.mean(splits), abs=1e-12)
+
+
+# --- time-averaged and peer scores against a brute-force integrator ---
+
+
+def brute_force(start, end, spot, k, outcome, forecasts, members):
+    """Integrate each forecaster's scores over the window, one event interval at a time.
+
+    ``forecasts``: list of (forecaster, time, probabilities). Returns {forecaster: scores}.
+    """
+    forecasts = [(f, t, np.asarray(p)) for f, t, p in forecasts if t <= end]
+    times = sorted({start, end, *(max(t, start) for _, t, _ in forecasts)})
+    names = sorted({f for f, _, _ in forecasts})
+    uniform = np.full(k, 1.0 / k)
+
+    def standing(name, moment):
+        """The forecaster's latest forecast made by ``moment`` (of equal times, the later entry)."""
+        best = None
+        for number, (f, t, p) in enumerate(forecasts):
+            if f == name and max(t, start) <= moment and (best is None or (t, number) >= best[0]):
+                best = ((t, number), p)
+        return best[1] if best else None
+
+    def peer(name, moment):
+        own = standing(name, moment)
+        others = [standing(other, moment) for other in names if other != name and other in members]
+        others = [p for p in others if p is not None]
+        if own is None or name not in members:
+            return 0.0
+        if not others:
+            return 0.0
+        return 100.0 / len(others) * sum(np.log(own[outcome]) - np.log(p[outcome]) for p in others)
+
+    result = {}
+    for name in names:
+        totals = {"brier": 0.0, "log": 0.0, "baseline": 0.0, "peer": 0.0}
+        for left, right in zip(times[:-1], times[1:]):
+            p = standing(name, left)
+            forecast = uniform if p is None else p
+            width = right - left
+            totals["brier"] += width * np.sum((forecast - np.eye(k)[outcome]) ** 2)
+            totals["log"] += width * np.log(forecast[outcome])
+            totals["baseline"] += width * (0.0 if p is None else 100 * (np.log(p[outcome]) / np.log(k) + 1))
+            totals["peer"] += width * peer(name, left)
+        result[name] = {key: value / (end - start) for key, value in totals.items()}
+        result[name]["spot_peer"] = peer(name, spot) if standing(name, spot) is not None else np.nan
+        last = standing(name, end)
+        result[name]["final_brier"] = np.sum((last - np.eye(k)[outcome]) ** 2)
+    return result
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_time_averaged_and_peer_scores_match_a_brute_force_integrator(seed):
+    rng = np.random.default_rng(seed)
+    questions = rng.integers(1, 4)
+    rows, expected = [], {}
+    starts, ends, spots, ks, outcomes = [], [], [], [], []
+    for q in range(questions):
+        k = int(rng.integers(2, 5))
+        start, end = float(rng.uniform(0, 100)), float(rng.uniform(200, 400))
+        spot = float(rng.uniform(start, end))
+        outcome = int(rng.integers(0, k))
+        forecasts = []
+        for forecaster in range(int(rng.integers(1, 5))):
+            for _ in range(int(rng.integers(1, 5))):
+                time = float(rng.choice([rng.uniform(start - 50, end + 50), float(rng.integers(150, 160))]))
+                forecasts.append((forecaster, time, rng.dirichlet(np.ones(k))))
+        members = {0, 1, 2}  # forecaster 3, when present, is a reference: scored but not a peer
+        expected[q] = brute_force(start, end, spot, k, outcome, forecasts, members)
+        starts.append(start), ends.append(end), spots.append(spot), ks.append(k), outcomes.append(outcome)
+        rows += [(q, f, t, np.pad(p, (0, 4 - k))) for f, t, p in forecasts]
+    data = scoring.ScoringInput(
+        start=np.array(starts), end=np.array(ends), spot=np.array(spots), scenarios=np.array(ks),
+        outcome=np.array(outcomes), ordered=np.zeros(questions, bool),
+        question=np.array([r[0] for r in rows]), forecaster=np.array([r[1] for r in rows]),
+        time=np.array([r[2] for r in rows]), probabilities=np.array([r[3] for r in rows]),
+        peer_members=np.array([True, True, True, False]),
+    )
+    pairs = scoring.score(data)
+    for p in range(pairs.question.shape[0]):
+        q, f = int(pairs.question[p]), int(pairs.forecaster[p])
+        want = expected[q][f]
+        for name in ("brier", "log", "baseline"):
+            assert pairs.averaged[name][p] == pytest.approx(want[name], abs=1e-9), (q, f, name)
+        assert pairs.final["brier"][p] == pytest.approx(want["final_brier"], abs=1e-12)
+        if f < 3:
+            assert pairs.averaged["peer"][p] == pytest.approx(want["peer"], abs=1e-9), (q, f, "peer")
+            assert np.nan_to_num(pairs.spot["peer"][p], nan=-999) == pytest.approx(np.nan_to_num(want["spot_peer"], nan=-999), abs=1e-9)
+        else:
+            assert np.isnan(pairs.averaged["peer"][p])
+
+
+# --- properties ---
+
+
+forecast_rows = st.integers(2, 6).flatmap(
+    lambda k: st.tuples(st.just(k), st.lists(st.floats(0.0, 1.0), min_size=k, max_size=k).filter(lambda v: sum(v) > 0), st.integers(0, k - 1))
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(forecast_rows, st.booleans())
+def test_scores_stay_within_their_bounds(row, ordered):
+    k, values, outcome = row
+    p = np.array(values) / sum(values)
+    own = scoring.forecast_scores(p[None], np.array([outcome]), np.array([k]), np.array([ordered]))
+    assert 0.0 <= own["brier"][0] <= 2.0 + 1e-12
+    assert own["log"][0] <= 1e-12 and own["baseline"][0] <= 100.0 + 1e-9
+    if ordered:
+        assert 0.0 <= own["ranked_brier"][0] <= 2.0 + 1e-12
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(2, 6), st.data())
+def test_a_one_hot_forecast_on_the_outcome_scores_perfectly(k, data):
+    outcome = data.draw(st.integers(0, k - 1))
+    p = np.eye(k)[outcome][None]
+    own = scoring.forecast_scores(p, np.array([outcome]), np.array([k]), np.array([True]))
+    assert own["brier"][0] == 0.0 and own["ranked_brier"][0] == 0.0
+    assert own["log"][0] == 0.0 and own["baseline"][0] == pytest.approx(100.0)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([0.0, 0.1, 0.25, 0.5, 0.7, 0.9, 1.0]), st.booleans()), min_size=1, max_size=60))
+def test_the_murphy_decomposition_adds_up(pairs):
+    forecasts = np.array([p for p, _ in pairs])
+    happened = np.array([float(o) for _, o in pairs])
+    parts = murphy(forecasts, happened)
+    assert parts.brier == pytest.approx(parts.reliability - parts.resolution + parts.uncertainty, abs=1e-12)
