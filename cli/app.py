@@ -14,9 +14,11 @@ from cli.add import add
 from cli.calibrate import calibrate
 from cli.check import check
 from cli.options import set_debugging
+from cli.report import report
 from cli.resolve import resolve
 from cli.score import score
 from cli.forecasts import forecast, import_forecasts, snapshot
+from cli.indicators import app as indicator_app
 from cli.setup import init, new
 from cli.show import show
 from cli.status import status
@@ -39,9 +41,10 @@ def main_options(
     set_debugging(debug)
 
 
-for command in (init, new, check, add, status, show, resolve, snapshot, forecast, score, calibrate):
+for command in (init, new, check, add, status, show, report, resolve, snapshot, forecast, score, calibrate):
     app.command()(command)
 app.command("import-forecasts")(import_forecasts)
+app.add_typer(indicator_app, name="indicator")
 
 
 def main() -> None:

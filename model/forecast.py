@@ -15,6 +15,7 @@ import numpy as np
 from model import engine
 from model.engine import EvidenceMatrix
 from model.grades import DEFAULT_GRADE, GradeTable
+from model.indicators import indicator_evidence
 from model.parameters import Parameters
 from model.question import Evidence, Question
 
@@ -62,12 +63,25 @@ class Compiled:
         return parameters.class_factors(list(self.classes), grades or GradeTable())
 
 
+def evidence_of(question: Question) -> tuple[Evidence, ...]:
+    """The evidence that counts: the items written in the file, and what its indicators add."""
+    return question.evidence + tuple(indicator_evidence(question))
+
+
+def stories_of(items) -> dict[str, list[Evidence]]:
+    """Items grouped by story, in order of first appearance."""
+    grouped: dict[str, list[Evidence]] = {}
+    for item in items:
+        grouped.setdefault(item.story_key, []).append(item)
+    return grouped
+
+
 def compile_question(question: Question, grades: GradeTable | None = None) -> Compiled:
-    """A question's prior and evidence as engine arrays."""
+    """A question's prior and evidence (indicators included) as engine arrays."""
     grades = grades or GradeTable()
     ids = question.scenario_ids
-    items = question.evidence
-    story_index = {key: index for index, key in enumerate(question.stories())}
+    items = evidence_of(question)
+    story_index = {key: index for index, key in enumerate(stories_of(items))}
     classes = sorted({item_class(item) for item in items}) or [("", DEFAULT_GRADE[0])]
     class_index = {key: index for index, key in enumerate(classes)}
     matrix = EvidenceMatrix(
@@ -120,6 +134,6 @@ def visible_items(question: Question, as_of: dt.date, strict: bool = False) -> l
     """The evidence known at ``as_of``: dated by then, and recorded by then if strict."""
     limit = day_number(as_of)
     return [
-        item for item in question.evidence
+        item for item in evidence_of(question)
         if day_number(item.date) <= limit and (not strict or recorded_day(item) <= limit)
     ]

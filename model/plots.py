@@ -21,10 +21,10 @@ def _pyplot():
     return plt
 
 
-def save_figure(figure, path: Path) -> Path:
-    """Write a figure as PNG atomically and close it."""
+def save_figure(figure, path: Path, tight: bool = True) -> Path:
+    """Write a figure as PNG atomically and close it (``tight`` trims margins at the cost of a second draw)."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight" if tight else None)
     _pyplot().close(figure)
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, buffer.getvalue())
@@ -53,3 +53,29 @@ def reliability_diagram(calibration: dict, path: Path) -> Path:
     axes.grid(True, color="#eeeeee")
     axes.legend(loc="upper left", fontsize=8, frameon=False)
     return save_figure(figure, path)
+
+
+def trajectory_chart(scenario_ids, dates, mean, low, high, evidence_dates, closes, path: Path) -> Path:
+    """Weekly probabilities of each scenario with their 80% bands, evidence as ticks along the bottom."""
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=(7.2, 3.2))
+    for k, (colour, scenario) in enumerate(zip(PALETTE * 4, scenario_ids)):
+        if len(dates) > 1:
+            axes.fill_between(dates, low[:, k], high[:, k], color=colour, alpha=0.15, linewidth=0)
+            axes.plot(dates, mean[:, k], color=colour, linewidth=1.8, label=scenario)
+        else:
+            axes.errorbar(dates, mean[:, k], yerr=[mean[:, k] - low[:, k], high[:, k] - mean[:, k]],
+                          color=colour, marker="o", label=scenario)
+    if evidence_dates:  # one collection for all ticks: hundreds of separate lines draw slowly
+        axes.vlines(list(evidence_dates), 0, 0.04, transform=axes.get_xaxis_transform(), color="#333333", linewidth=1)
+    if dates and closes <= dates[-1] + (dates[-1] - dates[0]) * 0.1:
+        axes.axvline(closes, color="#999999", linestyle=":", linewidth=1)
+    axes.set_ylim(0, 1)
+    axes.yaxis.set_major_formatter(lambda value, _: f"{100 * value:.0f}%")
+    axes.grid(True, axis="y", color="#eeeeee")
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    figure.autofmt_xdate()
+    figure.subplots_adjust(left=0.08, right=0.8, bottom=0.2, top=0.96)
+    return save_figure(figure, path, tight=False)

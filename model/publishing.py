@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 from pathlib import Path
 
-from model.forecast import evaluation_date, probabilities_at, weekly_dates
+from model.forecast import Probabilities, evaluation_date, probabilities_at, weekly_dates
 from model.forecast_log import ENGINE, LoggedForecast
 from model.grades import GradeTable
 from model.parameters import Parameters
@@ -26,26 +26,29 @@ def is_open(question: Question, today: dt.date) -> bool:
     return question.resolution is None and question.closes >= today
 
 
+def engine_entry(question: Question, forecast: Probabilities, parameters: Parameters, batch: str,
+                 now: dt.datetime) -> LoggedForecast:
+    """The engine's forecast (the first date of ``forecast``) as a forecast-log entry to publish."""
+    ids = question.scenario_ids
+    return LoggedForecast(
+        time=now, question=question.id, forecaster=ENGINE, kind="engine", batch=batch,
+        probabilities={sid: float(forecast.mean[0, k]) for k, sid in enumerate(ids)},
+        interval={sid: (float(forecast.low[0, k]), float(forecast.high[0, k])) for k, sid in enumerate(ids)}
+        if parameters.theta.draws > 1 else {},
+        parameters=parameters.source, question_sha256=file_sha256(question.path), recorded=now,
+    )
+
+
 def engine_forecasts(
     questions: list[Question], parameters: Parameters, batch: str, now: dt.datetime,
     grades: GradeTable | None = None, as_of: dt.date | None = None, strict: bool = False,
 ) -> list[LoggedForecast]:
     """The engine's forecast for every open question, as entries to publish in the forecast log."""
     day = as_of or now.date()
-    entries = []
-    for question in questions:
-        if not is_open(question, day):
-            continue
-        forecast = probabilities_at(question, parameters, [day], strict, grades)
-        ids = question.scenario_ids
-        entries.append(LoggedForecast(
-            time=now, question=question.id, forecaster=ENGINE, kind="engine", batch=batch,
-            probabilities={sid: float(forecast.mean[0, k]) for k, sid in enumerate(ids)},
-            interval={sid: (float(forecast.low[0, k]), float(forecast.high[0, k])) for k, sid in enumerate(ids)}
-            if parameters.theta.draws > 1 else {},
-            parameters=parameters.source, question_sha256=file_sha256(question.path), recorded=now,
-        ))
-    return entries
+    return [
+        engine_entry(question, probabilities_at(question, parameters, [day], strict, grades), parameters, batch, now)
+        for question in questions if is_open(question, day)
+    ]
 
 
 def backtest_forecasts(

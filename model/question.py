@@ -135,10 +135,3 @@ class Question:
         if self.resolution and self.resolution.date < self.closes:
             return self.resolution.date
         return self.closes
-
-    def stories(self) -> dict[str, list[Evidence]]:
-        """Evidence grouped by story, in order of first appearance."""
-        grouped: dict[str, list[Evidence]] = {}
-        for item in self.evidence:
-            grouped.setdefault(item.story_key, []).append(item)
-        return grouped

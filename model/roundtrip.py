@@ -28,7 +28,7 @@ from model.question import Question
 from model.safewrite import atomic_write, locked
 from model.schema import Clock
 from model.yamlread import Mapping, Scalar, Sequence, load_string, read_file_text
-from model.yamlwrite import present, render_entry
+from model.yamlwrite import present, render_entry, render_mapping
 
 _DEFAULT_INDENT = (2, 4, 2)  # mapping indent, sequence indent, dash offset
 
@@ -105,6 +105,31 @@ def replace_block(text: str, key: str, block: str) -> str:
         return "".join(lines) + block
     first = root.key_line(key) - 1
     return "".join(lines[:first] + [block] + lines[max(value.last_line, first + 1):])
+
+
+def add_to_entry(text: str, list_key: str, entry_id: str, values: dict) -> str:
+    """``text`` with ``key: value`` lines added to the entry of ``list_key`` whose id is ``entry_id``.
+
+    The lines go right after the entry's last line, at its indentation; nothing else changes.
+
+    Raises
+    ------
+    ValueError
+        When there is no such block-style entry, or it already has one of the keys.
+    """
+    root, problems = load_string(text, "")
+    entries = root.get(list_key) if isinstance(root, Mapping) and not problems else None
+    entry = next((item for item in getattr(entries, "items", ()) if isinstance(item, Mapping)
+                  and isinstance(item.get("id"), Scalar) and item.get("id").text == entry_id), None)
+    if entry is None or entry.flow:
+        raise ValueError(f"no block-style entry '{entry_id}' under '{list_key}'")
+    if any(entry.get(key) is not None for key in values):
+        raise ValueError(f"entry '{entry_id}' already has one of {', '.join(values)}")
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    at = entry.last_line
+    return "".join(lines[:at] + [render_mapping(values, entry.column)] + lines[at:])
 
 
 def _insert_entry(text: str, root: Mapping, key: str, value, entry: dict) -> str | None:

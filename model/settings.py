@@ -8,8 +8,17 @@ from model.grades import CREDIBILITY, RELIABILITY, GradeTable
 from model.schema import Findings, check_keys, read_mapping, read_number
 from model.yamlread import Node
 
-SETTINGS_KEYS = ("grades",)
+SETTINGS_KEYS = ("grades", "report")
 GRADE_KEYS = ("reliability", "credibility")
+REPORT_KEYS = ("stale_weeks", "deadline_days")
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """When the weekly report calls a question stale or near its deadline."""
+
+    stale_weeks: int = 4
+    deadline_days: int = 30
 
 
 @dataclass(frozen=True)
@@ -17,6 +26,7 @@ class Settings:
     """Everything a workspace may override."""
 
     grades: GradeTable = field(default_factory=GradeTable)
+    report: ReportSettings = field(default_factory=ReportSettings)
 
 
 def settings_from_node(root: Node | None, found: Findings) -> Settings:
@@ -27,10 +37,25 @@ def settings_from_node(root: Node | None, found: Findings) -> Settings:
     if mapping is None:
         return Settings()
     check_keys(mapping, SETTINGS_KEYS, (), "vane.yaml", found)
-    grades = mapping.get("grades")
-    if grades is None:
-        return Settings()
-    return Settings(_read_grade_table(grades, found))
+    grades = _read_grade_table(mapping.get("grades"), found) if mapping.get("grades") else GradeTable()
+    report = _read_report(mapping.get("report"), found) if mapping.get("report") else ReportSettings()
+    return Settings(grades, report)
+
+
+def _read_report(node: Node, found: Findings) -> ReportSettings:
+    mapping = read_mapping(node, "report", found, 1)
+    if mapping is None:
+        return ReportSettings()
+    check_keys(mapping, REPORT_KEYS, (), "report", found)
+    values = {}
+    for key in REPORT_KEYS:
+        if mapping.get(key) is not None:
+            number = read_number(mapping.get(key), f"report.{key}", found, mapping.line)
+            if number is not None and (number < 1 or number != int(number)):
+                found.add(mapping.get(key).line, f"report.{key} must be a whole number of at least 1")
+            elif number is not None:
+                values[key] = int(number)
+    return ReportSettings(**values)
 
 
 def _read_grade_table(node: Node, found: Findings) -> GradeTable:

@@ -17,6 +17,8 @@ from model.forecast import (
     day_number,
     evaluation_date,
     compile_question,
+    evidence_of,
+    stories_of,
     probabilities_at,
     visible_items,
     weekly_dates,
@@ -137,7 +139,7 @@ def ledger(
     log_odds = engine.contributions(view, theta, 0, factors).mean(axis=0)  # (G, K)
     visible = {item.id for item in visible_items(question, when, strict)}
     lines = []
-    for index, (story, items) in enumerate(question.stories().items()):
+    for index, (story, items) in enumerate(stories_of(evidence_of(question)).items()):
         shown = tuple(sorted((item for item in items if item.id in visible), key=lambda item: (item.date, natural_key(item.id))))
         if not shown:
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from model.forecast import stories_of
 from model.loader import load_paths, load_question, load_source
 from model.workspace import Workspace, yaml_files
 from tests.helpers import ROOT, vane
@@ -34,7 +35,7 @@ def test_the_examples_cover_what_the_project_promised():
     assert resolved and resolved[0].closes.isoformat() == "2025-12-31"
     assert any("synthesis" in q.scenario_ids for q in still_open)
     assert sum(len(q.evidence) for q in questions.values()) >= 15
-    assert any(len(items) > 1 for q in questions.values() for items in q.stories().values())
+    assert any(len(items) > 1 for q in questions.values() for items in stories_of(q.evidence).values())
     assert sum(len(q.indicators) for q in questions.values()) >= 3
 
 

@@ -1,0 +1,74 @@
+"""``vane report``: the weekly probability report, in Markdown and as a self-contained HTML page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from cli.options import DirOption, StrictOption, handles_errors, report_problems, workspace
+from model.errors import display_path
+from model.forecast_log import log_path, read_log, write_entries
+from model.loader import load_workspace
+from model.parameters import workspace_parameters
+from model.report import Week, build_report, published_entries
+
+
+@handles_errors
+def report(
+    week: Annotated[Optional[str], typer.Option(metavar="YYYY-Www", help="ISO week to report [default: this week]; a past week is reconstructed as of its end.")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Folder for the reports [default: the workspace's reports/].")] = None,
+    strict: StrictOption = False,
+    directory: DirOption = None,
+) -> None:
+    """Write this week's probability report: every open question, what moved it, and what to watch."""
+    space = workspace(directory)
+    loaded = load_workspace(space)
+    if loaded.problems:
+        report_problems(loaded.problems)
+    chosen = _week(week)
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    log, log_problems = read_log(log_path(space))
+    for problem in log_problems:
+        typer.echo(str(problem), err=True)
+    parameters = workspace_parameters(space)
+    weekly = build_report(list(loaded.questions), parameters, chosen, log, now, strict, loaded.settings.grades,
+                          loaded.settings.report, _progress("forecasting"))
+    from model.report_render import write_report  # matplotlib and Jinja2: only when writing a report
+
+    paths = write_report(weekly, (out or space.reports) / chosen.label, _progress("drawing"))
+    published = write_entries(log_path(space), published_entries(weekly, parameters), replace_batch=f"report {chosen.label}") \
+        if not weekly.reconstructed else 0
+    typer.echo(f"wrote {display_path(paths[0])} and {display_path(paths[1])} ({len(weekly.questions)} open question(s))")
+    if published:
+        typer.echo(f"published the engine's forecasts for {published} question(s) in {display_path(log_path(space))}")
+    elif weekly.reconstructed:
+        typer.echo(f"{chosen.label} is past: reconstructed as of {weekly.as_of}; nothing added to the forecast log")
+
+
+def _week(label: Optional[str]) -> Week:
+    if label is None:
+        return Week.of(dt.date.today())
+    try:
+        chosen = Week.parse(label)
+    except ValueError:
+        raise typer.BadParameter(f"'{label}' is not an ISO week such as 2026-W47", param_hint="--week") from None
+    if chosen.start > dt.date.today():
+        raise typer.BadParameter(f"{label} has not started yet", param_hint="--week")
+    return chosen
+
+
+def _progress(stage: str):
+    """A one-line progress display on a terminal; silent otherwise."""
+    if not sys.stderr.isatty():
+        return lambda *_: None
+
+    def show(number: int, total: int, name: str) -> None:
+        end = "\n" if number == total else ""
+        sys.stderr.write(f"\r{stage} {number}/{total}: {name[:50]:<50}{end}")
+        sys.stderr.flush()
+
+    return show

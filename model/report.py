@@ -1,0 +1,246 @@
+"""The weekly probability report as data: what moved, why, and what to watch next.
+
+``build_report`` gathers everything; ``model.report_render`` turns it into
+Markdown and HTML and ``model.plots`` draws the charts. A past week is
+reconstructed as of that week's end from evidence dated by then (``strict``:
+recorded by then).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from model import engine
+from model.forecast import (
+    Probabilities,
+    compile_question,
+    day_number,
+    evaluation_date,
+    evidence_of,
+    probabilities_at,
+    stories_of,
+    visible_items,
+    weekly_dates,
+)
+from model.forecast_log import ENGINE, LoggedForecast
+from model.grades import GradeTable
+from model.indicators import WatchItem, overdue, to_watch
+from model.parameters import Parameters
+from model.publishing import engine_entry
+from model.question import Evidence, Indicator, Question
+from model.score_report import ScoreReport, score_questions
+from model.settings import ReportSettings
+
+
+@dataclass(frozen=True)
+class Week:
+    """An ISO week: its label, Monday and Sunday."""
+
+    label: str
+    start: dt.date
+    end: dt.date
+
+    @classmethod
+    def of(cls, day: dt.date) -> "Week":
+        """The ISO week holding ``day``."""
+        year, week, weekday = day.isocalendar()
+        start = day - dt.timedelta(days=weekday - 1)
+        return cls(f"{year}-W{week:02d}", start, start + dt.timedelta(days=6))
+
+    @classmethod
+    def parse(cls, label: str) -> "Week":
+        """A week written ``YYYY-Www``.
+
+        Raises
+        ------
+        ValueError
+            When the label is not an ISO week.
+        """
+        year, _, number = label.upper().partition("-W")
+        return cls.of(dt.date.fromisocalendar(int(year), int(number), 1))
+
+
+@dataclass(frozen=True)
+class Mover:
+    """A story and how many percentage points it moved one scenario (leave-one-out)."""
+
+    scenario: str
+    points: float
+    items: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True)
+class QuestionReport:
+    """One question in the week's report."""
+
+    question: Question
+    as_of: dt.date
+    now: Probabilities
+    previous: dict[str, float] | None
+    previous_label: str
+    movers: tuple[Mover, ...]
+    new_evidence: tuple[Evidence, ...]
+    trajectory: Probabilities
+    evidence_dates: tuple[dt.date, ...]
+    watch: tuple[WatchItem, ...]
+    overdue: tuple[Indicator, ...]
+    last_evidence: dt.date | None
+    days_to_deadline: int
+
+    @property
+    def leading(self) -> tuple[str, int]:
+        """The most probable scenario and its index."""
+        k = int(np.argmax(self.now.mean[0]))
+        return self.question.scenario_ids[k], k
+
+    def change(self, scenario: str) -> float | None:
+        """Change in the probability of ``scenario`` since the previous report."""
+        if self.previous is None:
+            return None
+        k = self.question.scenario_ids.index(scenario)
+        return float(self.now.mean[0, k] - self.previous[scenario])
+
+    @property
+    def largest_change(self) -> tuple[str, float]:
+        """The scenario that moved most since the previous report, and by how much."""
+        changes = [(sid, self.change(sid) or 0.0) for sid in self.question.scenario_ids]
+        return max(changes, key=lambda pair: abs(pair[1]))
+
+
+@dataclass(frozen=True)
+class WeeklyReport:
+    """Everything the week's report shows."""
+
+    week: Week
+    as_of: dt.date
+    generated: dt.datetime
+    strict: bool
+    reconstructed: bool
+    parameters: str
+    questions: tuple[QuestionReport, ...]
+    stale: tuple[QuestionReport, ...]
+    near_deadline: tuple[QuestionReport, ...]
+    track_record: ScoreReport | None
+    settings: ReportSettings = field(default_factory=ReportSettings)
+
+    @property
+    def has_published_scores(self) -> bool:
+        """True when the track record scores forecasts from the log, not just the baselines."""
+        return bool(self.track_record) and any(row.kind != "baseline" for row in self.track_record.rows)
+
+    @property
+    def movers(self) -> list[tuple[QuestionReport, str, float]]:
+        """Questions whose probabilities changed since the previous report, largest change first."""
+        moved = [(entry, *entry.largest_change) for entry in self.questions if entry.previous is not None]
+        return sorted([m for m in moved if abs(m[2]) >= 0.005], key=lambda m: -abs(m[2]))
+
+
+def previous_forecast(question: Question, log: list[LoggedForecast], before: dt.datetime, this_batch: str) -> LoggedForecast | None:
+    """The engine's latest published forecast for ``question`` before ``before`` (not this week's own)."""
+    published = [entry for entry in log if entry.question == question.id and entry.forecaster == ENGINE
+                 and entry.batch != this_batch and entry.time <= before
+                 and set(entry.probabilities) == set(question.scenario_ids)]
+    return max(published, key=lambda entry: entry.time, default=None)
+
+
+def is_new(item: Evidence, since_date: dt.date, since_time: dt.datetime | None) -> bool:
+    """Dated after the previous report, or tagged after it was published."""
+    return item.date > since_date or bool(since_time and item.recorded and item.recorded >= since_time)
+
+
+def story_movers(question: Question, parameters: Parameters, as_of: dt.date, since_date: dt.date,
+                 since_time: dt.datetime | None, strict: bool, grades: GradeTable | None) -> tuple[Mover, ...]:
+    """For each scenario, the story that moved it most (leave-one-out), among stories new since the previous report."""
+    compiled = compile_question(question, grades)
+    factors = compiled.factors(parameters, grades)
+    view = engine.story_view(compiled.matrix, [day_number(as_of)], strict)
+    theta = parameters.theta
+    now = engine.posterior(compiled.matrix.log_prior, view, theta, factors)[:, 0]
+    without = engine.leave_one_out(compiled.matrix.log_prior, view, theta, 0, factors)
+    moved = 100.0 * (now[:, None, :] - without).mean(axis=0)  # (G, K)
+    visible = {item.id for item in visible_items(question, as_of, strict)}
+    stories = list(stories_of(evidence_of(question)).items())
+    movers = []
+    for k, scenario in enumerate(question.scenario_ids):
+        candidates = []
+        for g, (_, items) in enumerate(stories):
+            shown = tuple(item for item in items if item.id in visible)
+            if shown and any(is_new(item, since_date, since_time) for item in shown):
+                candidates.append((abs(moved[g, k]), g, shown))
+        if candidates:
+            _, g, shown = max(candidates, key=lambda c: c[0])
+            if abs(moved[g, k]) >= 0.05:
+                movers.append(Mover(scenario, float(moved[g, k]), shown))
+    return tuple(movers)
+
+
+def question_report(
+    question: Question, parameters: Parameters, week: Week, as_of: dt.date, log: list[LoggedForecast],
+    strict: bool, grades: GradeTable | None, published_before: dt.datetime,
+) -> QuestionReport:
+    """One question's part of the report."""
+    when = evaluation_date(question, as_of)
+    now = probabilities_at(question, parameters, [when], strict, grades)
+    earlier = previous_forecast(question, log, published_before, f"report {week.label}")
+    if earlier is not None:
+        previous, label = earlier.probabilities, f"published {earlier.time:%Y-%m-%d}"
+        since_date, since_time = earlier.time.date(), earlier.time
+    else:
+        since_date, since_time = when - dt.timedelta(days=7), None
+        week_before = probabilities_at(question, parameters, [since_date], strict, grades).mean[0]
+        previous, label = dict(zip(question.scenario_ids, map(float, week_before))), f"a week earlier ({since_date}, recomputed)"
+    items = visible_items(question, when, strict)
+    start = min(question.opened, when)
+    trajectory = probabilities_at(question, parameters, weekly_dates(start, when), strict, grades)
+    return QuestionReport(
+        question=question, as_of=when, now=now, previous=previous, previous_label=label,
+        movers=story_movers(question, parameters, when, since_date, since_time, strict, grades),
+        new_evidence=tuple(sorted((i for i in items if week.start <= i.date <= week.end), key=lambda i: i.date)),
+        trajectory=trajectory, evidence_dates=tuple(sorted({item.date for item in items if item.date >= start})),
+        watch=tuple(to_watch(question, now.mean[0], when)), overdue=tuple(overdue(question, when)),
+        last_evidence=max((item.date for item in items if item in question.evidence), default=None),
+        days_to_deadline=(question.closes - as_of).days,
+    )
+
+
+def resolved_by(question: Question, day: dt.date) -> bool:
+    """True when the question had been resolved (or annulled) by ``day``."""
+    return question.resolution is not None and question.resolution.date <= day
+
+
+def build_report(
+    questions: list[Question], parameters: Parameters, week: Week, log: list[LoggedForecast],
+    now: dt.datetime, strict: bool = False, grades: GradeTable | None = None,
+    settings: ReportSettings = ReportSettings(), progress: Callable[[int, int, str], None] = lambda *_: None,
+) -> WeeklyReport:
+    """The week's report: every open question, movers, stale and near-deadline ones, the track record."""
+    current = week.start <= now.date() <= week.end
+    as_of = now.date() if current else week.end
+    followed = [q for q in questions if q.opened <= as_of and not resolved_by(q, as_of)]
+    entries = []
+    for number, question in enumerate(followed, start=1):
+        progress(number, len(followed), question.id)
+        entries.append(question_report(question, parameters, week, as_of, log, strict, grades, now))
+    stale_days = 7 * settings.stale_weeks
+    resolved = [q for q in questions if resolved_by(q, as_of)]
+    record = score_questions(resolved, [e for e in log if e.time.date() <= as_of], [], None, grades) if resolved else None
+    return WeeklyReport(
+        week=week, as_of=as_of, generated=now, strict=strict, reconstructed=not current,
+        parameters=parameters.source, questions=tuple(entries),
+        stale=tuple(e for e in entries if e.last_evidence is None or (as_of - e.last_evidence).days >= stale_days),
+        near_deadline=tuple(sorted((e for e in entries if e.days_to_deadline <= settings.deadline_days),
+                                   key=lambda e: e.days_to_deadline)),
+        track_record=record, settings=settings,
+    )
+
+
+def published_entries(report: WeeklyReport, parameters: Parameters) -> list[LoggedForecast]:
+    """The engine's forecasts in this report, as forecast-log entries (only the current week is published)."""
+    if report.reconstructed:
+        return []
+    batch = f"report {report.week.label}"
+    return [engine_entry(entry.question, entry.now, parameters, batch, report.generated) for entry in report.questions]

@@ -1,0 +1,158 @@
+"""``vane report``: the files, the sections, safe escaping, re-runs, past weeks, and a real browser."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from model.forecast_log import log_path, read_log
+from model.loader import load_question
+from model.report import Week
+from model.workspace import Workspace
+from tests.helpers import TALKS, vane
+
+TODAY = dt.date.today()
+WEEK = Week.of(TODAY)
+HOSTILE = (
+    "Leak: <script>window.__pwned = 1</script> <img src=x onerror=\"window.__pwned = 2\"> "
+    "[click](javascript:window.__pwned=3) | table | cell | `code` *bold*"
+)
+
+
+def open_question(closes: dt.date, extra: str = "") -> str:
+    return TALKS.replace("closes: 2025-12-31", f"closes: {closes}") + extra
+
+
+@pytest.fixture
+def reporting(space: Path) -> Path:
+    """Two open questions: one near its deadline with fresh hostile evidence, one stale with an overdue indicator."""
+    scenarios = space / "scenarios"
+    (scenarios / "talks.yaml").write_text(open_question(TODAY + dt.timedelta(days=10)))
+    assert vane("add", "talks", "--dir", str(space), "-s", HOSTILE, "--date", str(TODAY), "--grade", "C3",
+                "--url", "https://example.org/a?b=1&c=\"2\"", "-r", "deal=++", "-r", "stall=-").code == 0
+    overdue = "indicators:\n  - id: i1\n    description: Leaders meet <b>in person</b>\n    due: 2025-06-01\n    probabilities: {deal: 0.9, ceasefire: 0.5, stall: 0.1}\n"
+    quiet = open_question(TODAY + dt.timedelta(days=300), overdue).replace("Will the talks produce", "Will quiet talks produce")
+    (scenarios / "quiet.yaml").write_text(quiet)
+    return space
+
+
+def run_report(space: Path, *args: str):
+    result = vane("report", "--dir", str(space), *args)
+    assert result.code == 0, result.output
+    return space / "reports" / (args[args.index("--week") + 1] if "--week" in args else WEEK.label)
+
+
+def test_report_writes_markdown_html_and_charts(reporting: Path):
+    folder = run_report(reporting)
+    markdown, page = (folder / "report.md").read_text(), (folder / "report.html").read_text()
+    for section in ("Open questions", "Biggest movers", "Gone stale", "Near their deadline", "Track record", "What to watch"):
+        assert section in markdown, section
+    assert sorted(p.name for p in (folder / "charts").iterdir()) == ["quiet.png", "talks.png"]
+    assert 'class="summary"' in page and "charts/talks.png" in page and "Parameters: prior draws" in page
+    assert "Overdue" in markdown and "its absence now counts as evidence" in markdown
+    near = markdown[markdown.index("## Near their deadline"):markdown.index("## Track record")]
+    stale = markdown[markdown.index("## Gone stale"):markdown.index("## Near their deadline")]
+    assert "Will the talks" in near and "10 days" in near
+    assert "last evidence 2025-03-01" in stale
+    assert re.search(r"<(script|link)\b[^>]*(src|href)=[\"']?https?:", page) is None  # nothing from the network
+
+
+def test_user_text_is_escaped_in_markdown_and_html(reporting: Path):
+    folder = run_report(reporting)
+    markdown, page = (folder / "report.md").read_text(), (folder / "report.html").read_text()
+    assert "<script>" not in markdown and "<img" not in markdown
+    assert re.search(r"(?<!\\)\]\(javascript:", markdown) is None  # the brackets are escaped: no link forms
+    assert "\\| table \\| cell \\|" in markdown and "&lt;script&gt;" in markdown
+    assert "<script" not in page and "<img src=x" not in page and "javascript:" not in page.split("<body>")[1].split("[click]")[0]
+    assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in page and "&lt;b&gt;in person&lt;/b&gt;" in page
+    assert 'href="https://example.org/a?b=1&amp;c=%222%22"' in page
+
+
+def test_rerunning_the_same_week_replaces_its_report_and_log_entries(reporting: Path):
+    run_report(reporting)
+    run_report(reporting)
+    entries, problems = read_log(log_path(Workspace(reporting)))
+    mine = [entry for entry in entries if entry.batch == f"report {WEEK.label}"]
+    assert not problems and sorted(entry.question for entry in mine) == ["quiet", "talks"]
+
+
+def test_a_past_week_is_reconstructed_and_not_published(reporting: Path):
+    folder = run_report(reporting, "--week", "2025-W10")
+    markdown = (folder / "report.md").read_text()
+    assert "reconstructed on" in markdown and "as of 2025-03-09" in markdown
+    assert "Leak:" not in markdown  # evidence dated later does not exist yet in that week
+    entries, _ = read_log(log_path(Workspace(reporting)))
+    assert entries == []
+
+
+def test_the_report_compares_with_the_previous_published_report(reporting: Path):
+    assert vane("snapshot", "--dir", str(reporting)).code == 0
+    vane("add", "talks", "--dir", str(reporting), "-s", "Ceasefire lines drawn up", "--date", str(TODAY), "-r", "ceasefire=++")
+    markdown = (run_report(reporting) / "report.md").read_text()
+    section = markdown[markdown.index("## Will the talks"):]
+    assert f"published {TODAY}" in section and "Ceasefire lines drawn up" in section.split("**What moved it**")[1]
+
+
+def test_bad_weeks_are_refused(space: Path):
+    for week, words in (("2026-52x", "not an ISO week"), (f"{TODAY.year + 2}-W01", "has not started")):
+        result = vane("report", "--dir", str(space), "--week", week)
+        assert result.code == 2 and words in result.output
+
+
+# --- indicators from the command line ---
+
+
+def test_indicators_are_added_and_observed_with_safe_writes(space: Path):
+    path = space / "scenarios" / "talks.yaml"
+    assert vane("indicator", "add", "talks", "--dir", str(space), "--description", "Leaders meet", "--due", "2025-09-30",
+                "--prob", "deal=0.9", "--prob", "ceasefire=0.6", "--prob", "stall=0.1").code == 0
+    before = path.read_text()
+    refused = vane("indicator", "add", "talks", "--dir", str(space), "--description", "x", "--due", "2025-09-30", "--prob", "deal=1.5")
+    assert refused.code == 1 and "missing ceasefire, stall" in refused.stderr and path.read_text() == before
+    seen = vane("indicator", "observe", "talks", "i1", "--dir", str(space), "--date", "2025-08-15", "--source", "Wire")
+    assert seen.code == 0 and "evidence e3" in seen.stdout
+    question, problems = load_question(path)
+    assert not problems
+    assert question.indicators[0].observed == dt.date(2025, 8, 15) and question.indicators[0].evidence == "e3"
+    assert question.evidence[-1].units["deal"] == pytest.approx(__import__("math").log2(0.9))
+    again = vane("indicator", "observe", "talks", "i1", "--dir", str(space))
+    assert again.code == 1 and "already observed" in again.stderr
+    listed = vane("indicator", "list", "talks", "--dir", str(space))
+    assert "i1: seen on 2025-08-15 (evidence e3)" in listed.stdout
+
+
+# --- a real browser ---
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+def test_the_html_report_in_a_real_browser(reporting: Path, tmp_path: Path):
+    playwright = pytest.importorskip("playwright.sync_api")
+    browser_path = _chromium()
+    if browser_path is None:
+        pytest.skip("no Chromium on this machine (.ci/run installs it)")
+    page_path = run_report(reporting) / "report.html"
+    flags = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync"]
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=browser_path, args=flags)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        requests = []
+        page.on("request", lambda request: requests.append(request.url))
+        page.goto(page_path.as_uri())
+        page.wait_for_load_state("load")
+        assert page.locator("table.summary tbody tr").count() == 2
+        images = page.evaluate("Array.from(document.images).map(i => [i.getAttribute('src'), i.complete && i.naturalWidth > 0])")
+        assert len(images) == 2 and all(loaded for _, loaded in images), images
+        assert page.evaluate("typeof window.__pwned") == "undefined"
+        assert "<script>window.__pwned = 1</script>" in page.inner_text("body")
+        assert all(url.startswith("file:") for url in requests), requests
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        browser.close()
+    assert (tmp_path / "report.png").stat().st_size > 10_000
