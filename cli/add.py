@@ -14,7 +14,7 @@ from model.loader import load_question, load_settings
 from model.parameters import workspace_parameters
 from model.question import Question
 from model.ratings import SCALE_TEXT, rating_units
-from model.tagging import NewEvidence, Tagged, add_evidence, parse_assignments
+from model.tagging import NewEvidence, Tagged, add_evidence, parse_assignments, parse_numbers
 
 
 @handles_errors
@@ -35,7 +35,7 @@ def add(
     space = workspace(directory)
     path = space.question_path(question_id)
     ratings = parse_assignments(rate or [], "--rate")
-    likelihoods = _likelihoods(parse_assignments(likelihood or [], "--likelihood"))
+    likelihoods = parse_numbers(likelihood or [], "--likelihood")
     if interactive() and not likelihoods:
         summary, ratings = _ask(path, summary, ratings)
     if summary is None:
@@ -47,16 +47,6 @@ def add(
     settings, _ = load_settings(space.config_file)
     tagged = add_evidence(path, new, workspace_parameters(space), settings.grades)
     typer.echo(render_added(tagged))
-
-
-def _likelihoods(given: dict[str, str]) -> dict[str, float]:
-    values = {}
-    for name, text in given.items():
-        try:
-            values[name] = float(text)
-        except ValueError:
-            raise VaneError(f"--likelihood {name}={text}: '{text}' is not a number") from None
-    return values
 
 
 def _ask(path, summary: Optional[str], ratings: dict[str, str]) -> tuple[str, dict[str, str]]:

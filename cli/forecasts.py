@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.options import DirOption, handles_errors, report_problems, workspace
+from cli.options import DirOption, handles_errors, load_reporting, report_problems, workspace
 from model.errors import VaneError, display_path
 from model.forecast_log import LoggedForecast, check_probabilities, log_path, write_entries
 from model.importing import import_forecasts as read_forecasts
@@ -16,16 +16,14 @@ from model.importing import parse_time, write_new_questions
 from model.loader import load_workspace
 from model.parameters import workspace_parameters
 from model.publishing import engine_forecasts
-from model.tagging import parse_assignments
+from model.tagging import parse_numbers
 
 
 @handles_errors
 def snapshot(directory: DirOption = None) -> None:
     """Record the engine's current forecast for every open question in the forecast log."""
     space = workspace(directory)
-    loaded = load_workspace(space)
-    if loaded.problems:
-        report_problems(loaded.problems)
+    loaded = load_reporting(space)
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     entries = engine_forecasts(list(loaded.questions), workspace_parameters(space), "snapshot", now, loaded.settings.grades)
     added = write_entries(log_path(space), entries)
@@ -43,13 +41,7 @@ def forecast(
     """Record your own stated forecast for a question (probabilities must cover every scenario and sum to 1)."""
     space = workspace(directory)
     question = load_workspace(space).question(question_id.removesuffix(".yaml"))
-    values = {}
-    for name, text in parse_assignments(probabilities, "probability").items():
-        try:
-            values[name] = float(text)
-        except ValueError:
-            raise VaneError(f"{name}={text}: '{text}' is not a number") from None
-    checked = check_probabilities(values, question.scenario_ids, "the forecast")
+    checked = check_probabilities(parse_numbers(probabilities, "probability"), question.scenario_ids, "the forecast")
     when = _time(time) if time else dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     entry = LoggedForecast(when, question.id, forecaster.strip() or "analyst", checked, "stated", "stated",
                            recorded=dt.datetime.now(dt.timezone.utc).replace(microsecond=0))

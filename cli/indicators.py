@@ -10,11 +10,11 @@ import typer
 from cli.options import DirOption, handles_errors, parse_date, workspace
 from cli.render import percent, shorten, table
 from model.forecast import evaluation_date, probabilities_at
-from model.indicator_edits import add_indicator, observe_indicator, parse_probabilities
+from model.indicator_edits import add_indicator, observe_indicator
 from model.indicators import to_watch
 from model.loader import load_workspace
 from model.parameters import workspace_parameters
-from model.tagging import parse_assignments
+from model.tagging import parse_numbers
 
 app = typer.Typer(help="Signposts: add them, record when one is seen, list what is worth watching.", no_args_is_help=True)
 QuestionArgument = Annotated[str, typer.Argument(metavar="QUESTION", help="Question id.")]
@@ -31,7 +31,7 @@ def add(
 ) -> None:
     """Add an indicator with, for every scenario, the chance it is seen by its due date."""
     path = workspace(directory).question_path(question_id)
-    edit = add_indicator(path, description, parse_date(due, "--due"), parse_probabilities(parse_assignments(prob, "--prob")))
+    edit = add_indicator(path, description, parse_date(due, "--due"), parse_numbers(prob, "--prob"))
     typer.echo(f"added indicator {edit.result} to {edit.after.id}")
 
 

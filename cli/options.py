@@ -120,6 +120,16 @@ def interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
+def load_reporting(space: Workspace):
+    """Everything in the workspace; problems in files are printed (the valid questions carry on)."""
+    from model.loader import load_workspace
+
+    loaded = load_workspace(space)
+    if loaded.problems:
+        report_problems(loaded.problems)
+    return loaded
+
+
 def report_problems(problems) -> None:
     """Print located problems to standard error, with a pointer to ``vane check``."""
     for problem in problems:

@@ -9,10 +9,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.options import DirOption, StrictOption, handles_errors, report_problems, workspace
+from cli.options import DirOption, StrictOption, handles_errors, load_reporting, workspace
 from model.errors import display_path
 from model.forecast_log import log_path, read_log, write_entries
-from model.loader import load_workspace
 from model.parameters import workspace_parameters
 from model.report import Week, build_report, published_entries
 
@@ -26,9 +25,7 @@ def report(
 ) -> None:
     """Write this week's probability report: every open question, what moved it, and what to watch."""
     space = workspace(directory)
-    loaded = load_workspace(space)
-    if loaded.problems:
-        report_problems(loaded.problems)
+    loaded = load_reporting(space)
     chosen = _week(week)
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     log, log_problems = read_log(log_path(space))

@@ -10,11 +10,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.options import DirOption, JsonOption, handles_errors, print_json, report_problems, workspace
+from cli.options import DirOption, JsonOption, handles_errors, load_reporting, print_json, workspace
 from cli.render import table
 from model.errors import display_path
 from model.forecast_log import log_path, read_log
-from model.loader import load_workspace
 from model.parameters import workspace_parameters
 from model.publishing import backtest_forecasts
 from model.score_report import SCORE_NAMES, ScoreReport, score_questions
@@ -34,9 +33,7 @@ def score(
 ) -> None:
     """Brier, log, Metaculus baseline and peer scores, calibration and Murphy decomposition, against baselines."""
     space = workspace(directory)
-    loaded = load_workspace(space)
-    if loaded.problems:
-        report_problems(loaded.problems)
+    loaded = load_reporting(space)
     chosen = loaded.select(questions)
     entries, log_problems = read_log(log_path(space))
     for problem in log_problems:

@@ -8,9 +8,9 @@ from typing import Annotated, Optional
 import typer
 
 from cli.options import DirOption, handles_errors, parse_date, workspace
-from model.errors import VaneError, display_path
+from model.errors import display_path
 from model.scaffold import create_question
-from model.tagging import parse_assignments
+from model.tagging import parse_assignments, parse_numbers
 from model.workspace import init_workspace
 
 
@@ -39,12 +39,7 @@ def new(
 ) -> None:
     """Create a question file in scenarios/ from the options given."""
     space = workspace(directory)
-    priors = {}
-    for name, text in parse_assignments(prior or [], "--prior").items():
-        try:
-            priors[name] = float(text)
-        except ValueError:
-            raise VaneError(f"--prior {name}={text}: '{text}' is not a number") from None
+    priors = parse_numbers(prior or [], "--prior")
     path = create_question(
         space.scenarios, question_id, title, parse_date(closes, "--closes"),
         parse_assignments(scenario, "--scenario"), priors or None, basis, ordered, parse_date(opened, "--opened"),

@@ -70,14 +70,3 @@ def observe_indicator(path: Path, indicator_id: str, date: dt.date, summary: str
 
     return edit_question(path, change, clock)
 
-
-def parse_probabilities(pairs: dict[str, str]) -> dict[str, float]:
-    """``{"deal": "0.8"}`` as numbers, naming the option on a bad value."""
-    values = {}
-    for name, text in pairs.items():
-        try:
-            values[name] = float(text)
-        except ValueError:
-            raise VaneError(f"--prob {name}={text}: '{text}' is not a number") from None
-    return values
-

@@ -63,6 +63,23 @@ def parse_assignments(values: list[str], what: str) -> dict[str, str]:
     return parsed
 
 
+def parse_numbers(values: list[str], what: str) -> dict[str, float]:
+    """``["deal=0.3", "stall=0.7"]`` as ``{"deal": 0.3, "stall": 0.7}``, naming ``what`` on a bad entry.
+
+    Raises
+    ------
+    VaneError
+        For an entry that is not scenario=number.
+    """
+    numbers = {}
+    for name, text in parse_assignments(values, what).items():
+        try:
+            numbers[name] = float(text)
+        except ValueError:
+            raise VaneError(f"{what} {name}={text}: '{text}' is not a number") from None
+    return numbers
+
+
 def normalise_summary(summary: str) -> str:
     """Case, punctuation and spacing removed, for spotting the same summary entered twice."""
     return " ".join(re.sub(r"[\W_]+", " ", summary.casefold()).split())
