@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
 
 def percent(value: float, places: int = 1) -> str:
     """0.1234 -> '12.3%'."""
@@ -40,7 +38,3 @@ def table(headers: list[str], rows: list[list[str]], right: set[int] = frozenset
 
     return "\n".join([line(headers), *(line(row) for row in rows)])
 
-
-def terminal_width(default: int = 100) -> int:
-    """Columns of the terminal, or ``default`` when not a terminal."""
-    return shutil.get_terminal_size((default, 24)).columns

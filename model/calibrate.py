@@ -43,9 +43,11 @@ class Comparison:
     def sentence(self) -> str:
         """The choice in words."""
         better = "supports decay" if self.chosen == "decay" else "does not support decay"
+        shaky = sum(self.pareto_warnings.values())
+        caveat = f"; {shaky} question(s) with Pareto k above 0.7, so treat the comparison with care" if shaky else ""
         return (
             f"PSIS-LOO {better}: elpd {self.elpd['decay']:.1f} with decay vs {self.elpd['no decay']:.1f} without "
-            f"(difference {self.difference:+.1f} ± {self.difference_se:.1f})"
+            f"(difference {self.difference:+.1f} ± {self.difference_se:.1f}){caveat}"
         )
 
 

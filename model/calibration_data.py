@@ -19,9 +19,6 @@ from model.forecast import compile_question, day_number
 from model.grades import GradeTable
 from model.question import Question
 
-LETTERS = "ABCDEF"
-
-
 @dataclass(frozen=True)
 class CalibrationData:
     """Resolved questions, padded to the largest scenario count ``K``.

@@ -62,13 +62,19 @@ def overdue(question: Question, as_of: dt.date) -> list[Indicator]:
 
 @dataclass(frozen=True)
 class WatchItem:
-    """An open indicator with what it is worth watching."""
+    """An open indicator with what it is worth watching, and where each answer would leave the question."""
 
     indicator: Indicator
     information_bits: float
     chance_observed: float
     if_observed: dict[str, float]
     if_not: dict[str, float]
+
+    @staticmethod
+    def leading(belief: dict[str, float]) -> str:
+        """'deal 72%': the most probable scenario of a belief."""
+        scenario = max(belief, key=belief.get)
+        return f"{scenario} {100 * belief[scenario]:.0f}%"
 
 
 def to_watch(question: Question, belief: np.ndarray, as_of: dt.date) -> list[WatchItem]:

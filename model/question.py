@@ -105,7 +105,6 @@ class Question:
     opened_at: dt.datetime | None = None
     closes_at: dt.datetime | None = None
     spot_scoring_at: dt.datetime | None = None
-    lines: dict[str, int] = field(default_factory=dict, compare=False)
 
     @property
     def window(self) -> tuple[dt.datetime, dt.datetime]:

@@ -506,7 +506,6 @@ def question_from_node(root: Node | None, path: str, question_id: str, clock: Cl
         scenarios=scenarios, prior=prior, evidence=tuple(evidence), indicators=tuple(indicators),
         resolution=resolution, ordered=bool(ordered), description=description or "",
         opened_at=opened_at, closes_at=closes_at, spot_scoring_at=_as_moment(spot),
-        lines={key.text: key.line for key in mapping.keys()},
     )
     return question, []
 
