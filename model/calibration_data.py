@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model import engine
-from model.forecast import compile_question, day_number
+from model.forecast import compile_question, day_number, evidence_of
 from model.grades import GradeTable
 from model.question import Question
 
@@ -99,8 +99,8 @@ def calibration_data(questions, grades: GradeTable | None = None) -> Calibration
     grades = grades or GradeTable()
     resolved = resolved_questions(questions)
     width = max((len(q.scenarios) for q in resolved), default=2)
-    analysts = sorted({item.analyst for q in resolved for item in q.evidence})
-    letters = sorted({(item.grade or "F6")[0] for q in resolved for item in q.evidence})
+    analysts = sorted({item.analyst for q in resolved for item in evidence_of(q)})
+    letters = sorted({(item.grade or "F6")[0] for q in resolved for item in evidence_of(q)})
     analyst_index = {name: index for index, name in enumerate(analysts)}
     letter_index = {name: index for index, name in enumerate(letters)}
     log_prior = np.zeros((len(resolved), width))

@@ -12,11 +12,14 @@ from __future__ import annotations
 import html
 import math
 import re
+from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import jinja2
 
+from model.plots import trajectory_chart
 from model.report import WeeklyReport
+from model.safewrite import atomic_write
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
@@ -82,14 +85,8 @@ def render_html(report: WeeklyReport, charts: dict[str, str]) -> str:
     return _environment(True).get_template("report.html.j2").render(report=report, charts=charts)
 
 
-def write_report(report: WeeklyReport, folder, progress=lambda *_: None) -> list:
+def write_report(report: WeeklyReport, folder: Path, progress=lambda *_: None) -> list[Path]:
     """Write ``report.md``, ``report.html`` and their charts into ``folder``; charts of an earlier run are replaced."""
-    from pathlib import Path
-
-    from model.plots import trajectory_chart
-    from model.safewrite import atomic_write
-
-    folder = Path(folder)
     chart_folder = folder / "charts"
     charts = {}
     for number, entry in enumerate(report.questions, start=1):

@@ -89,3 +89,14 @@ def test_synthetic_questions_round_trip_through_files(tmp_path):
         loaded, problems = load_question(path)
         assert not problems and loaded.evidence == question.evidence and loaded.resolution == question.resolution
         assert isinstance(loaded.resolution, Resolution)
+
+
+def test_indicator_evidence_is_part_of_what_calibration_learns_from():
+    indicator = "indicators:\n  - id: i1\n    description: leaders meet\n    due: 2025-06-01\n    probabilities: {deal: 0.9, ceasefire: 0.5, stall: 0.1}\n"
+    question, problems = load_question_text(
+        TALKS + indicator + "resolution:\n  scenario: stall\n  date: 2025-12-31\n  note: x\n", __import__("pathlib").Path("talks.yaml"))
+    assert not problems
+    data = calibration_data([question])
+    assert "A" in data.letters and data.cell_age.shape[0] == 3  # two stories and the indicator's absence
+    theta = Theta.of(1.0, np.inf, 1.0)
+    assert outcome_log_likelihood(data, 1.0, np.inf, 1.0)[0] == pytest.approx(engine_log_probability(question, theta))
