@@ -29,7 +29,7 @@ def _add_many(path: str, writer: int) -> None:
 
 def test_two_processes_adding_fifty_items_each_keep_all_hundred(space: Path):
     path = space / "scenarios" / "talks.yaml"
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("spawn")  # fresh processes: the test process may hold JAX threads
     writers = [context.Process(target=_add_many, args=(str(path), writer)) for writer in range(2)]
     for process in writers:
         process.start()

@@ -95,7 +95,7 @@ def _write_many(path: str, writer: int) -> None:
 
 def test_concurrent_writers_keep_every_entry(space: Path):
     path = log_path(Workspace(space))
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("spawn")  # fresh processes: the test process may hold JAX threads
     writers = [context.Process(target=_write_many, args=(str(path), w)) for w in range(2)]
     for process in writers:
         process.start()
