@@ -1,39 +1,42 @@
 """The ``vane`` application: registers the commands and holds the global options.
 
-Commands live one per module and import only what they need; anything heavy
-(PyMC, ArviZ, plotting) is imported inside the commands that sample or draw.
+Commands live one per module and are imported on demand: ``vane status`` loads
+only ``cli.status`` and what it needs, so the commands analysts run many times a
+day start fast however many other commands exist. ``vane --help`` (or an
+unknown command) loads them all. Anything heavy (PyMC, ArviZ, plotting) is
+imported inside the commands that sample or draw.
 """
 
 from __future__ import annotations
 
+import importlib
+import sys
 from typing import Annotated
 
 import typer
 
-from cli.add import add
-from cli.calibrate import calibrate
-from cli.check import check
 from cli.options import set_debugging
-from cli.report import report
-from cli.resolve import resolve
-from cli.score import score
-from cli.forecasts import forecast, import_forecasts, snapshot
-from cli.indicators import app as indicator_app
-from cli.setup import init, new
-from cli.show import show
-from cli.status import status
 
-app = typer.Typer(
-    name="vane",
-    help="Weathervane: track competing scenarios, tag evidence, and see honest probabilities.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+# command name -> "module:function", in the order --help lists them
+COMMANDS = {
+    "init": "cli.setup:init",
+    "new": "cli.setup:new",
+    "check": "cli.check:check",
+    "add": "cli.add:add",
+    "status": "cli.status:status",
+    "show": "cli.show:show",
+    "report": "cli.report:report",
+    "resolve": "cli.resolve:resolve",
+    "snapshot": "cli.forecasts:snapshot",
+    "forecast": "cli.forecasts:forecast",
+    "score": "cli.score:score",
+    "calibrate": "cli.calibrate:calibrate",
+    "import-forecasts": "cli.forecasts:import_forecasts",
+    "indicator": "cli.indicators:app",  # a group of subcommands
+}
+GLOBAL_FLAGS = ("--debug",)
 
 
-@app.callback()
 def main_options(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors (for bug reports).")] = False,
 ) -> None:
@@ -41,15 +44,46 @@ def main_options(
     set_debugging(debug)
 
 
-for command in (init, new, check, add, status, show, report, resolve, snapshot, forecast, score, calibrate):
-    app.command()(command)
-app.command("import-forecasts")(import_forecasts)
-app.add_typer(indicator_app, name="indicator")
+def build_app(names: list[str] | None = None) -> typer.Typer:
+    """The application with the named commands (all of them by default)."""
+    application = typer.Typer(
+        name="vane",
+        help="Weathervane: track competing scenarios, tag evidence, and see honest probabilities.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    application.callback()(main_options)
+    for name in names or COMMANDS:
+        module, attribute = COMMANDS[name].split(":")
+        command = getattr(importlib.import_module(module), attribute)
+        if isinstance(command, typer.Typer):
+            application.add_typer(command, name=name)
+        else:
+            application.command(name)(command)
+    return application
+
+
+def invoked_command(arguments: list[str]) -> str | None:
+    """The command a command line asks for, when it names a known one after the global flags."""
+    for argument in arguments:
+        if argument not in GLOBAL_FLAGS:
+            return argument if argument in COMMANDS else None
+    return None
 
 
 def main() -> None:
     """Entry point of the ``vane`` console script."""
-    app()
+    wanted = invoked_command(sys.argv[1:])
+    build_app([wanted] if wanted else None)()
+
+
+def __getattr__(name: str):
+    # ``from cli.app import app`` (tests, embedding) gets every command
+    if name == "app":
+        return build_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 if __name__ == "__main__":

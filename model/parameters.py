@@ -13,7 +13,6 @@ commands read with numpy alone (importing ArviZ takes seconds).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from dataclasses import dataclass, field
@@ -104,6 +103,8 @@ class SavedFit:
 
 def file_digest(path: Path) -> str:
     """sha256 of a file's bytes."""
+    import hashlib  # here, not at the top: only a saved fit needs it, and OpenSSL slows every start
+
     digest = hashlib.sha256()
     with open(path, "rb") as stream:
         for block in iter(lambda: stream.read(1 << 20), b""):

@@ -197,3 +197,12 @@ def test_raising_a_scenarios_rating_never_lowers_its_probability(m, data):
     before = probabilities(m, times=(61,), theta=theta)[..., k]
     after = probabilities(raised, times=(61,), theta=theta)[..., k]
     assert np.all(after >= before - 1e-12)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 3), st.integers(0, 2**32 - 1))
+def test_interval_quantiles_match_numpy(draws, scenarios, seed):
+    from model.forecast import INTERVAL, quantiles
+
+    values = np.random.default_rng(seed).dirichlet(np.ones(scenarios + 1), size=(draws, 2))
+    assert np.allclose(quantiles(values, INTERVAL), np.quantile(values, INTERVAL, axis=0), atol=1e-15)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 HEAVY = ("pymc", "pytensor", "arviz", "matplotlib", "jax", "numba", "xarray", "scipy")
+OTHER_COMMANDS = ("cli.report", "cli.score", "cli.forecasts", "cli.calibrate", "cli.indicators", "cli.resolve")
 
 PROBE = """
 import json, sys
@@ -20,13 +21,14 @@ try:
     main()
 except SystemExit:
     pass
-print("HEAVY=" + json.dumps(sorted({name.split(".")[0] for name in sys.modules} & heavy)), file=sys.stderr)
+loaded = {name.split(".")[0] for name in sys.modules} | set(sys.modules)
+print("HEAVY=" + json.dumps(sorted(loaded & heavy)), file=sys.stderr)
 """
 
 
-def imported_heavy(args: list[str], cwd: Path) -> list[str]:
+def imported_heavy(args: list[str], cwd: Path, heavy=HEAVY) -> list[str]:
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(HEAVY), json.dumps(args)],
+        [sys.executable, "-c", PROBE, json.dumps(heavy), json.dumps(args)],
         cwd=cwd, capture_output=True, text=True, timeout=120,
     )
     marker = [line for line in done.stderr.splitlines() if line.startswith("HEAVY=")]
@@ -45,3 +47,23 @@ def imported_heavy(args: list[str], cwd: Path) -> list[str]:
 ])
 def test_fast_commands_do_not_import_heavy_libraries(space: Path, args):
     assert imported_heavy(args, space) == []
+
+
+def test_a_command_loads_only_its_own_module(space: Path):
+    # the other commands' modules (and what they import) stay unloaded, which keeps start-up fast
+    assert imported_heavy(["status"], space, OTHER_COMMANDS) == []
+    assert set(imported_heavy(["--help"], space, OTHER_COMMANDS)) == set(OTHER_COMMANDS)
+
+
+@pytest.mark.parametrize(("arguments", "wanted"), [
+    (["status", "--json"], "status"),
+    (["--debug", "add", "q"], "add"),
+    (["indicator", "list", "q"], "indicator"),
+    (["--help"], None),
+    (["bogus"], None),
+    ([], None),
+])
+def test_invoked_command(arguments, wanted):
+    from cli.app import invoked_command
+
+    assert invoked_command(arguments) == wanted
