@@ -40,7 +40,7 @@ def forecast(
 ) -> None:
     """Record your own stated forecast for a question (probabilities must cover every scenario and sum to 1)."""
     space = workspace(directory)
-    question = load_workspace(space).question(question_id.removesuffix(".yaml"))
+    question = load_workspace(space).question(question_id)
     checked = check_probabilities(parse_numbers(probabilities, "probability"), question.scenario_ids, "the forecast")
     when = _time(time) if time else dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     entry = LoggedForecast(when, question.id, forecaster.strip() or "analyst", checked, "stated", "stated",

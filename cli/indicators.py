@@ -32,7 +32,10 @@ def add(
     """Add an indicator with, for every scenario, the chance it is seen by its due date."""
     path = workspace(directory).question_path(question_id)
     edit = add_indicator(path, description, parse_date(due, "--due"), parse_numbers(prob, "--prob"))
-    typer.echo(f"added indicator {edit.result} to {edit.after.id}")
+    indicator_id, warnings = edit.result
+    typer.echo(f"added indicator {indicator_id} to {edit.after.id}")
+    for warning in warnings:
+        typer.echo(f"warning: {warning}")
 
 
 @app.command("observe")
@@ -60,7 +63,7 @@ def list_indicators(question_id: QuestionArgument, directory: DirOption = None) 
     """Open indicators ranked by how much seeing them (or not) would tell, and the rest with their status."""
     space = workspace(directory)
     loaded = load_workspace(space)
-    question = loaded.question(question_id.removesuffix(".yaml"))
+    question = loaded.question(question_id)
     today = dt.date.today()
     belief = probabilities_at(question, workspace_parameters(space), [evaluation_date(question, today)],
                               grades=loaded.settings.grades).mean[0]

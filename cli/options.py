@@ -12,7 +12,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from model.errors import VaneError
+from model.errors import VaneError, display_path
+from model.schema import EARLIEST_YEAR, LATEST_YEAR, Clock
 from model.workspace import ENVIRONMENT_VARIABLE, Workspace, locate
 
 EXIT_PROBLEMS = 1
@@ -37,9 +38,24 @@ def parse_date(value: Optional[str], option: str) -> Optional[dt.date]:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"'{value}' is not a date written YYYY-MM-DD", param_hint=option) from None
+    if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+        raise typer.BadParameter(f"'{value}' is outside the years {EARLIEST_YEAR}–{LATEST_YEAR}", param_hint=option)
+    return day
+
+
+def as_of_date(value: Optional[str]) -> dt.date:
+    """The ``--as-of`` day (today by default); a day still in the future is refused.
+
+    A view from the future would count every indicator not yet due as missed.
+    """
+    clock = Clock.system()
+    day = parse_date(value, "--as-of") or clock.today
+    if clock.is_future(day):
+        raise typer.BadParameter(f"{day} is in the future; views are of today or earlier", param_hint="--as-of")
+    return day
 
 
 FaceValueOption = Annotated[
@@ -106,6 +122,12 @@ def handles_errors(command):
             raise typer.Exit(141) from None
         except (typer.Exit, typer.Abort, typer.BadParameter):
             raise
+        except OSError as error:  # the machine said no (permissions, a full disk, a folder in the way)
+            if debugging():
+                raise
+            where = f"{display_path(error.filename)}: " if error.filename else ""
+            typer.echo(f"vane: {where}{error.strerror or error}", err=True)
+            raise typer.Exit(EXIT_PROBLEMS) from None
         except Exception as error:  # a bug, not the user's mistake: say so briefly
             if debugging():
                 raise

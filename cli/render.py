@@ -19,6 +19,11 @@ def interval(low: float, high: float) -> str:
     return f"{100 * low:.0f}–{100 * high:.0f}%"
 
 
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """'1 story', '3 stories'."""
+    return f"{count} {word if count == 1 else words or word + 's'}"
+
+
 def shorten(text: str, width: int) -> str:
     """``text`` cut to ``width`` characters with an ellipsis."""
     text = " ".join(text.split())

@@ -8,7 +8,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from cli.options import AsOfOption, DirOption, FaceValueOption, JsonOption, StrictOption, handles_errors, parse_date, print_json, workspace
+from cli.options import AsOfOption, DirOption, FaceValueOption, JsonOption, StrictOption, handles_errors, as_of_date, print_json, workspace
 from cli.render import percent, shorten, table
 from cli.status import render_status
 from model.forecast import Probabilities
@@ -19,6 +19,7 @@ from model.question import Question
 from model.views import StoryLine, ledger, question_status, trajectory
 
 SPARKS = "▁▂▃▄▅▆▇█"
+MAX_MARKS = 60  # the trend line fits a terminal however long the question runs
 FOLD_BELOW = 0.0005  # weeks that moved no scenario by 0.05 pp or more are folded
 
 
@@ -34,9 +35,9 @@ def show(
     """The evidence ledger in date order with each story's contribution, and the weekly trajectory."""
     space = workspace(directory)
     loaded = load_workspace(space)
-    question = loaded.question(question_id.removesuffix(".yaml"))
+    question = loaded.question(question_id)
     parameters = workspace_parameters(space, face_value)
-    day = parse_date(as_of, "--as-of") or dt.date.today()
+    day = as_of_date(as_of)
     grades = loaded.settings.grades
     lines = ledger(question, parameters, day, strict, grades)
     weeks = trajectory(question, parameters, day, strict, grades)
@@ -82,12 +83,21 @@ def render_trajectory(question: Question, weeks: Probabilities) -> str:
     ]
     folded = len(weeks.dates) - len(kept)
     note = f" ({folded} unchanged weeks folded)" if folded else ""
-    sparks = "\n".join(f"  {sid:<{_width(question)}}  {sparkline(weeks.mean[:, k])}" for k, sid in enumerate(question.scenario_ids))
+    marks = _spark_points(len(weeks.dates))
+    per_mark = "one week" if len(marks) == len(weeks.dates) else f"about {len(weeks.dates) / len(marks):.0f} weeks"
+    sparks = "\n".join(f"  {sid:<{_width(question)}}  {sparkline(weeks.mean[marks, k])}" for k, sid in enumerate(question.scenario_ids))
     return (
         f"Weekly trajectory{note}\n"
         + table(["week", "ends", *question.scenario_ids], rows, right=set(range(2, 2 + len(question.scenario_ids))))
-        + f"\n\n  trend, {weeks.dates[0]} to {weeks.dates[-1]} (each mark one week, scale 0–100%):\n" + sparks
+        + f"\n\n  trend, {weeks.dates[0]} to {weeks.dates[-1]} (each mark {per_mark}, scale 0–100%):\n" + sparks
     )
+
+
+def _spark_points(weeks: int) -> np.ndarray:
+    """Which weeks the trend line shows: all of them, or evenly spaced ones (last included) on long questions."""
+    if weeks <= MAX_MARKS:
+        return np.arange(weeks)
+    return np.unique(np.linspace(0, weeks - 1, MAX_MARKS).round().astype(int))
 
 
 def _changed_weeks(mean: np.ndarray) -> list[int]:

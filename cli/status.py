@@ -9,9 +9,9 @@ import typer
 
 from cli.options import (
     EXIT_PROBLEMS, AsOfOption, DirOption, FaceValueOption, JsonOption, StrictOption,
-    handles_errors, parse_date, print_json, report_problems, workspace,
+    handles_errors, as_of_date, print_json, report_problems, workspace,
 )
-from cli.render import interval, percent, points, table
+from cli.render import interval, percent, plural, points, table
 from model.loader import load_workspace
 from model.parameters import workspace_parameters
 from model.views import QuestionStatus, question_status
@@ -31,7 +31,7 @@ def status(
     loaded = load_workspace(space)
     selected = loaded.select(questions)
     parameters = workspace_parameters(space, face_value)
-    day = parse_date(as_of, "--as-of") or dt.date.today()
+    day = as_of_date(as_of)
     statuses = [question_status(q, parameters, day, strict, loaded.settings.grades) for q in selected]
     if json_output:
         print_json({
@@ -72,7 +72,8 @@ def status_facts(entry: QuestionStatus) -> list[str]:
         facts.append(f"closes {question.closes} (in {entry.days_to_deadline} days)")
     else:
         facts.append(f"closed {question.closes} ({-entry.days_to_deadline} days ago), not yet resolved")
-    facts.append(f"{entry.evidence_count} evidence items in {entry.story_count} stories")
+    facts.append(f"{plural(entry.evidence_count, 'evidence item')} in {plural(entry.story_count, 'story', 'stories')}"
+                 + (f", {plural(entry.indicator_count, 'indicator outcome')}" if entry.indicator_count else ""))
     if entry.last_evidence:
         facts.append(f"last evidence {entry.last_evidence}")
     return facts

@@ -12,24 +12,30 @@ from model.errors import VaneError, did_you_mean
 from model.indicators import INDICATOR_GRADE, LIKELIHOOD_FLOOR
 from model.question import Question
 from model.roundtrip import Edit, add_to_entry, append_entry, edit_question
-from model.schema import Clock
-from model.tagging import NewEvidence, evidence_entry, next_evidence_id
+from model.schema import Clock, due_date_problem
+from model.tagging import NewEvidence, evidence_entry, next_evidence_id, next_id
 
 
 def next_indicator_id(question: Question) -> str:
-    """``i<n>`` with n one more than the largest ``i<number>`` id."""
-    numbers = [int(m.group(1)) for i in question.indicators if (m := re.fullmatch(r"i(\d+)", i.id))]
-    return f"i{max(numbers, default=0) + 1}"
+    """The next free ``i<n>`` id."""
+    return next_id(question, "i")
 
 
 def add_indicator(path: Path, description: str, due: dt.date, probabilities: dict[str, float],
                   clock: Clock | None = None) -> Edit:
-    """Add a signpost with ``q_k`` for every scenario (each 0 to 1; they need not sum to 1)."""
+    """Add a signpost with ``q_k`` for every scenario (each 0 to 1; they need not sum to 1).
 
-    def change(text: str, question: Question) -> tuple[str, str]:
+    The edit's result is the new indicator's id and a list of warnings.
+    """
+    clock = clock or Clock.system()
+
+    def change(text: str, question: Question) -> tuple[str, tuple[str, list[str]]]:
         problems = []
         if not description.strip():
             problems.append("--description must say what to watch for")
+        due_problem = due_date_problem(due, question.opened, question.closes)
+        if due_problem:
+            problems.append(f"--due: {due_problem}")
         unknown = [name for name in probabilities if name not in question.scenario_ids]
         problems += [f"--prob: unknown scenario '{name}'{did_you_mean(name, question.scenario_ids)}" for name in unknown]
         missing = [sid for sid in question.scenario_ids if sid not in probabilities]
@@ -41,10 +47,20 @@ def add_indicator(path: Path, description: str, due: dt.date, probabilities: dic
             raise VaneError("the indicator was not added:\n  " + "\n  ".join(problems))
         indicator_id = next_indicator_id(question)
         entry = {"id": indicator_id, "description": " ".join(description.split()), "due": due,
+                 "recorded": clock.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
                  "probabilities": {sid: probabilities[sid] for sid in question.scenario_ids}}
-        return append_entry(text, "indicators", entry), indicator_id
+        return append_entry(text, "indicators", entry), (indicator_id, _warnings(due, probabilities, clock))
 
     return edit_question(path, change, clock)
+
+
+def _warnings(due: dt.date, probabilities: dict[str, float], clock: Clock) -> list[str]:
+    warnings = []
+    if max(probabilities.values()) - min(probabilities.values()) < 1e-12:
+        warnings.append("every scenario gives it the same chance: seeing it (or not) would change nothing")
+    if due < clock.today:
+        warnings.append(f"its due date {due} has passed: unless you observe it, its absence counts as evidence now")
+    return warnings
 
 
 def observe_indicator(path: Path, indicator_id: str, date: dt.date, summary: str = "", source: str = "",
@@ -59,7 +75,7 @@ def observe_indicator(path: Path, indicator_id: str, date: dt.date, summary: str
             raise VaneError(f"{question.id} has no indicator '{indicator_id}'{did_you_mean(indicator_id, known)}")
         if indicator.observed:
             raise VaneError(f"indicator {indicator_id} was already observed on {indicator.observed}")
-        if date > clock.today:
+        if clock.is_future(date):
             raise VaneError(f"--date {date} is in the future")
         likelihoods = {sid: float(np.clip(indicator.probabilities[sid], LIKELIHOOD_FLOOR, 1.0)) for sid in question.scenario_ids}
         new = NewEvidence(summary=summary or f"Indicator observed: {indicator.description}", date=date,

@@ -34,6 +34,12 @@ def indicator_evidence(question: Question) -> list[Evidence]:
     An absence is dated the day after the due date, so views up to the due date do
     not see it. An observation linked to an evidence item adds nothing here: the
     item already counts.
+
+    Strict views (model.md: recorded by then) need to know when the tool could have
+    known. An absence was knowable once the day after the due date had come, and only
+    if the indicator had been entered by then; an observation written into the file
+    by hand has no record of when it was entered, so strict views never see it
+    (``vane indicator observe`` records it as an evidence item, with its time).
     """
     items = []
     for indicator in question.indicators:
@@ -41,16 +47,18 @@ def indicator_evidence(question: Question) -> list[Evidence]:
             items.append(Evidence(
                 id=f"{indicator.id}-observed", date=indicator.observed,
                 summary=f"Indicator observed: {indicator.description}",
-                units=_units(indicator.probabilities, question, observed=True),
-                recorded=dt.datetime.combine(indicator.observed, dt.time(), dt.timezone.utc), grade=INDICATOR_GRADE,
+                units=_units(indicator.probabilities, question, observed=True), grade=INDICATOR_GRADE,
+                indicator=indicator.id,
             ))
         elif not indicator.observed:
             after = indicator.due + dt.timedelta(days=1)
+            knowable = dt.datetime.combine(after, dt.time(), dt.timezone.utc)
             items.append(Evidence(
                 id=f"{indicator.id}-absent", date=after,
                 summary=f"Indicator not observed by {indicator.due}: {indicator.description}",
                 units=_units(indicator.probabilities, question, observed=False),
-                recorded=dt.datetime.combine(after, dt.time(), dt.timezone.utc), grade=INDICATOR_GRADE,
+                recorded=max(knowable, indicator.recorded) if indicator.recorded else None, grade=INDICATOR_GRADE,
+                indicator=indicator.id,
             ))
     return items
 

@@ -14,7 +14,7 @@ from model.question import Question
 from model.schema import Clock, Findings, question_from_node
 from model.settings import Settings, settings_from_node
 from model.sources import SourceRecord, check_references, source_from_node
-from model.workspace import Workspace, yaml_files
+from model.workspace import Workspace, question_id_of, yaml_files
 from model.yamlread import load_file
 
 
@@ -28,14 +28,15 @@ class Loaded:
     problems: tuple[Problem, ...] = ()
     files: int = 0
 
-    def question(self, question_id: str) -> Question:
-        """The question with this id.
+    def question(self, name: str) -> Question:
+        """The question with this id, or whose file this path names.
 
         Raises
         ------
         VaneError
             When it is absent (not found, or invalid: its problems are attached).
         """
+        question_id = question_id_of(name)
         for question in self.questions:
             if question.id == question_id:
                 return question
@@ -47,8 +48,7 @@ class Loaded:
 
     def select(self, names: list[str] | None) -> list[Question]:
         """The questions named (all of them when ``names`` is empty), in the order given."""
-        ids = [Path(name).stem if name.endswith((".yaml", ".yml")) else name for name in names or []]
-        return [self.question(question_id) for question_id in ids] if ids else list(self.questions)
+        return [self.question(name) for name in names] if names else list(self.questions)
 
 
 def load_question(path: Path, clock: Clock | None = None) -> tuple[Question | None, list[Problem]]:
@@ -102,6 +102,9 @@ def load_paths(paths: list[Path], clock: Clock | None = None) -> Loaded:
     questions, sources, problems = [], [], []
     settings, files = Settings(), 0
     for kind, path in _classify(paths):
+        if kind == "empty":
+            problems.append(Problem(display_path(path), 0, "no question files (.yaml) in this folder"))
+            continue
         files += 1
         if kind == "settings":
             settings, found = load_settings(path)
@@ -143,7 +146,8 @@ def _classify(paths: list[Path]):
                 yield "settings", workspace.config_file
         elif path.is_dir():
             kind = "source" if path.name == "seeds" else "question"
-            yield from ((kind, p) for p in yaml_files(path))
+            files = yaml_files(path)
+            yield from ((kind, p) for p in files) if files else [("empty", path)]
         elif path.name == "vane.yaml":
             yield "settings", path
         elif path.parent.name == "seeds":

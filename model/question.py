@@ -47,6 +47,7 @@ class Evidence:
     grade: str = ""
     story: str = ""
     analyst: str = ""
+    indicator: str = ""  # the indicator this item stands for when it is not written in the file
     line: int = field(default=0, compare=False)
 
     @property
@@ -65,6 +66,7 @@ class Indicator:
     probabilities: dict[str, float]
     observed: dt.date | None = None
     evidence: str = ""
+    recorded: dt.datetime | None = None  # when the indicator was entered (unknown for hand-written ones)
     line: int = field(default=0, compare=False)
 
 

@@ -202,7 +202,7 @@ def question_report(
         new_evidence=tuple(sorted((i for i in items if week.start <= i.date <= week.end), key=lambda i: i.date)),
         trajectory=trajectory, evidence_dates=tuple(sorted({item.date for item in items if item.date >= start})),
         watch=tuple(to_watch(question, now.mean[0], when)), overdue=tuple(overdue(question, when)),
-        last_evidence=max((item.date for item in items if item in question.evidence), default=None),
+        last_evidence=max((item.date for item in items if not item.indicator), default=None),
         days_to_deadline=(question.closes - as_of).days,
     )
 

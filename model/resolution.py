@@ -21,7 +21,7 @@ def check_resolution(question: Question, outcome: str, date: dt.date, note: str,
                         f"use one of {', '.join(question.scenario_ids)} or '{ANNULLED}'")
     if date < question.opened:
         problems.append(f"--date {date} is before the question opened ({question.opened})")
-    if date > clock.today:
+    if clock.is_future(date):
         problems.append(f"--date {date} is in the future")
     if not note.strip():
         problems.append("--note must say what happened and where it says so")

@@ -60,11 +60,20 @@ def edit_question(path: Path, change: Callable[[str, Question], tuple[str, Any]]
         if problems:
             raise VaneError(f"{display_path(path)} has problems, so it was not changed; fix them first", problems)
         new_text, result = change(text, before)
+        new_text = same_line_endings(text, new_text)
         after, problems = load_question_text(new_text, path, clock)
         if problems:  # a bug in the change, never the user's fault: refuse rather than write a broken file
             raise VaneError(f"{display_path(path)}: the edit would make the file invalid; nothing was written", problems)
         atomic_write(path, new_text)
     return Edit(before, after, result)
+
+
+def same_line_endings(original: str, edited: str) -> str:
+    """``edited`` with Windows line endings when ``original`` used them throughout (edits write plain newlines)."""
+    crlf = original.count("\r\n")
+    if not crlf or crlf != original.count("\n"):
+        return edited
+    return edited.replace("\r\n", "\n").replace("\n", "\r\n")
 
 
 def edit_document(text: str, mutate: Callable[[Any], None]) -> str:

@@ -36,7 +36,7 @@ EVIDENCE_KEYS = (
     "id", "date", "recorded", "summary", "source", "url", "grade",
     "story", "analyst", "ratings", "likelihoods",
 )
-INDICATOR_KEYS = ("id", "description", "due", "probabilities", "observed", "evidence")
+INDICATOR_KEYS = ("id", "description", "due", "recorded", "probabilities", "observed", "evidence")
 RESOLUTION_KEYS = ("scenario", "date", "note", "url", "history")
 HISTORY_KEYS = ("scenario", "date", "note", "url", "replaced")
 PRIOR_SUM_TOLERANCE = 1e-3
@@ -56,6 +56,10 @@ class Findings:
         self.problems.append(Problem(self.path, line, message))
 
 
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2999  # outside these, a date is a typo (and day arithmetic could overflow)
+_LATEST_ZONE = dt.timezone(dt.timedelta(hours=14))  # where on Earth the date changes first
+
+
 @dataclass(frozen=True)
 class Clock:
     """What "now" is for date checks; injected so tests can fix it."""
@@ -64,8 +68,16 @@ class Clock:
 
     @property
     def today(self) -> dt.date:
-        """Today's date in UTC."""
-        return self.now.date()
+        """Today's date where the user is (the default date of new evidence and views)."""
+        return self.now.astimezone().date()
+
+    def is_future(self, day: dt.date) -> bool:
+        """True when ``day`` has not begun anywhere on Earth yet.
+
+        Files are shared between analysts in different time zones; a date that is
+        already today in Tokyo is not "in the future" for a colleague in New York.
+        """
+        return day > self.now.astimezone(_LATEST_ZONE).date()
 
     @classmethod
     def system(cls) -> "Clock":
@@ -121,13 +133,22 @@ def read_date(node: Node | None, what: str, found: Findings, line: int) -> dt.da
     text = read_text(node, what, found, line)
     if text is None:
         return None
-    try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            raise ValueError
-        return dt.date.fromisoformat(text)
-    except ValueError:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         found.add(node.line, f"{what} '{text}' is not a date written YYYY-MM-DD")
         return None
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        found.add(node.line, f"{what} '{text}' is not a real date (check the month and day)")
+        return None
+    return day if _plausible(day, what, text, node, found) else None
+
+
+def _plausible(day: dt.date, what: str, text: str, node: Node, found: Findings) -> bool:
+    if EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+        return True
+    found.add(node.line, f"{what} '{text}' is outside the years {EARLIEST_YEAR}–{LATEST_YEAR}")
+    return False
 
 
 def read_moment(node: Node | None, what: str, found: Findings, line: int) -> tuple[dt.date, dt.datetime | None] | None:
@@ -151,6 +172,8 @@ def read_datetime(node: Node | None, what: str, found: Findings, line: int) -> d
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
         found.add(node.line, f"{what} '{text}' is not a time such as 2025-08-07T14:30:00Z")
+        return None
+    if not _plausible(moment.date(), what, text, node, found):
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone.utc)
@@ -253,12 +276,16 @@ def read_scenario_numbers(
     return numbers
 
 
-def require_every_scenario(numbers: dict, mapping_line: int, what: str, scenario_ids, found: Findings) -> bool:
-    """Problem (and False) when some scenario has no value."""
-    missing = [sid for sid in scenario_ids if sid not in numbers]
+def require_every_scenario(numbers: dict, node: Node, what: str, scenario_ids, found: Findings) -> bool:
+    """False when some scenario has no valid value; a problem names those not written at all.
+
+    A value written but invalid has already been reported where it stands.
+    """
+    written = {key.text for key in node.keys()} if isinstance(node, Mapping) else set()
+    missing = [sid for sid in scenario_ids if sid not in written]
     if missing:
-        found.add(mapping_line, f"{what} has no value for {', '.join(repr(m) for m in missing)}")
-    return not missing
+        found.add(node.line, f"{what} has no value for {', '.join(repr(m) for m in missing)}")
+    return all(sid in numbers for sid in scenario_ids)
 
 
 def read_prior(node: Node | None, scenario_ids, found: Findings, line: int) -> Prior | None:
@@ -271,10 +298,12 @@ def read_prior(node: Node | None, scenario_ids, found: Findings, line: int) -> P
     given = mapping.get("probabilities")
     if isinstance(given, Scalar) and given.text == "uniform" and scenario_ids:
         return Prior({sid: 1.0 / len(scenario_ids) for sid in scenario_ids}, basis or "")
-    numbers = read_scenario_numbers(given, "prior probabilities", scenario_ids, found, mapping.line)
-    if given is None or not numbers:
+    if given is None:  # reported by check_keys
         return None
-    ok = require_every_scenario(numbers, getattr(given, "line", line), "prior probabilities", scenario_ids, found)
+    numbers = read_scenario_numbers(given, "prior probabilities", scenario_ids, found, mapping.line)
+    if not numbers:
+        return None
+    ok = require_every_scenario(numbers, given, "prior probabilities", scenario_ids, found)
     for sid, (value, value_line) in numbers.items():
         if value <= 0 or value >= 1:
             found.add(value_line, f"prior probability for '{sid}' must be above 0 and below 1, not {value:g}")
@@ -300,7 +329,7 @@ def read_ratings(mapping: Mapping, scenario_ids, found: Findings) -> dict[str, f
     if ratings is not None:
         return _read_symbol_ratings(ratings, scenario_ids, found, mapping.line)
     numbers = read_scenario_numbers(likelihoods, "likelihoods", scenario_ids, found, mapping.line)
-    if not require_every_scenario(numbers, likelihoods.line, "likelihoods", scenario_ids, found):
+    if not require_every_scenario(numbers, likelihoods, "likelihoods", scenario_ids, found):
         return None
     units = {}
     for sid, (value, value_line) in numbers.items():
@@ -345,7 +374,7 @@ def read_evidence_item(node: Node, scenario_ids, clock: Clock, found: Findings) 
     line = mapping.line
     item_id = read_identifier(mapping.get("id"), "evidence id", found, line)
     date = read_date(mapping.get("date"), "evidence date", found, line)
-    if date and date > clock.today:
+    if date and clock.is_future(date):
         found.add(mapping.get("date").line, f"evidence date {date} is in the future")
     recorded = None
     if mapping.get("recorded") is not None:
@@ -378,7 +407,7 @@ def _check_recorded(recorded, date, node, clock: Clock, found: Findings) -> None
         return
     if recorded > clock.now + dt.timedelta(minutes=5):  # a little slack for clock skew
         found.add(node.line, f"recorded time {recorded:%Y-%m-%d %H:%M} UTC is in the future")
-    elif date and recorded.date() < date:
+    elif date and recorded.astimezone(_LATEST_ZONE).date() < date:  # before the date began anywhere
         found.add(node.line, f"recorded {recorded.date()} is before the evidence date {date}")
 
 
@@ -391,23 +420,28 @@ def read_indicator(node: Node, scenario_ids, clock: Clock, found: Findings) -> I
     check_keys(mapping, INDICATOR_KEYS, ("id", "description", "due", "probabilities"), "indicator", found)
     line = mapping.line
     given = mapping.get("probabilities")
-    numbers = read_scenario_numbers(given, "indicator probabilities", scenario_ids, found, line)
+    numbers = read_scenario_numbers(given, "indicator probabilities", scenario_ids, found, line) if given is not None else {}
     if given is not None and numbers:
-        require_every_scenario(numbers, given.line, "indicator probabilities", scenario_ids, found)
+        require_every_scenario(numbers, given, "indicator probabilities", scenario_ids, found)
     for sid, (value, value_line) in numbers.items():
         if not 0.0 <= value <= 1.0:
             found.add(value_line, f"indicator probability for '{sid}' must be between 0 and 1, not {value:g}")
     observed = None
     if mapping.get("observed") is not None:
         observed = read_date(mapping.get("observed"), "observed", found, line)
-        if observed and observed > clock.today:
+        if observed and clock.is_future(observed):
             found.add(mapping.get("observed").line, f"observed date {observed} is in the future")
+    recorded = None
+    if mapping.get("recorded") is not None:
+        recorded = read_datetime(mapping.get("recorded"), "recorded", found, line)
+        _check_recorded(recorded, None, mapping.get("recorded"), clock, found)
     indicator = Indicator(
         id=read_identifier(mapping.get("id"), "indicator id", found, line) or "",
         description=read_text(mapping.get("description"), "indicator description", found, line) or "",
         due=read_date(mapping.get("due"), "due date", found, line) or dt.date.min,
         probabilities={sid: value for sid, (value, _) in numbers.items()},
         observed=observed,
+        recorded=recorded,
         evidence=read_identifier(mapping.get("evidence"), "evidence", found, line) if mapping.get("evidence") else "",
         line=line,
     )
@@ -447,13 +481,22 @@ def _resolution_fields(mapping: Mapping, scenario_ids, opened, clock: Clock, fou
         hint = did_you_mean(outcome, [*scenario_ids, ANNULLED])
         found.add(mapping.get("scenario").line, f"{what} names unknown scenario '{outcome}'{hint}")
     date = read_date(mapping.get("date"), f"{what} date", found, mapping.line)
-    if date and date > clock.today:
+    if date and clock.is_future(date):
         found.add(mapping.get("date").line, f"{what} date {date} is in the future")
     elif date and opened and date < opened:
         found.add(mapping.get("date").line, f"{what} date {date} is before the question opened ({opened})")
     note = read_text(mapping.get("note"), f"{what} note", found, mapping.line)
     url = read_url(mapping.get("url"), f"{what} url", found, mapping.line)
     return None if len(found.problems) > before else (outcome, date, note, url or "")
+
+
+def due_date_problem(due: dt.date, opened: dt.date | None, closes: dt.date | None) -> str | None:
+    """Why an indicator's due date cannot work, or None: it must fall within the question's life."""
+    if opened and due < opened:
+        return f"due date {due} is before the question opened ({opened})"
+    if closes and due > closes:
+        return f"due date {due} is after the question closes ({closes}), so it could never count"
+    return None
 
 
 def check_unique_ids(evidence, indicators, found: Findings, written_ids: set[str]) -> None:
@@ -496,6 +539,10 @@ def question_from_node(root: Node | None, path: str, question_id: str, clock: Cl
     evidence = _read_list(get("evidence"), "evidence", lambda n: read_evidence_item(n, ids, clock, found), found, at("evidence"))
     indicators = _read_list(get("indicators"), "indicators", lambda n: read_indicator(n, ids, clock, found), found, at("indicators"))
     check_unique_ids(evidence, indicators, found, _written_ids(get("evidence")))
+    for indicator in indicators:
+        problem = due_date_problem(indicator.due, opened, closes)
+        if problem:
+            found.add(indicator.line, f"indicator '{indicator.id}': {problem}")
     resolution = read_resolution(get("resolution"), ids, opened, clock, found, at("resolution")) if get("resolution") else None
     ordered = read_bool(get("ordered"), "ordered", found, at("ordered")) if get("ordered") else False
     description = read_text(get("description"), "description", found, at("description"), required=False)

@@ -101,10 +101,20 @@ def find_duplicates(question: Question, new: NewEvidence) -> list[Evidence]:
     ]
 
 
+def next_id(question: Question, letter: str) -> str:
+    """``<letter><n>`` with n one more than the largest such id in the question.
+
+    Evidence and indicators share one id space, so both are looked at.
+    """
+    pattern = re.compile(rf"{letter}(\d+)")
+    ids = [thing.id for thing in (*question.evidence, *question.indicators)]
+    numbers = [int(match.group(1)) for identifier in ids if (match := pattern.fullmatch(identifier))]
+    return f"{letter}{max(numbers, default=0) + 1}"
+
+
 def next_evidence_id(question: Question) -> str:
-    """``e<n>`` with n one more than the largest ``e<number>`` id in the question."""
-    numbers = [int(match.group(1)) for item in question.evidence if (match := re.fullmatch(r"e(\d+)", item.id))]
-    return f"e{max(numbers, default=0) + 1}"
+    """The next free ``e<n>`` id."""
+    return next_id(question, "e")
 
 
 def check_new_evidence(new: NewEvidence, question: Question, clock: Clock) -> list[str]:
@@ -112,7 +122,7 @@ def check_new_evidence(new: NewEvidence, question: Question, clock: Clock) -> li
     problems = []
     if not new.summary.strip():
         problems.append("--summary must not be empty")
-    if new.date > clock.today:
+    if clock.is_future(new.date):
         problems.append(f"--date {new.date} is in the future")
     if new.url and not re.match(r"^https?://\S+$", new.url, re.IGNORECASE):
         problems.append(f"--url '{new.url}' must be an http:// or https:// address")

@@ -38,8 +38,9 @@ class QuestionStatus:
     as_of: dt.date
     now: Probabilities  # one date: the evaluation date
     change: np.ndarray  # (K,) change in mean probability over CHANGE_DAYS
-    evidence_count: int
+    evidence_count: int  # items written in the file, visible at ``as_of``
     story_count: int
+    indicator_count: int  # indicator outcomes (seen, or overdue and unseen) counted as evidence
     last_evidence: dt.date | None
     days_to_deadline: int
 
@@ -56,6 +57,7 @@ class QuestionStatus:
             "resolution": question.resolution.outcome if question.resolution else None,
             "evidence": self.evidence_count,
             "stories": self.story_count,
+            "indicator_outcomes": self.indicator_count,
             "last_evidence": self.last_evidence.isoformat() if self.last_evidence else None,
             "scenarios": [
                 {
@@ -78,7 +80,8 @@ def question_status(
     week_before = when - dt.timedelta(days=CHANGE_DAYS)
     both = probabilities_at(question, parameters, [week_before, when], strict, grades)
     now = Probabilities((when,), both.scenario_ids, both.mean[1:], both.low[1:], both.high[1:])
-    items = visible_items(question, when, strict)
+    visible = visible_items(question, when, strict)
+    items = [item for item in visible if not item.indicator]
     return QuestionStatus(
         question=question,
         as_of=when,
@@ -86,6 +89,7 @@ def question_status(
         change=both.mean[1] - both.mean[0],
         evidence_count=len(items),
         story_count=len({item.story_key for item in items}),
+        indicator_count=len(visible) - len(items),
         last_evidence=max((item.date for item in items), default=None),
         days_to_deadline=(question.closes - as_of).days,
     )

@@ -57,7 +57,7 @@ class Workspace:
             When there is no such question, with the closest id as a hint.
         """
         given = Path(name)
-        if given.suffix in QUESTION_SUFFIXES and os.path.lexists(given):
+        if given.suffix.lower() in QUESTION_SUFFIXES and os.path.lexists(given):
             return given
         for suffix in QUESTION_SUFFIXES:
             candidate = self.scenarios / f"{name}{suffix}"
@@ -68,13 +68,18 @@ class Workspace:
         raise VaneError(f"no question '{name}' in {display_path(self.scenarios)}{hint}")
 
 
+def question_id_of(name: str) -> str:
+    """A question's id from its id or the path of its file (``scenarios/talks.yaml`` -> ``talks``)."""
+    return Path(name).stem if name.lower().endswith(QUESTION_SUFFIXES) else name
+
+
 def yaml_files(folder: Path) -> list[Path]:
     """The ``.yaml``/``.yml`` files directly in ``folder``, sorted, hidden ones skipped."""
     if not folder.is_dir():
         return []
     return sorted(
         path for path in folder.iterdir()
-        if path.suffix in QUESTION_SUFFIXES and not path.name.startswith(".")
+        if path.suffix.lower() in QUESTION_SUFFIXES and not path.name.startswith(".")
     )
 
 

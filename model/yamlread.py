@@ -155,8 +155,11 @@ def parse_text(text: str) -> Node | None:
         if bare_dash:
             raise _Refused(bare_dash, "YAML syntax error: a bare - starts a list; write a '-' rating in quotes") from None
         raise _Refused(line, f"YAML syntax error: {error.problem or error.context}") from None
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow, such as a control character
+        line = text[: error.position].count("\n") + 1
+        raise _Refused(line, f"character U+{error.character:04X} is not allowed in YAML; remove it") from None
     except yaml.YAMLError as error:
-        raise _Refused(0, f"YAML error: {error}") from None
+        raise _Refused(0, "YAML error: " + " ".join(str(error).split())) from None
 
 
 def _bare_dash_line(text: str, line: int) -> int:

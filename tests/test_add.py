@@ -160,3 +160,36 @@ def test_an_empty_evidence_list_becomes_a_block_list(space: Path):
     assert add(space, "-s", "First", "--date", "2025-02-01", "-r", "deal=+").code == 0
     text = path.read_text()
     assert re.search(r"evidence: +# nothing yet\n  - id: e1\n", text), text
+
+
+def test_new_ids_skip_those_indicators_use(space: Path):
+    path = space / "scenarios" / "talks.yaml"
+    path.write_text(TALKS + "indicators:\n  - id: e3\n    description: x\n    due: 2025-06-01\n"
+                    "    probabilities: {deal: 0.5, ceasefire: 0.4, stall: 0.1}\n")
+    result = add(space, "-s", "a new item", "--date", "2025-04-01", "-r", "deal=+")
+    assert result.code == 0, result.output
+    assert "added e4" in result.stdout
+
+
+def test_windows_line_endings_are_kept(space: Path):
+    path = space / "scenarios" / "talks.yaml"
+    path.write_bytes(TALKS.replace("\n", "\r\n").encode())
+    assert add(space, "-s", "a new item", "--date", "2025-04-01", "-r", "deal=+").code == 0
+    data = path.read_bytes()
+    assert data.count(b"\n") == data.count(b"\r\n") and b"a new item" in data
+
+
+def test_the_default_date_is_today_wherever_the_analyst_is(space: Path):
+    # east of UTC the local date is often a day ahead of UTC's; it is still today, not the future
+    from tests.helpers import vane_process
+
+    for zone in ("Etc/GMT-14", "Etc/GMT+12"):
+        result = vane_process("add", "talks", "-s", f"item entered in {zone}", "-r", "deal=+", cwd=space, env={"TZ": zone})
+        assert result.code == 0, result.output
+
+
+def test_a_machine_error_is_a_clear_message_not_an_internal_error(space: Path):
+    (space / "scenarios" / ".talks.yaml.lock").mkdir()  # a folder where the lock file goes
+    result = add(space, "-s", "a new item", "--date", "2025-04-01", "-r", "deal=+")
+    assert result.code == 1 and ".talks.yaml.lock" in result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.output

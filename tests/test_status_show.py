@@ -110,3 +110,48 @@ def test_resolved_questions_are_shown_as_of_their_resolution(space: Path):
     entry = status_json(space)
     assert entry["as_of"] == "2025-02-20" and entry["resolution"] == "stall"
     assert entry["evidence"] == 1
+
+
+INDICATORS = (
+    "indicators:\n"
+    "  - id: i1\n    description: leaders meet\n    due: 2025-02-10\n    recorded: 2025-01-05T10:00:00Z\n"
+    "    probabilities: {deal: 0.9, ceasefire: 0.5, stall: 0.1}\n"
+    "  - id: i2\n    description: a text is initialled\n    due: 2025-02-20\n"
+    "    probabilities: {deal: 0.9, ceasefire: 0.2, stall: 0.05}\n"
+    "  - id: i3\n    description: envoys named\n    due: 2025-03-20\n    recorded: 2025-01-05T10:00:00Z\n"
+    "    probabilities: {deal: 0.8, ceasefire: 0.8, stall: 0.4}\n    observed: 2025-02-05\n"
+)
+
+
+def test_indicator_outcomes_count_but_not_as_written_evidence(space: Path):
+    (space / "scenarios" / "talks.yaml").write_text(TALKS + INDICATORS)
+    entry = status_json(space, "--as-of", "2025-04-01")
+    # i1 and i2 are overdue and unseen, i3 was seen: three indicator outcomes beside the two items
+    assert (entry["evidence"], entry["stories"], entry["indicator_outcomes"]) == (2, 2, 3)
+    assert entry["last_evidence"] == "2025-03-01"
+    text = vane("status", "--dir", str(space), "--as-of", "2025-04-01").stdout
+    assert "2 evidence items in 2 stories, 3 indicator outcomes" in text
+
+
+def test_strict_views_see_indicators_only_from_when_they_were_knowable(space: Path):
+    (space / "scenarios" / "talks.yaml").write_text(TALKS + INDICATORS)
+    strict = status_json(space, "--as-of", "2025-04-01", "--strict")
+    # e1 counts; i1's absence was knowable (entered before it fell due); i2 has no entry time and
+    # i3's observation was written by hand, so nothing says the tool could have known them
+    assert (strict["evidence"], strict["indicator_outcomes"]) == (1, 1)
+    missed_i1 = (1.0, [math.log2(0.1), math.log2(0.5), math.log2(0.9)])
+    assert probabilities(strict) == pytest.approx(
+        expected([0.2, 0.3, 0.5], (W_B2, [1, 1, -1]), missed_i1), abs=1e-12)
+
+
+def test_a_view_from_the_future_is_refused(space: Path):
+    result = vane("status", "--dir", str(space), "--as-of", "2999-01-01")
+    assert result.code == 2 and "in the future" in result.output and "Traceback" not in result.output
+
+
+def test_the_trend_line_fits_a_terminal_on_a_long_question(space: Path):
+    (space / "scenarios" / "talks.yaml").write_text(TALKS.replace("opened: 2025-01-01", "opened: 1990-01-01"))
+    result = vane("show", "talks", "--dir", str(space), "--as-of", "2025-04-01")
+    assert result.code == 0
+    trend = [line for line in result.stdout.splitlines() if line.strip().startswith("deal ")][-1]
+    assert len(trend) < 80 and "each mark about" in result.stdout

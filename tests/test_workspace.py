@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from model.loader import load_question
 from tests.helpers import vane, vane_process
 
@@ -57,7 +59,18 @@ def test_the_workspace_comes_from_dir_then_the_environment_then_the_current_fold
     assert wrong.code == 1 and "not a workspace" in wrong.stderr
 
 
-def test_questions_can_be_named_by_path(space: Path, monkeypatch):
+@pytest.mark.parametrize("command", ["show", "status"])
+def test_questions_can_be_named_by_path(space: Path, monkeypatch, command):
     monkeypatch.chdir(space)
-    result = vane("show", "talks.yaml", "--dir", str(space))
-    assert result.code == 0
+    for name in ("talks.yaml", "scenarios/talks.yaml", str(space / "scenarios" / "talks.yaml")):
+        result = vane(command, name, "--dir", str(space))
+        assert result.code == 0, result.output
+
+
+def test_check_reads_upper_case_suffixes_and_flags_an_empty_folder(space: Path):
+    (space / "scenarios" / "Other.YAML").write_text("question: [\n")
+    assert "Other.YAML:2: YAML syntax error" in vane("check", "--dir", str(space)).stdout
+    empty = space / "nothing"
+    empty.mkdir()
+    result = vane("check", str(empty))
+    assert result.code == 1 and "no question files" in result.stdout
