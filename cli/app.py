@@ -52,6 +52,7 @@ def build_app(names: list[str] | None = None) -> typer.Typer:
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,
+        rich_markup_mode=None,  # help texts are plain: "[default: today]" is text, not a style tag
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     application.callback()(main_options)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from cli.options import DirOption, handles_errors, load_reporting, report_problems, workspace
 from model.errors import VaneError, display_path
-from model.forecast_log import LoggedForecast, check_probabilities, log_path, write_entries
+from model.forecast_log import log_path, stated_forecast, write_entries
 from model.importing import import_forecasts as read_forecasts
-from model.importing import parse_time, write_new_questions
+from model.importing import write_new_questions
 from model.loader import load_workspace
 from model.parameters import workspace_parameters
 from model.publishing import engine_forecasts
@@ -33,28 +33,17 @@ def snapshot(directory: DirOption = None) -> None:
 @handles_errors
 def forecast(
     question_id: Annotated[str, typer.Argument(metavar="QUESTION", help="Question id.")],
-    probabilities: Annotated[list[str], typer.Argument(metavar="SCENARIO=P...", help="Your probability for every scenario.")],
+    probabilities: Annotated[list[str], typer.Argument(metavar="SCENARIO=P...", help="Your probability for every scenario, e.g. deal=0.3 stall=0.7.")],
     forecaster: Annotated[str, typer.Option(help="Whose forecast this is.")] = "analyst",
-    time: Annotated[Optional[str], typer.Option(metavar="TIME", help="When it was made (ISO 8601) [default: now].")] = None,
     directory: DirOption = None,
 ) -> None:
-    """Record your own stated forecast for a question (probabilities must cover every scenario and sum to 1)."""
+    """Record your own stated forecast for a question, as of now (probabilities cover every scenario and sum to 1)."""
     space = workspace(directory)
     question = load_workspace(space).question(question_id)
-    checked = check_probabilities(parse_numbers(probabilities, "probability"), question.scenario_ids, "the forecast")
-    when = _time(time) if time else dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    entry = LoggedForecast(when, question.id, forecaster.strip() or "analyst", checked, "stated", "stated",
-                           recorded=dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
+    entry = stated_forecast(question, parse_numbers(probabilities, "probability"), forecaster)
     added = write_entries(log_path(space), [entry])
-    shown = ", ".join(f"{sid} {100 * p:.0f}%" for sid, p in checked.items())
+    shown = ", ".join(f"{sid} {100 * p:.0f}%" for sid, p in entry.probabilities.items())
     typer.echo(f"recorded {entry.forecaster}'s forecast for {question.id}: {shown}" if added else "already recorded")
-
-
-def _time(text: str) -> dt.datetime:
-    try:
-        return parse_time(text)
-    except ValueError:
-        raise typer.BadParameter(f"'{text}' is not a time such as 2025-08-07T14:30:00Z", param_hint="--time") from None
 
 
 @handles_errors

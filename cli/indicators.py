@@ -16,7 +16,8 @@ from model.loader import load_workspace
 from model.parameters import workspace_parameters
 from model.tagging import parse_numbers
 
-app = typer.Typer(help="Signposts: add them, record when one is seen, list what is worth watching.", no_args_is_help=True)
+app = typer.Typer(help="Signposts: add them, record when one is seen, list what is worth watching.", no_args_is_help=True,
+                  rich_markup_mode=None)
 QuestionArgument = Annotated[str, typer.Argument(metavar="QUESTION", help="Question id.")]
 
 

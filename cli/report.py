@@ -13,7 +13,7 @@ from cli.options import DirOption, StrictOption, handles_errors, load_reporting,
 from model.errors import display_path
 from model.forecast_log import log_path, read_log, write_entries
 from model.parameters import workspace_parameters
-from model.report import Week, build_report, published_entries
+from model.report import Week, build_report, published_entries, report_batch
 
 
 @handles_errors
@@ -37,7 +37,7 @@ def report(
     from model.report_render import write_report  # matplotlib and Jinja2: only when writing a report
 
     paths = write_report(weekly, (out or space.reports) / chosen.label, _progress("drawing"))
-    published = write_entries(log_path(space), published_entries(weekly, parameters), replace_batch=f"report {chosen.label}") \
+    published = write_entries(log_path(space), published_entries(weekly, parameters), replace_batch=report_batch(chosen)) \
         if not weekly.reconstructed else 0
     typer.echo(f"wrote {display_path(paths[0])} and {display_path(paths[1])} ({len(weekly.questions)} open question(s))")
     if published:

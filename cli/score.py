@@ -13,10 +13,11 @@ import typer
 from cli.options import DirOption, JsonOption, handles_errors, load_reporting, print_json, workspace
 from cli.render import table
 from model.errors import display_path
+from model.formats import number, signed
 from model.forecast_log import log_path, read_log
 from model.parameters import workspace_parameters
 from model.publishing import backtest_forecasts
-from model.score_report import SCORE_NAMES, ScoreReport, score_questions
+from model.score_report import PRIOR, SCORE_NAMES, UNIFORM, ScoreReport, score_questions
 
 RISKY = ("=", "+", "-", "@", "\t", "\r")
 
@@ -32,6 +33,9 @@ def score(
     directory: DirOption = None,
 ) -> None:
     """Brier, log, Metaculus baseline and peer scores, calibration and Murphy decomposition, against baselines."""
+    if json_output and csv_file == Path("-"):
+        raise typer.BadParameter("--json and --csv - would both write to standard output; give --csv a file name",
+                                 param_hint="--csv")
     space = workspace(directory)
     loaded = load_reporting(space)
     chosen = loaded.select(questions)
@@ -69,7 +73,8 @@ def score_data(report: ScoreReport, diagram: Path | None) -> dict:
         "questions": [{"id": qid, "outcome": report.outcomes[qid], "forecasters": rows} for qid, rows in by_question.items()],
         "summary": [
             {"forecaster": s.forecaster, "questions": s.questions,
-             "time_averaged": {name: {"mean": m, "low": lo, "high": hi} for name, (m, lo, hi) in s.means.items()}}
+             "time_averaged": {name: {"mean": m, "low": lo, "high": hi} for name, (m, lo, hi) in s.means.items()},
+             "brier_versus_baselines": s.versus}
             for s in report.summaries
         ],
         "calibration": {name: [b.__dict__ for b in buckets] for name, buckets in report.calibration.items()},
@@ -84,8 +89,6 @@ def score_data(report: ScoreReport, diagram: Path | None) -> dict:
     }
 
 
-def _number(value, places: int = 3) -> str:
-    return "–" if value is None or not math.isfinite(value) else f"{value:.{places}f}"
 
 
 def render(report: ScoreReport, diagram: Path | None) -> str:
@@ -95,18 +98,25 @@ def render(report: ScoreReport, diagram: Path | None) -> str:
     parts = []
     for question, outcome in report.outcomes.items():
         rows = [r for r in report.rows if r.question == question]
-        parts.append(f"{question} (resolved: {outcome})\n" + table(
-            ["forecaster", "forecasts", "Brier avg", "Brier final", "log avg", "log final", "baseline avg", "peer avg", "spot peer"],
-            [[r.forecaster, str(r.forecasts), _number(r.averaged["brier"]), _number(r.final["brier"]), _number(r.averaged["log"]),
-              _number(r.final["log"]), _number(r.averaged["baseline"], 1), _number(r.averaged["peer"], 1), _number(r.spot["peer"], 1)]
-             for r in rows], right=set(range(1, 9))))
-    parts.append("Across questions (time-averaged means, 90% bootstrap interval)\n" + table(
-        ["forecaster", "questions", "Brier", "log", "baseline"],
+        ranked = any(math.isfinite(r.averaged["ranked_brier"]) for r in rows)
+        headers = ["forecaster", "forecasts", "Brier avg", "Brier final", "log avg", "log final"]
+        headers += ["ranked avg", "ranked final"] if ranked else []
+        headers += ["baseline avg", "spot baseline", "peer avg", "spot peer"]
+        cells = [[r.forecaster, str(r.forecasts), number(r.averaged["brier"]), number(r.final["brier"]),
+                  number(r.averaged["log"]), number(r.final["log"])]
+                 + ([number(r.averaged["ranked_brier"]), number(r.final["ranked_brier"])] if ranked else [])
+                 + [number(r.averaged["baseline"], 1), number(r.spot["baseline"], 1),
+                    number(r.averaged["peer"], 1), number(r.spot["peer"], 1)] for r in rows]
+        parts.append(f"{question} (resolved: {outcome})\n" + table(headers, cells, right=set(range(1, len(headers)))))
+    parts.append("Across questions (time-averaged means, 90% bootstrap interval; Brier against each baseline on the "
+                 "forecaster's own questions, below 0 is better)\n" + table(
+        ["forecaster", "questions", "Brier", "log", "baseline", "Brier − uniform", "Brier − prior"],
         [[s.forecaster, str(s.questions)] + [_interval(s.means.get(name)) for name in ("brier", "log", "baseline")]
-         for s in report.summaries], right={1}))
+         + [signed(s.versus.get(name)) for name in (UNIFORM, PRIOR)]
+         for s in report.summaries], right={1, 5, 6}))
     parts.append("Murphy decomposition of the final forecasts' Brier score (per scenario probability)\n" + table(
         ["forecaster", "Brier", "reliability", "resolution", "uncertainty"],
-        [[name, _number(m.brier), _number(m.reliability), _number(m.resolution), _number(m.uncertainty)]
+        [[name, number(m.brier), number(m.reliability), number(m.resolution), number(m.uncertainty)]
          for name, m in report.murphy.items()], right={1, 2, 3, 4}))
     parts.append(_render_calibration(report))
     if report.coherence:

@@ -22,6 +22,8 @@ from model.workspace import Workspace
 LOG_NAME = "forecasts.jsonl"
 ENGINE = "engine"
 SUM_TOLERANCE = 1e-3
+UNREADABLE = "unreadable forecast entry"
+RESERVED = ("engine", "uniform (baseline)", "prior (baseline)")  # names the track record gives its own rows
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,7 @@ def read_log(path: Path) -> tuple[list[LoggedForecast], list[Problem]]:
         try:
             entries.append(parse_entry(json.loads(line)))
         except (ValueError, KeyError, TypeError, AttributeError) as error:
-            problems.append(Problem(shown, number, f"unreadable forecast entry: {error}"))
+            problems.append(Problem(shown, number, f"{UNREADABLE}: {error}"))
     return entries, problems
 
 
@@ -131,7 +133,11 @@ def write_entries(path: Path, entries: list[LoggedForecast], replace_batch: str 
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     with locked(path):
-        existing, _ = read_log(path)
+        existing, problems = read_log(path)
+        damaged = [problem for problem in problems if problem.message.startswith(UNREADABLE)]
+        if damaged:  # rewriting would drop them: the log is the track record, so stop instead
+            raise VaneError(f"{display_path(path)} has lines that cannot be read; fix or remove them first "
+                            "(nothing was written)", damaged)
         kept = [entry for entry in existing if replace_batch is None or entry.batch != replace_batch]
         seen = {entry.identity() for entry in kept}
         added = []
@@ -144,6 +150,33 @@ def write_entries(path: Path, entries: list[LoggedForecast], replace_batch: str 
         text = "".join(json.dumps(entry.as_dict(), ensure_ascii=False) + "\n" for entry in kept + added)
         atomic_write(path, text)
     return len(added)
+
+
+def reserved_kind(name: str) -> str | None:
+    """The only kind of entry allowed to carry ``name`` when it is one of the tool's own names, else None."""
+    lowered = name.lower()
+    if lowered == ENGINE:
+        return "engine"
+    if lowered.startswith(f"{ENGINE} ("):
+        return "backtest"
+    return "baseline" if lowered in RESERVED else None
+
+
+def check_forecaster(name: str) -> str:
+    """A forecaster's name, stripped; the names the tool uses for its own rows are refused.
+
+    Raises
+    ------
+    VaneError
+        For an empty name or one of the tool's own (``engine``, a baseline, a backtest).
+    """
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise VaneError("the forecaster needs a name")
+    if reserved_kind(cleaned):
+        raise VaneError(f"'{cleaned}' is a name the track record keeps for the tool's own forecasts; "
+                        "pick another forecaster name")
+    return cleaned
 
 
 def check_probabilities(probabilities: dict[str, float], scenario_ids, what: str) -> dict[str, float]:
@@ -171,3 +204,22 @@ def check_probabilities(probabilities: dict[str, float], scenario_ids, what: str
     if problems:
         raise VaneError(f"{what} was not recorded:\n  " + "\n  ".join(problems))
     return {sid: probabilities[sid] / total for sid in scenario_ids}
+
+
+def stated_forecast(question, probabilities: dict[str, float], forecaster: str,
+                    now: dt.datetime | None = None) -> LoggedForecast:
+    """An analyst's own forecast for ``question``, stamped now: forecasts count from when they are recorded.
+
+    Raises
+    ------
+    VaneError
+        For a resolved or closed question, a reserved or empty name, or bad probabilities.
+    """
+    now = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+    if question.resolution is not None:
+        raise VaneError(f"{question.id} was resolved on {question.resolution.date}; a forecast now could not be scored")
+    if now >= question.window[1]:
+        raise VaneError(f"{question.id} closed on {question.closes}; a forecast now could not be scored")
+    name = check_forecaster(forecaster)
+    checked = check_probabilities(probabilities, question.scenario_ids, "the forecast")
+    return LoggedForecast(now, question.id, name, checked, "stated", "stated", recorded=now)

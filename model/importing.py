@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from model.errors import Problem, VaneError, display_path
-from model.forecast_log import LoggedForecast, check_probabilities
+from model.forecast_log import LoggedForecast, check_forecaster, check_probabilities
 from model.question import ANNULLED, Prior, Question, Resolution, Scenario
 from model.safewrite import create_new
 from model.scaffold import render_question
@@ -102,22 +102,45 @@ def slug(label: str) -> str:
 def _simple(path: Path, rows, questions: dict[str, Question]) -> Imported:
     shown, forecasts, problems = display_path(path), [], []
     for line, row in rows:
-        question = questions.get((row.get("question") or "").strip())
         try:
-            if question is None:
-                raise VaneError(f"no question '{row.get('question')}' in the workspace")
-            values = {sid: float(row[sid]) for sid in question.scenario_ids if (row.get(sid) or "").strip()}
-            extra = [name for name, value in row.items() if name not in (*SIMPLE_COLUMNS, *question.scenario_ids) and (value or "").strip()]
-            values.update({name: float(row[name]) for name in extra})
-            probabilities = check_probabilities(values, question.scenario_ids, "the forecast")
-            forecasts.append(LoggedForecast(
-                time=parse_time(row["time"]), question=question.id, forecaster=row["forecaster"].strip(),
-                probabilities=probabilities, kind="imported", batch=f"import {path.name}",
-            ))
+            forecasts.append(_simple_forecast(row, questions, f"import {path.name}"))
         except (VaneError, ValueError) as error:
-            problems.append(Problem(shown, line, str(error).replace("\n  ", "; ")))
+            problems.append(Problem(shown, line, _one_line(error)))
     _refuse(problems)
     return Imported(tuple(forecasts), ())
+
+
+def _simple_forecast(row: dict, questions: dict[str, Question], batch: str) -> LoggedForecast:
+    if None in row:  # csv puts values beyond the header's columns under None
+        raise VaneError(f"{len(row[None])} more value(s) than the header has columns")
+    question = questions.get((row.get("question") or "").strip())
+    if question is None:
+        raise VaneError(f"no question '{row.get('question') or ''}' in the workspace")
+    written = {name: (value or "").strip() for name, value in row.items() if name not in SIMPLE_COLUMNS}
+    values = {}
+    for name, text in written.items():
+        if text:
+            try:
+                values[name] = float(text)
+            except ValueError:
+                raise VaneError(f"column '{name}': '{text}' is not a number") from None
+    probabilities = check_probabilities(values, question.scenario_ids, "the forecast")
+    return LoggedForecast(
+        time=_row_time(row.get("time") or ""), question=question.id, forecaster=check_forecaster(row.get("forecaster") or ""),
+        probabilities=probabilities, kind="imported", batch=batch,
+    )
+
+
+def _row_time(text: str) -> dt.datetime:
+    try:
+        return parse_time(text)
+    except ValueError:
+        raise VaneError(f"time '{text}' is not a time such as 2025-08-07T14:30:00Z") from None
+
+
+def _one_line(error: Exception) -> str:
+    """A multi-line message ("...:\n  a\n  b") as one line ("...: a; b") for a file:line problem."""
+    return str(error).replace(":\n  ", ": ").replace("\n  ", "; ")
 
 
 # --- the Metaculus layout ---
@@ -144,7 +167,7 @@ def _metaculus(path: Path, rows, questions: dict[str, Question], clock: Clock) -
             try:
                 forecasts.append(_metaculus_forecast(row, question, labels, mapping))
             except (VaneError, ValueError, KeyError) as error:
-                problems.append(Problem(shown, line, str(error).replace("\n  ", "; ")))
+                problems.append(Problem(shown, line, _one_line(error)))
     _refuse(problems)
     return Imported(tuple(forecasts), tuple(new_questions))
 
@@ -192,7 +215,7 @@ def _metaculus_forecast(row: dict, question: Question, labels: list[str], mappin
     probabilities = check_probabilities({mapping[label]: value for label, value in zip(labels, values)},
                                         question.scenario_ids, "the forecast")
     return LoggedForecast(
-        time=parse_time(row["forecast_timestamp"]), question=question.id, forecaster=row["forecaster"].strip(),
+        time=parse_time(row["forecast_timestamp"]), question=question.id, forecaster=check_forecaster(row["forecaster"]),
         probabilities=probabilities, kind="imported", batch=METACULUS_BATCH, external_id=row["forecast_id"].strip(),
     )
 

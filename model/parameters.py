@@ -46,6 +46,18 @@ class Parameters:
     kind: str = "face value"
     analyst_strength: dict[str, np.ndarray] = field(default_factory=dict)
     reliability: dict[str, np.ndarray] = field(default_factory=dict)
+    caveat: str = ""  # why a saved calibration was not used, when there is one
+
+    @property
+    def plain(self) -> str:
+        """Where the numbers come from, in one sentence for readers of a report."""
+        if self.kind == "calibrated":
+            return f"Parameters {self.source}."
+        if self.kind == "prior":
+            caveat = f" ({self.caveat})" if self.caveat else ""
+            return ("Not calibrated yet: the intervals reflect a broad prior on how far the ratings can be trusted, "
+                    f"until resolved questions show it{caveat}.")
+        return "Ratings and prior taken exactly as written (face value)."
 
     @classmethod
     def face_value(cls) -> "Parameters":
@@ -169,4 +181,4 @@ def workspace_parameters(workspace: Workspace, face_value: bool = False) -> Para
     fallback = Parameters.prior_draws()
     if reason == "no saved calibration":
         return fallback
-    return Parameters(fallback.theta, f"{fallback.source} [{reason}]", fallback.kind)
+    return Parameters(fallback.theta, f"{fallback.source} [{reason}]", fallback.kind, caveat=reason)

@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 ANNULLED = "annulled"
 
 
+def _end_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
+
+
 @dataclass(frozen=True)
 class Scenario:
     """One of a question's mutually exclusive outcomes."""
@@ -110,9 +114,15 @@ class Question:
 
     @property
     def window(self) -> tuple[dt.datetime, dt.datetime]:
-        """The question's life for scoring: from opening to close (dates mean 00:00 UTC opening, end of day close)."""
+        """The question's life for scoring: from opening to close, or to its resolution if that came first.
+
+        Dates mean 00:00 UTC for the opening and the end of the day for the close
+        and the resolution. Forecasts made once the answer was known score nothing.
+        """
         start = self.opened_at or dt.datetime.combine(self.opened, dt.time(), dt.timezone.utc)
-        end = self.closes_at or dt.datetime.combine(self.closes + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
+        end = self.closes_at or _end_of(self.closes)
+        if self.resolution and self.resolution.date < end.date():
+            end = max(start, _end_of(self.resolution.date))
         return start, end
 
     @property

@@ -26,7 +26,7 @@ from model.forecast import (
     visible_items,
     weekly_dates,
 )
-from model.forecast_log import ENGINE, LoggedForecast
+from model.forecast_log import LoggedForecast
 from model.grades import GradeTable
 from model.indicators import WatchItem, overdue, to_watch
 from model.parameters import Parameters
@@ -34,6 +34,8 @@ from model.publishing import engine_entry
 from model.question import Evidence, Indicator, Question
 from model.score_report import ScoreReport, score_questions
 from model.settings import ReportSettings
+
+REPORT_BATCH = "report "
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,7 @@ class WeeklyReport:
     questions: tuple[QuestionReport, ...]
     stale: tuple[QuestionReport, ...]
     near_deadline: tuple[QuestionReport, ...]
+    awaiting_resolution: tuple[Question, ...]
     track_record: ScoreReport | None
     settings: ReportSettings = field(default_factory=ReportSettings)
 
@@ -139,10 +142,15 @@ class WeeklyReport:
         return sorted([m for m in moved if abs(m[2]) >= 0.005], key=lambda m: -abs(m[2]))
 
 
-def previous_forecast(question: Question, log: list[LoggedForecast], before: dt.datetime, this_batch: str) -> LoggedForecast | None:
-    """The engine's latest published forecast for ``question`` before ``before`` (not this week's own)."""
-    published = [entry for entry in log if entry.question == question.id and entry.forecaster == ENGINE
-                 and entry.batch != this_batch and entry.time <= before
+def report_batch(week: Week) -> str:
+    """The forecast-log batch of a week's report."""
+    return f"{REPORT_BATCH}{week.label}"
+
+
+def previous_forecast(question: Question, log: list[LoggedForecast], week: Week, before: dt.datetime) -> LoggedForecast | None:
+    """The engine's forecast for ``question`` in the latest report of an earlier week, published before ``before``."""
+    published = [entry for entry in log if entry.question == question.id and entry.kind == "engine"
+                 and entry.batch.startswith(REPORT_BATCH) and entry.batch < report_batch(week) and entry.time <= before
                  and set(entry.probabilities) == set(question.scenario_ids)]
     return max(published, key=lambda entry: entry.time, default=None)
 
@@ -150,6 +158,12 @@ def previous_forecast(question: Question, log: list[LoggedForecast], before: dt.
 def is_new(item: Evidence, since_date: dt.date, since_time: dt.datetime | None) -> bool:
     """Dated after the previous report, or tagged after it was published."""
     return item.date > since_date or bool(since_time and item.recorded and item.recorded >= since_time)
+
+
+def is_new_this_week(item: Evidence, week: Week) -> bool:
+    """Dated this week, or entered this week (evidence is often tagged after the fact)."""
+    entered = item.recorded.date() if item.recorded else None
+    return week.start <= item.date <= week.end or (entered is not None and week.start <= entered <= week.end)
 
 
 def story_movers(question: Question, parameters: Parameters, as_of: dt.date, since_date: dt.date,
@@ -185,7 +199,7 @@ def question_report(
     """One question's part of the report."""
     when = evaluation_date(question, as_of)
     now = probabilities_at(question, parameters, [when], strict, grades)
-    earlier = previous_forecast(question, log, published_before, f"report {week.label}")
+    earlier = previous_forecast(question, log, week, published_before)
     if earlier is not None:
         previous, label = earlier.probabilities, f"published {earlier.time:%Y-%m-%d}"
         since_date, since_time = earlier.time.date(), earlier.time
@@ -199,7 +213,7 @@ def question_report(
     return QuestionReport(
         question=question, as_of=when, now=now, previous=previous, previous_label=label,
         movers=story_movers(question, parameters, when, since_date, since_time, strict, grades),
-        new_evidence=tuple(sorted((i for i in items if week.start <= i.date <= week.end), key=lambda i: i.date)),
+        new_evidence=tuple(sorted((i for i in items if is_new_this_week(i, week)), key=lambda i: i.date)),
         trajectory=trajectory, evidence_dates=tuple(sorted({item.date for item in items if item.date >= start})),
         watch=tuple(to_watch(question, now.mean[0], when)), overdue=tuple(overdue(question, when)),
         last_evidence=max((item.date for item in items if not item.indicator), default=None),
@@ -220,20 +234,23 @@ def build_report(
     """The week's report: every open question, movers, stale and near-deadline ones, the track record."""
     current = week.start <= now.date() <= week.end
     as_of = now.date() if current else week.end
-    followed = [q for q in questions if q.opened <= as_of and not resolved_by(q, as_of)]
+    published_before = now if current else dt.datetime.combine(week.end + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
+    unresolved = [q for q in questions if q.opened <= as_of and not resolved_by(q, as_of)]
+    followed = [q for q in unresolved if q.closes >= as_of]
     entries = []
     for number, question in enumerate(followed, start=1):
         progress(number, len(followed), question.id)
-        entries.append(question_report(question, parameters, week, as_of, log, strict, grades, now))
+        entries.append(question_report(question, parameters, week, as_of, log, strict, grades, published_before))
     stale_days = 7 * settings.stale_weeks
     resolved = [q for q in questions if resolved_by(q, as_of)]
-    record = score_questions(resolved, [e for e in log if e.time.date() <= as_of], [], None, grades) if resolved else None
+    record = score_questions(resolved, [e for e in log if e.time <= published_before], [], None, grades) if resolved else None
     return WeeklyReport(
         week=week, as_of=as_of, generated=now, strict=strict, reconstructed=not current,
-        parameters=parameters.source, questions=tuple(entries),
+        parameters=parameters.plain, questions=tuple(entries),
         stale=tuple(e for e in entries if e.last_evidence is None or (as_of - e.last_evidence).days >= stale_days),
         near_deadline=tuple(sorted((e for e in entries if e.days_to_deadline <= settings.deadline_days),
                                    key=lambda e: e.days_to_deadline)),
+        awaiting_resolution=tuple(sorted((q for q in unresolved if q.closes < as_of), key=lambda q: q.closes)),
         track_record=record, settings=settings,
     )
 
@@ -242,5 +259,5 @@ def published_entries(report: WeeklyReport, parameters: Parameters) -> list[Logg
     """The engine's forecasts in this report, as forecast-log entries (only the current week is published)."""
     if report.reconstructed:
         return []
-    batch = f"report {report.week.label}"
+    batch = report_batch(report.week)
     return [engine_entry(entry.question, entry.now, parameters, batch, report.generated) for entry in report.questions]

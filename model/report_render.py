@@ -17,6 +17,7 @@ from urllib.parse import quote, urlsplit
 
 import jinja2
 
+from model.formats import number, signed
 from model.plots import trajectory_chart
 from model.report import WeeklyReport
 from model.safewrite import atomic_write
@@ -60,9 +61,6 @@ def points(value: float | None) -> str:
     return "0.0 pp" if abs(100 * value) < 0.05 else f"{100 * value:+.1f} pp"
 
 
-def number(value: float | None, places: int = 3) -> str:
-    """A score, or '–' when it does not apply."""
-    return "–" if value is None or not math.isfinite(value) else f"{value:.{places}f}"
 
 
 def _environment(autoescape: bool, finalize=None) -> jinja2.Environment:
@@ -70,7 +68,7 @@ def _environment(autoescape: bool, finalize=None) -> jinja2.Environment:
         loader=jinja2.PackageLoader("model", "templates"), autoescape=autoescape, finalize=finalize,
         trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
     )
-    environment.filters.update(percent=percent, points=points, number=number, url=safe_url,
+    environment.filters.update(percent=percent, points=points, number=number, signed=signed, url=safe_url,
                                raw=Raw, bar=lambda value: max(0.0, min(100.0, 100.0 * float(value))))
     return environment
 
@@ -88,9 +86,10 @@ def render_html(report: WeeklyReport, charts: dict[str, str]) -> str:
 def write_report(report: WeeklyReport, folder: Path, progress=lambda *_: None) -> list[Path]:
     """Write ``report.md``, ``report.html`` and their charts into ``folder``; charts of an earlier run are replaced."""
     chart_folder = folder / "charts"
+    folder.mkdir(parents=True, exist_ok=True)
     charts = {}
-    for number, entry in enumerate(report.questions, start=1):
-        progress(number, len(report.questions), entry.question.id)
+    for position, entry in enumerate(report.questions, start=1):
+        progress(position, len(report.questions), entry.question.id)
         name = f"{entry.question.id}.png"
         weeks = entry.trajectory
         trajectory_chart(entry.question.scenario_ids, list(weeks.dates), weeks.mean, weeks.low, weeks.high,

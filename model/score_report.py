@@ -15,7 +15,7 @@ import numpy as np
 
 from model import scoring
 from model.forecast import probabilities_at
-from model.forecast_log import LoggedForecast
+from model.forecast_log import LoggedForecast, reserved_kind
 from model.grades import GradeTable
 from model.parameters import Parameters
 from model.question import Question
@@ -58,6 +58,7 @@ class Summary:
     forecaster: str
     questions: int
     means: dict[str, tuple[float, float, float]]  # name -> (mean, low, high), time-averaged scores
+    versus: dict[str, float] = field(default_factory=dict)  # baseline -> mean Brier difference on the same questions
 
 
 @dataclass(frozen=True)
@@ -126,9 +127,15 @@ def build_input(questions: list[Question], entries: list[LoggedForecast]) -> tup
     width = max((len(q.scenarios) for q in questions), default=2)
     rows, skipped = [], []
     for entry in entries:
-        question = questions[index[entry.question]] if entry.question in index else None
-        if question is None or set(entry.probabilities) != set(question.scenario_ids):
-            skipped.append(f"{entry.forecaster} on {entry.question} at {entry.time:%Y-%m-%d %H:%M}")
+        if entry.question not in index:  # not among the resolved questions being scored
+            continue
+        question = questions[index[entry.question]]
+        where = f"{entry.forecaster} on {entry.question} at {entry.time:%Y-%m-%d %H:%M}"
+        if set(entry.probabilities) != set(question.scenario_ids):
+            skipped.append(f"{where}: its scenarios are not the question's")
+            continue
+        if reserved_kind(entry.forecaster) not in (None, entry.kind):
+            skipped.append(f"{where}: a {entry.kind} forecast under a name the tool keeps for its own")
             continue
         names.setdefault(entry.forecaster, len(names))
         kinds.setdefault(entry.forecaster, entry.kind)
@@ -196,7 +203,22 @@ def summarise(rows, forecaster: str, seed: int = 0) -> Summary:
         resampled = rng.choice(values, size=(BOOTSTRAP, values.size), replace=True).mean(axis=1)
         low, high = np.quantile(resampled, [0.05, 0.95])
         means[name] = (float(values.mean()), float(low), float(high))
-    return Summary(forecaster, len(mine), means)
+    return Summary(forecaster, len(mine), means, versus_baselines(rows, mine))
+
+
+def versus_baselines(rows, mine) -> dict[str, float]:
+    """Mean time-averaged Brier score minus each baseline's, over the forecaster's own questions (below 0: better).
+
+    Means across questions are only comparable on the same questions: a forecaster
+    who forecast only the hard ones would otherwise look worse than the baselines.
+    """
+    if not mine or mine[0].kind == "baseline":
+        return {}
+    brier = {(row.forecaster, row.question): row.averaged["brier"] for row in rows}
+    return {
+        baseline: float(np.mean([row.averaged["brier"] - brier[(baseline, row.question)] for row in mine]))
+        for baseline in (UNIFORM, PRIOR)
+    }
 
 
 def _final_forecasts(questions: list[Question], entries) -> dict[str, tuple[np.ndarray, np.ndarray]]:

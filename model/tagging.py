@@ -44,7 +44,7 @@ class Tagged:
     warnings: tuple[str, ...]
 
 
-def parse_assignments(values: list[str], what: str) -> dict[str, str]:
+def parse_assignments(values: list[str], what: str, example: str = "deal=+") -> dict[str, str]:
     """``["deal=+", "stall=--"]`` as ``{"deal": "+", "stall": "--"}``.
 
     Raises
@@ -56,7 +56,7 @@ def parse_assignments(values: list[str], what: str) -> dict[str, str]:
     for value in values:
         name, sep, given = value.partition("=")
         if not sep or not name.strip() or not given.strip():
-            raise VaneError(f"{what} '{value}' must look like scenario=value, e.g. deal=+")
+            raise VaneError(f"{what} '{value}' must look like scenario=value, e.g. {example}")
         if name.strip() in parsed:
             raise VaneError(f"{what} for '{name.strip()}' is given twice")
         parsed[name.strip()] = given.strip()
@@ -72,7 +72,7 @@ def parse_numbers(values: list[str], what: str) -> dict[str, float]:
         For an entry that is not scenario=number.
     """
     numbers = {}
-    for name, text in parse_assignments(values, what).items():
+    for name, text in parse_assignments(values, what, example="deal=0.3").items():
         try:
             numbers[name] = float(text)
         except ValueError:

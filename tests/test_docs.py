@@ -70,3 +70,8 @@ def test_every_command_has_help_text():
         assert command.help and len(command.help) > 20, name
         result = vane(name, "--help")
         assert result.code == 0 and "Usage" in result.output
+
+
+def test_help_shows_defaults_as_written():
+    # "[default: today]" must reach the reader, not be taken for a style tag and dropped
+    assert "[default: today]" in " ".join(vane("add", "--help").output.split())

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from model.forecast_log import log_path, read_log
+from model.forecast_log import LoggedForecast, log_path, read_log, write_entries
 from model.loader import load_question
 from model.report import Week
 from model.workspace import Workspace
@@ -52,7 +52,7 @@ def test_report_writes_markdown_html_and_charts(reporting: Path):
     for section in ("Open questions", "Biggest movers", "Gone stale", "Near their deadline", "Track record", "What to watch"):
         assert section in markdown, section
     assert sorted(p.name for p in (folder / "charts").iterdir()) == ["quiet.png", "talks.png"]
-    assert 'class="summary"' in page and "charts/talks.png" in page and "Parameters: prior draws" in page
+    assert 'class="summary"' in page and "charts/talks.png" in page and "Not calibrated yet" in page
     assert "Overdue" in markdown and "its absence now counts as evidence" in markdown
     near = markdown[markdown.index("## Near their deadline"):markdown.index("## Track record")]
     stale = markdown[markdown.index("## Gone stale"):markdown.index("## Near their deadline")]
@@ -89,12 +89,52 @@ def test_a_past_week_is_reconstructed_and_not_published(reporting: Path):
     assert entries == []
 
 
+def publish_last_week(space: Path, deal: float) -> dt.datetime:
+    """The engine's forecast for ``talks`` as last week's report published it."""
+    last = Week.of(TODAY - dt.timedelta(days=7))
+    when = dt.datetime.combine(last.end, dt.time(18), dt.timezone.utc)
+    probabilities = {"deal": deal, "ceasefire": (1 - deal) / 2, "stall": (1 - deal) / 2}
+    write_entries(log_path(Workspace(space)), [
+        LoggedForecast(when, "talks", "engine", probabilities, "engine", f"report {last.label}", recorded=when)])
+    return when
+
+
 def test_the_report_compares_with_the_previous_published_report(reporting: Path):
-    assert vane("snapshot", "--dir", str(reporting)).code == 0
+    published = publish_last_week(reporting, deal=0.05)
+    assert vane("snapshot", "--dir", str(reporting)).code == 0  # a snapshot is not a report: not compared with
     vane("add", "talks", "--dir", str(reporting), "-s", "Ceasefire lines drawn up", "--date", str(TODAY), "-r", "ceasefire=++")
     markdown = (run_report(reporting) / "report.md").read_text()
     section = markdown[markdown.index("## Will the talks"):]
-    assert f"published {TODAY}" in section and "Ceasefire lines drawn up" in section.split("**What moved it**")[1]
+    assert f"published {published.date()}" in section and "Ceasefire lines drawn up" in section.split("**What moved it**")[1]
+    assert "Will the talks produce" in markdown.split("## Biggest movers")[1].split("##")[0]
+
+
+def test_a_past_week_never_compares_with_a_later_report(reporting: Path):
+    publish_last_week(reporting, deal=0.05)
+    earlier = Week.of(TODAY - dt.timedelta(days=14)).label
+    markdown = (run_report(reporting, "--week", earlier) / "report.md").read_text()
+    assert "published" not in markdown and "recomputed" in markdown
+
+
+def test_a_week_without_open_questions_still_gets_a_report(space: Path):
+    (space / "scenarios" / "talks.yaml").write_text(TALKS + "resolution:\n  scenario: stall\n  date: 2025-12-31\n  note: x\n")
+    markdown = (run_report(space) / "report.md").read_text()
+    assert "No open questions." in markdown and "Track record" in markdown
+
+
+def test_a_question_past_its_deadline_awaits_resolution_instead_of_being_forecast(space: Path):
+    markdown = (run_report(space) / "report.md").read_text()  # talks closed on 2025-12-31, unresolved
+    assert "No open questions." in markdown
+    assert "## Closed, awaiting resolution" in markdown and "closed 2025-12-31" in markdown
+    entries, _ = read_log(log_path(Workspace(space)))
+    assert entries == []
+
+
+def test_evidence_entered_this_week_is_new_even_when_dated_earlier(reporting: Path):
+    vane("add", "talks", "--dir", str(reporting), "-s", "Old memo found in an archive", "--date", "2025-02-20", "-r", "stall=+")
+    markdown = (run_report(reporting) / "report.md").read_text()
+    section = markdown[markdown.index("## Will the talks"):]
+    assert "Old memo found in an archive" in section.split("**New evidence this week**")[1]
 
 
 def test_bad_weeks_are_refused(space: Path):
@@ -156,3 +196,16 @@ def test_the_html_report_in_a_real_browser(reporting: Path, tmp_path: Path):
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
         browser.close()
     assert (tmp_path / "report.png").stat().st_size > 10_000
+
+
+def test_an_indicator_needs_a_due_date_in_the_questions_life_and_records_when_it_was_entered(space: Path):
+    path = space / "scenarios" / "talks.yaml"
+    common = ["--dir", str(space), "--description", "Leaders meet", "--prob", "deal=0.5", "--prob", "ceasefire=0.5", "--prob", "stall=0.5"]
+    for due, words in (("2024-06-01", "before the question opened"), ("2026-06-01", "after the question closes")):
+        refused = vane("indicator", "add", "talks", "--due", due, *common)
+        assert refused.code == 1 and f"--due: due date {due} is {words}" in refused.stderr and path.read_text() == TALKS
+    added = vane("indicator", "add", "talks", "--due", "2025-09-30", *common)
+    assert added.code == 0 and "same chance: seeing it (or not) would change nothing" in added.stdout
+    assert "its due date 2025-09-30 has passed" in added.stdout
+    question, _ = load_question(path)
+    assert question.indicators[0].recorded is not None

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from model import scoring
 from model.score_report import murphy
 
-sklearn_metrics = pytest.importorskip("sklearn.metrics")
 
 
 def random_forecasts(rng, count, k):
@@ -19,6 +18,7 @@ def random_forecasts(rng, count, k):
 
 @pytest.mark.parametrize("k", [2, 3, 5])
 def test_brier_and_log_agree_with_scikit_learn(k):
+    sklearn_metrics = pytest.importorskip("sklearn.metrics")  # only this test needs the reference
     rng = np.random.default_rng(k)
     p = random_forecasts(rng, 200, k)
     outcome = rng.integers(0, k, 200)
@@ -170,3 +170,10 @@ def test_the_murphy_decomposition_adds_up(pairs):
     happened = np.array([float(o) for _, o in pairs])
     parts = murphy(forecasts, happened)
     assert parts.brier == pytest.approx(parts.reliability - parts.resolution + parts.uncertainty, abs=1e-12)
+
+
+def test_scores_never_print_as_minus_zero():
+    from model.formats import number, signed
+
+    assert number(-1e-17, 1) == "0.0" and number(-0.00004) == "0.000" and number(float("nan")) == "–"
+    assert signed(-1e-9) == "+0.000" and signed(-0.25) == "-0.250" and signed(None) == "–"

@@ -74,16 +74,33 @@ def test_snapshot_records_open_questions_with_parameters_and_file_hash(space: Pa
     assert sum(entry.probabilities.values()) == pytest.approx(1.0)
 
 
-def test_a_stated_forecast_is_validated(space: Path):
-    ok = in_space(space, "forecast", "talks", "deal=0.2", "ceasefire=0.3", "stall=0.5", "--forecaster", "mk", "--time", "2025-06-01T12:00:00Z")
+def test_a_stated_forecast_is_validated_and_stamped_now(space: Path):
+    (space / "scenarios" / "later.yaml").write_text(TALKS.replace("closes: 2025-12-31", "closes: 2099-12-31"))
+    before = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    ok = in_space(space, "forecast", "later", "deal=0.2", "ceasefire=0.3", "stall=0.5", "--forecaster", "mk")
     assert ok.code == 0, ok.output
     for bad, words in ((["deal=0.2", "stall=0.5"], "no probability for ceasefire"),
                        (["deal=0.2", "ceasefire=0.3", "stal=0.5"], "did you mean 'stall'"),
-                       (["deal=0.5", "ceasefire=0.3", "stall=0.5"], "sum to 1.3")):
-        result = in_space(space, "forecast", "talks", *bad)
-        assert result.code == 1 and words in result.stderr
+                       (["deal=0.5", "ceasefire=0.3", "stall=0.5"], "sum to 1.3"),
+                       (["deal", "0.2"], "e.g. deal=0.3"),
+                       (["deal=0.2", "ceasefire=0.3", "stall=0.5", "--forecaster", "engine"], "keeps for the tool's own"),
+                       (["deal=0.2", "ceasefire=0.3", "stall=0.5", "--forecaster", "prior (baseline)"], "keeps for the tool's own"),
+                       (["deal=0.2", "ceasefire=0.3", "stall=0.5", "--forecaster", " "], "needs a name")):
+        result = in_space(space, "forecast", "later", *bad)
+        assert result.code == 1 and words in result.stderr, (bad, result.stderr)
     entries, _ = read_log(log_path(Workspace(space)))
     assert len(entries) == 1 and entries[0].forecaster == "mk" and entries[0].kind == "stated"
+    assert before <= entries[0].time == entries[0].recorded
+
+
+def test_no_forecast_once_the_answer_is_known(space: Path):
+    closed = in_space(space, "forecast", "talks", "deal=0.2", "ceasefire=0.3", "stall=0.5")
+    assert closed.code == 1 and "closed on 2025-12-31" in closed.stderr
+    (space / "scenarios" / "talks.yaml").write_text(
+        TALKS.replace("closes: 2025-12-31", "closes: 2099-12-31") + "resolution:\n  scenario: stall\n  date: 2025-12-31\n  note: x\n")
+    resolved = in_space(space, "forecast", "talks", "deal=0.2", "ceasefire=0.3", "stall=0.5")
+    assert resolved.code == 1 and "was resolved on 2025-12-31" in resolved.stderr
+    assert not log_path(Workspace(space)).exists()
 
 
 def _write_many(path: str, writer: int) -> None:
@@ -148,10 +165,17 @@ def test_a_simple_csv_is_mapped_to_the_workspaces_questions(space: Path, tmp_pat
 # --- vane score ---
 
 
+def stated(space: Path, forecaster: str, day: str, **probabilities: float) -> None:
+    """A stated forecast as it would have been recorded on ``day``."""
+    when = dt.datetime.fromisoformat(day).replace(tzinfo=dt.timezone.utc)
+    write_entries(log_path(Workspace(space)), [
+        LoggedForecast(when, "talks", forecaster, probabilities, "stated", "stated", recorded=when)])
+
+
 @pytest.fixture
 def resolved(space: Path) -> Path:
     (space / "scenarios" / "talks.yaml").write_text(RESOLVED)
-    in_space(space, "forecast", "talks", "deal=0.1", "ceasefire=0.2", "stall=0.7", "--forecaster", "mk", "--time", "2025-03-05T00:00:00Z")
+    stated(space, "mk", "2025-03-05", deal=0.1, ceasefire=0.2, stall=0.7)
     return space
 
 
@@ -178,7 +202,7 @@ def test_backtests_are_labelled_and_strict_by_default(resolved: Path):
 
 
 def test_csv_output_neutralises_formula_cells(resolved: Path):
-    in_space(resolved, "forecast", "talks", "deal=0.3", "ceasefire=0.3", "stall=0.4", "--forecaster", "=HYPERLINK(\"http://x\")", "--time", "2025-04-01T00:00:00Z")
+    stated(resolved, "=HYPERLINK(\"http://x\")", "2025-04-01", deal=0.3, ceasefire=0.3, stall=0.4)
     result = in_space(resolved, "score", "--csv", "-")
     rows = list(csv.reader(io.StringIO(result.stdout)))
     assert rows[0][:4] == ["question", "forecaster", "kind", "forecasts"]
@@ -189,3 +213,65 @@ def test_csv_output_neutralises_formula_cells(resolved: Path):
 def test_score_without_resolved_questions_says_so(space: Path):
     result = in_space(space, "score")
     assert result.code == 0 and "No resolved questions" in result.stdout
+
+
+def test_a_damaged_line_in_the_log_stops_writes_instead_of_being_dropped(space: Path):
+    path = log_path(Workspace(space))
+    _write_many(str(path), 0)
+    lines = path.read_text().splitlines(keepends=True)
+    lines.insert(3, '{"time": "2025-01-01T00:00:00Z",}\n')  # a hand edit gone wrong, in the middle
+    path.write_text("".join(lines))
+    before = path.read_bytes()
+    with pytest.raises(Exception, match="cannot be read"):
+        _write_many(str(path), 1)
+    assert path.read_bytes() == before
+
+
+def test_a_csv_row_with_too_many_values_is_a_located_problem(space: Path, tmp_path_factory):
+    crowd = tmp_path_factory.mktemp("csv") / "crowd.csv"
+    crowd.write_text("question,forecaster,time,deal,ceasefire,stall\n"
+                     "talks,crowd,2025-05-01T00:00:00Z,0.1,0.3,0.6,0.2\n"
+                     "talks,,2025-05-01T00:00:00Z,0.1,0.3,0.6\n"
+                     "talks,engine,2025-05-01T00:00:00Z,0.1,0.3,0.6\n"
+                     "talks,crowd,yesterday,0.1,0.3,0.6\n")
+    result = in_space(space, "import-forecasts", str(crowd))
+    assert result.code == 1 and "Traceback" not in result.output and "internal error" not in result.stderr
+    for line, words in ((2, "1 more value(s) than the header"), (3, "the forecaster needs a name"),
+                        (4, "'engine' is a name the track record keeps"), (5, "time 'yesterday' is not a time")):
+        assert f"crowd.csv:{line}: {words}" in result.stderr, result.stderr
+
+
+def test_forecasts_after_the_resolution_score_nothing(space: Path):
+    early = TALKS + "resolution:\n  scenario: stall\n  date: 2025-06-30\n  note: talks broke off\n"
+    (space / "scenarios" / "talks.yaml").write_text(early)
+    stated(space, "honest", "2025-03-05", deal=0.2, ceasefire=0.3, stall=0.5)
+    stated(space, "late", "2025-07-15", deal=0.0, ceasefire=0.0, stall=1.0)  # after the answer was known
+    data = json.loads(in_space(space, "score", "--json").stdout)
+    rows = {row["forecaster"]: row for row in data["questions"][0]["forecasters"]}
+    assert "late" not in rows or rows["late"]["forecasts"] == 0
+    assert rows["honest"]["scores"]["brier"]["final"] == pytest.approx(0.2 ** 2 + 0.3 ** 2 + 0.5 ** 2)
+
+
+def test_an_entry_under_the_engines_name_is_not_the_engines(resolved: Path):
+    stated(resolved, "engine", "2025-03-06", deal=0.0, ceasefire=0.01, stall=0.99)  # a hand-edited log
+    data = json.loads(in_space(resolved, "score", "--json").stdout)
+    assert "engine" not in {row["forecaster"] for row in data["questions"][0]["forecasters"]}
+    assert any("under a name the tool keeps" in entry for entry in data["skipped_forecasts"])
+
+
+def test_forecasters_are_compared_with_the_baselines_on_their_own_questions(resolved: Path):
+    other = RESOLVED.replace("closes: 2025-12-31", "closes: 2025-11-30").replace("date: 2025-12-31", "date: 2025-11-30")
+    (resolved / "scenarios" / "other.yaml").write_text(other)  # mk did not forecast this one
+    data = json.loads(in_space(resolved, "score", "--json").stdout)
+    summary = {entry["forecaster"]: entry for entry in data["summary"]}
+    brier = {(q["id"], f["forecaster"]): f["scores"]["brier"]["time_averaged"]
+             for q in data["questions"] for f in q["forecasters"]}
+    assert summary["mk"]["questions"] == 1 and summary["prior (baseline)"]["questions"] == 2
+    assert summary["mk"]["brier_versus_baselines"]["prior (baseline)"] == pytest.approx(
+        brier[("talks", "mk")] - brier[("talks", "prior (baseline)")])
+    assert "Brier − prior" in in_space(resolved, "score").stdout
+
+
+def test_json_and_csv_on_standard_output_together_are_refused(resolved: Path):
+    result = in_space(resolved, "score", "--json", "--csv", "-")
+    assert result.code == 2 and "--csv" in result.output
