@@ -127,7 +127,7 @@ def render(report: ScoreReport, diagram: Path | None) -> str:
 
 
 def _interval(value) -> str:
-    return "–" if value is None else f"{value[0]:.3f} ({value[1]:.3f} to {value[2]:.3f})"
+    return "–" if value is None else f"{number(value[0])} ({number(value[1])} to {number(value[2])})"
 
 
 def _render_calibration(report: ScoreReport) -> str:

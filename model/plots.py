@@ -10,6 +10,12 @@ import numpy as np
 from model.safewrite import atomic_write
 
 PALETTE = ("#1f4e79", "#c0504d", "#2e8b57", "#8064a2", "#d98c1f", "#4bacc6", "#7f7f7f", "#9b5d3a")
+LINES = ("-", "--", ":", "-.")
+
+
+def style(index: int) -> tuple[str, str]:
+    """The colour and line style of the index-th series: every colour once, then again dashed, and so on."""
+    return PALETTE[index % len(PALETTE)], LINES[index // len(PALETTE) % len(LINES)]
 
 
 def _pyplot():
@@ -40,13 +46,14 @@ def reliability_diagram(calibration: dict, path: Path) -> Path:
     plt = _pyplot()
     figure, axes = plt.subplots(figsize=(6.4, 6.0))
     axes.plot([0, 1], [0, 1], color="#999999", linestyle="--", linewidth=1, label="perfectly calibrated")
-    for colour, (name, buckets) in zip(PALETTE * 4, calibration.items()):
+    for index, (name, buckets) in enumerate(calibration.items()):
         used = [b for b in buckets if b.count]
         if not used:
             continue
+        colour, line = style(index)
         x, y = [b.mean_forecast for b in used], [b.observed for b in used]
         sizes = 20 + 180 * np.sqrt(np.array([b.count for b in used]) / max(b.count for b in used))
-        axes.plot(x, y, color=colour, linewidth=1.5, label=name)
+        axes.plot(x, y, color=colour, linestyle=line, linewidth=1.5, label=name)
         axes.scatter(x, y, s=sizes, color=colour, alpha=0.7, edgecolor="white", linewidth=0.5)
     axes.set(xlim=(0, 1), ylim=(0, 1), xlabel="forecast probability (10% buckets)", ylabel="observed frequency",
              title="Reliability of final forecasts")
@@ -59,12 +66,14 @@ def trajectory_chart(scenario_ids, dates, mean, low, high, evidence_dates, close
     """Weekly probabilities of each scenario with their 80% bands, evidence as ticks along the bottom."""
     plt = _pyplot()
     figure, axes = plt.subplots(figsize=(7.2, 3.2))
-    for k, (colour, scenario) in enumerate(zip(PALETTE * 4, scenario_ids)):
+    for k, scenario in enumerate(scenario_ids):
+        colour, line = style(k)
         if len(dates) > 1:
             axes.fill_between(dates, low[:, k], high[:, k], color=colour, alpha=0.15, linewidth=0)
-            axes.plot(dates, mean[:, k], color=colour, linewidth=1.8, label=scenario)
+            axes.plot(dates, mean[:, k], color=colour, linestyle=line, linewidth=1.8, label=scenario)
         else:
-            axes.errorbar(dates, mean[:, k], yerr=[mean[:, k] - low[:, k], high[:, k] - mean[:, k]],
+            spread = np.clip([mean[:, k] - low[:, k], high[:, k] - mean[:, k]], 0.0, None)  # rounding can dip below 0
+            axes.errorbar(dates, mean[:, k], yerr=spread,
                           color=colour, marker="o", label=scenario)
     if evidence_dates:  # one collection for all ticks: hundreds of separate lines draw slowly
         axes.vlines(list(evidence_dates), 0, 0.04, transform=axes.get_xaxis_transform(), color="#333333", linewidth=1)

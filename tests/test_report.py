@@ -209,3 +209,12 @@ def test_an_indicator_needs_a_due_date_in_the_questions_life_and_records_when_it
     assert "its due date 2025-09-30 has passed" in added.stdout
     question, _ = load_question(path)
     assert question.indicators[0].recorded is not None
+
+
+def test_a_question_opened_this_week_with_a_uniform_prior_is_charted(space: Path):
+    fresh = (TALKS.split("evidence:")[0].replace("opened: 2025-01-01", f"opened: {TODAY}")
+             .replace("closes: 2025-12-31", f"closes: {TODAY + dt.timedelta(days=90)}")
+             .replace("{deal: 0.2, ceasefire: 0.3, stall: 0.5}", "uniform"))
+    (space / "scenarios" / "talks.yaml").write_text(fresh)
+    folder = run_report(space)  # one week of history: a single point with its (empty) interval
+    assert (folder / "charts" / "talks.png").stat().st_size > 1000
