@@ -22,7 +22,7 @@ from model.calibration_data import CalibrationData, calibration_data
 from model.engine import Theta
 from model.errors import VaneError
 from model.grades import GradeTable
-from model.parameters import MODEL_VERSION, Parameters, SavedFit, extract_bytes, file_digest
+from model.parameters import MODEL_VERSION, PRIOR, Parameters, SavedFit, extract_bytes, file_digest
 from model.safewrite import atomic_write
 from model.inference import SamplerSettings, TimedFit
 
@@ -39,9 +39,13 @@ class Comparison:
     difference_se: float
     chosen: str
     pareto_warnings: dict[str, int] = field(default_factory=dict)
+    questions: int = 0
 
     def sentence(self) -> str:
         """The choice in words."""
+        if self.questions < MIN_COMPARED:
+            return (f"PSIS-LOO cannot compare decay with no decay on {self.questions} resolved question(s) "
+                    f"(it needs {MIN_COMPARED}); keeping the simpler model, no decay")
         better = "supports decay" if self.chosen == "decay" else "does not support decay"
         shaky = sum(self.pareto_warnings.values())
         caveat = f"; {shaky} question(s) with Pareto k above 0.7, so treat the comparison with care" if shaky else ""
@@ -69,20 +73,33 @@ class Calibration:
         return self.fits[self.comparison.chosen]
 
 
+MIN_COMPARED = 5  # fewer resolved questions than this cannot tell decay from no decay
+
+
 def compare(decay: TimedFit, flat: TimedFit) -> Comparison:
-    """PSIS-LOO of both fits; decay is kept only when better by more than one standard error of the difference."""
+    """PSIS-LOO of both fits; decay is kept only when better by more than one standard error of the difference.
+
+    With fewer than ``MIN_COMPARED`` questions the standard error means nothing
+    (with one it is 0), so the simpler model, no decay, is kept.
+    """
+    import warnings
+
     import arviz as az
 
-    loos = {"decay": az.loo(decay.idata, pointwise=True), "no decay": az.loo(flat.idata, pointwise=True)}
+    with warnings.catch_warnings():  # ArviZ warns when one question makes pointwise and total LOO equal
+        warnings.simplefilter("ignore", UserWarning)
+        loos = {"decay": az.loo(decay.idata, pointwise=True), "no decay": az.loo(flat.idata, pointwise=True)}
     difference_pointwise = np.asarray(loos["decay"].loo_i) - np.asarray(loos["no decay"].loo_i)
     difference = float(difference_pointwise.sum())
     difference_se = float(np.sqrt(difference_pointwise.shape[0] * np.var(difference_pointwise)))
-    chosen = "decay" if difference > difference_se else "no decay"
+    enough = difference_pointwise.shape[0] >= MIN_COMPARED
+    chosen = "decay" if enough and difference > difference_se else "no decay"
     return Comparison(
         elpd={name: float(loo.elpd_loo) for name, loo in loos.items()},
         se={name: float(loo.se) for name, loo in loos.items()},
         difference=difference, difference_se=difference_se, chosen=chosen,
         pareto_warnings={name: int(np.sum(np.asarray(loo.pareto_k) > 0.7)) for name, loo in loos.items()},
+        questions=int(difference_pointwise.shape[0]),
     )
 
 
@@ -111,11 +128,17 @@ def plain_summary(parameters: Parameters, data: CalibrationData, comparison: Com
         f"your ratings behave as about {_median(theta.strength):.2g}x their face value "
         f"(80% interval {_range(theta.strength)})",
     ]
+    learned = contraction(np.log(theta.strength), PRIOR["log_strength"][1])
+    if learned < 0.5:
+        lines.append(f"caution: {data.questions} resolved question(s) say little yet (the interval of s is "
+                     f"{100 * max(learned, 0.0):.0f}% narrower than before any question resolved): these figures are mostly the prior")
     if comparison.chosen == "decay":
         lines.append(
             f"evidence loses half its weight in about {_median(theta.half_life):.0f} days "
             f"(80% interval {_range(theta.half_life, '.0f')} days)"
         )
+    elif comparison.questions < MIN_COMPARED:
+        lines.append(f"old evidence keeps its full weight until {MIN_COMPARED} questions have resolved to test decay")
     else:
         lines.append("old evidence keeps its weight: the outcomes do not support decay")
     lines.append(
@@ -123,11 +146,17 @@ def plain_summary(parameters: Parameters, data: CalibrationData, comparison: Com
         f"(80% interval {_range(theta.prior_strength)})"
     )
     for name, values in sorted(parameters.analyst_strength.items()):
-        lines.append(f"analyst {name or '(unnamed)'}: ratings worth about {_median(values):.2g}x the average analyst's")
+        who = f"analyst {name}" if name else "evidence with no analyst named"
+        lines.append(f"{who}: ratings worth about {_median(values):.2g}x the average analyst's")
     for letter, values in sorted(parameters.reliability.items()):
         default = data.default_reliability[data.letters.index(letter)]
         lines.append(f"sources graded {letter}: reliability about {_median(values):.2f} (Admiralty default {default:.2f})")
     return lines
+
+
+def contraction(draws: np.ndarray, prior_sd: float) -> float:
+    """How much the data narrowed a parameter: 1 - posterior variance / prior variance (0: nothing learned)."""
+    return float(1.0 - np.var(draws) / prior_sd ** 2)
 
 
 def _median(values: np.ndarray) -> float:

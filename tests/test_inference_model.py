@@ -63,3 +63,28 @@ def test_prior_predictive_outcomes_are_real_scenarios_and_theta_follows_its_prio
     assert np.mean(log_strength) == pytest.approx(0.0, abs=0.08) and np.std(log_strength) == pytest.approx(0.5, abs=0.06)
     half_life = prior.prior["half_life"].values.ravel()
     assert np.median(half_life) == pytest.approx(180.0, rel=0.2)
+
+
+def _fit_with_log_likelihood(per_question: np.ndarray, decay: bool):
+    """A hand-built fit: 4 chains x 200 draws whose outcome log-likelihoods are ``per_question`` plus noise."""
+    import arviz as az
+
+    from model.inference import Diagnostics, TimedFit
+
+    rng = np.random.default_rng(int(decay))
+    values = per_question[None, None, :] + rng.normal(0, 0.01, (4, 200, per_question.size))
+    idata = az.from_dict(posterior={"strength": rng.lognormal(0, 0.1, (4, 200))},
+                         log_likelihood={"outcome": values})
+    return TimedFit(idata, Diagnostics(1.0, 1000.0, 0), 0.0, decay)
+
+
+def test_decay_is_kept_only_when_enough_questions_show_it():
+    from model.calibrate import MIN_COMPARED, compare
+
+    one = compare(_fit_with_log_likelihood(np.array([-0.1]), True), _fit_with_log_likelihood(np.array([-0.2]), False))
+    assert one.chosen == "no decay" and "cannot compare" in one.sentence()
+    many = np.full(40, -0.7)
+    better = compare(_fit_with_log_likelihood(many + 0.2, True), _fit_with_log_likelihood(many, False))
+    assert better.chosen == "decay" and better.questions == 40 >= MIN_COMPARED
+    worse = compare(_fit_with_log_likelihood(many - 0.2, True), _fit_with_log_likelihood(many, False))
+    assert worse.chosen == "no decay" and "does not support decay" in worse.sentence()
