@@ -103,8 +103,54 @@ def uniform_scores(scenarios: np.ndarray, ordered: np.ndarray, outcome: np.ndarr
     return scores
 
 
-def score(data: ScoringInput) -> PairScores:
-    """Every score for every (question, forecaster) pair with forecasts in a resolved question's window."""
+BLOCK = 250_000  # forecasts scored together: blocks that fit in cache are several times faster than one pass
+
+
+def score(data: ScoringInput, workers: int = 2) -> PairScores:
+    """Every score for every (question, forecaster) pair with forecasts in a resolved question's window.
+
+    Questions are independent, so forecasts are scored in blocks of whole
+    questions, on ``workers`` threads (numpy releases the GIL on large arrays).
+    """
+    blocks = _question_blocks(data.question, data.start.shape[0])
+    if len(blocks) == 1:
+        return _score_block(data)
+    from concurrent.futures import ThreadPoolExecutor  # imported here: most scoring runs are one block
+
+    with ThreadPoolExecutor(workers) as pool:
+        parts = list(pool.map(lambda chosen: _score_block(_forecasts(data, chosen)), blocks))
+    return _concatenate(parts)
+
+
+def _question_blocks(question: np.ndarray, questions: int) -> list[np.ndarray]:
+    """Forecast indices grouped in question order into blocks of whole questions of about ``BLOCK`` forecasts."""
+    if question.shape[0] <= BLOCK:
+        return [np.arange(question.shape[0])]
+    order = np.argsort(question, kind="stable")
+    ends = np.cumsum(np.bincount(question, minlength=questions))
+    cuts = ends[np.searchsorted(ends, np.arange(BLOCK, ends[-1], BLOCK))]
+    edges = np.unique(np.concatenate([[0], cuts, [ends[-1]]]))
+    return [order[low:high] for low, high in zip(edges[:-1], edges[1:])]
+
+
+def _forecasts(data: ScoringInput, chosen: np.ndarray) -> ScoringInput:
+    """``data`` with only the forecasts ``chosen`` (questions unchanged)."""
+    return ScoringInput(
+        data.start, data.end, data.spot, data.scenarios, data.outcome, data.ordered,
+        data.question[chosen], data.forecaster[chosen], data.time[chosen], data.probabilities[chosen], data.peer_members,
+    )
+
+
+def _concatenate(parts: list[PairScores]) -> PairScores:
+    """The pairs of several blocks, in block (that is, question) order."""
+    join = lambda pick: np.concatenate([pick(part) for part in parts])  # noqa: E731
+    scores = lambda kind: {name: join(lambda part: getattr(part, kind)[name]) for name in getattr(parts[0], kind)}  # noqa: E731
+    return PairScores(join(lambda part: part.question), join(lambda part: part.forecaster),
+                      join(lambda part: part.forecasts), scores("averaged"), scores("final"), scores("spot"))
+
+
+def _score_block(data: ScoringInput) -> PairScores:
+    """``score`` for forecasts whose questions all lie in this block."""
     keep = (data.outcome[data.question] >= 0) & (data.time <= data.end[data.question])
     kept = np.flatnonzero(keep)
     rank = _time_rank(data.time[kept])

@@ -177,3 +177,26 @@ def test_scores_never_print_as_minus_zero():
 
     assert number(-1e-17, 1) == "0.0" and number(-0.00004) == "0.000" and number(float("nan")) == "–"
     assert signed(-1e-9) == "+0.000" and signed(-0.25) == "-0.250" and signed(None) == "–"
+
+
+def test_scoring_in_blocks_of_questions_gives_the_same_scores(monkeypatch):
+    rng = np.random.default_rng(5)
+    questions, per_question = 60, 30
+    scenarios = rng.integers(2, 6, questions)
+    question = rng.permutation(np.repeat(np.arange(questions), per_question))  # not in question order
+    start = rng.uniform(0, 1e6, questions)
+    end = start + 1e5
+    raw = rng.gamma(1.0, 1.0, (question.size, 5)) * (np.arange(5)[None, :] < scenarios[question][:, None])
+    data = scoring.ScoringInput(
+        start=start, end=end, spot=start + 5e4, scenarios=scenarios, outcome=rng.integers(0, scenarios),
+        ordered=rng.random(questions) < 0.5, question=question, forecaster=rng.integers(0, 4, question.size),
+        time=start[question] + rng.uniform(-1e4, 1.1e5, question.size),
+        probabilities=raw / raw.sum(axis=1, keepdims=True), peer_members=np.array([True, True, True, False]),
+    )
+    whole = scoring.score(data)
+    monkeypatch.setattr(scoring, "BLOCK", 100)
+    blocks = scoring.score(data)
+    assert np.array_equal(whole.question, blocks.question) and np.array_equal(whole.forecasts, blocks.forecasts)
+    for kind in ("averaged", "final", "spot"):
+        for name, values in getattr(whole, kind).items():
+            assert np.allclose(values, getattr(blocks, kind)[name], equal_nan=True, rtol=0, atol=1e-9), (kind, name)
