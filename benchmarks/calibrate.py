@@ -38,7 +38,7 @@ def make_workspace(folder: Path, questions: int) -> Path:
     return folder
 
 
-def run_calibrate(space: Path, sampler: str, caches: Path, draws: int) -> dict:
+def run_calibrate(space: Path, sampler: str, caches: Path, draws: int, tune: int) -> dict:
     """One ``vane calibrate`` process with its caches in ``caches``; its JSON plus the wall time."""
     environment = {
         **{name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"},
@@ -47,7 +47,7 @@ def run_calibrate(space: Path, sampler: str, caches: Path, draws: int) -> dict:
         "NUMBA_CACHE_DIR": str(caches / "numba"),
     }
     command = [sys.executable, "-c", "from cli.app import main; main()", "calibrate", "--dir", str(space),
-               "--sampler", sampler, "--draws", str(draws), "--tune", str(draws), "--json"]
+               "--sampler", sampler, "--draws", str(draws), "--tune", str(tune), "--json"]
     start = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True)
     seconds = time.perf_counter() - start
@@ -76,16 +76,17 @@ def main() -> None:
     parser.add_argument("--samplers", default="numpyro-jit,numpyro,nutpie,pymc")
     parser.add_argument("--questions", type=int, default=200)
     parser.add_argument("--draws", type=int, default=500)
+    parser.add_argument("--tune", type=int, default=500)
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="vane-calibrate-bench-") as scratch:
         space = make_workspace(Path(scratch) / "workspace", options.questions)
         print(f"vane calibrate on {options.questions} synthetic resolved questions, 4 chains x {options.draws} draws "
-              f"(+{options.draws} tuning), decay and no-decay variants:")
+              f"(+{options.tune} tuning), decay and no-decay variants:")
         for sampler in options.samplers.split(","):
             caches = Path(scratch) / f"caches-{sampler}"
             print(f"{sampler}:", flush=True)
             for label in ("cold", "warm"):
-                print(describe(label, run_calibrate(space, sampler, caches, options.draws), options.draws), flush=True)
+                print(describe(label, run_calibrate(space, sampler, caches, options.draws, options.tune), options.draws), flush=True)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -115,9 +114,9 @@ def add_log_likelihood(idata: az.InferenceData, data: CalibrationData) -> az.Inf
 
 
 def _bucket(data: CalibrationData) -> int:
-    """Cells per question rounded up to a multiple of 16, so compiled samplers meet the same shapes again."""
+    """Cells per question rounded up to a multiple of 8, so compiled samplers meet the same shapes again."""
     most = int(np.bincount(data.cell_question, minlength=max(1, data.questions)).max(initial=1))
-    return 16 * math.ceil(max(most, 1) / 16)
+    return 8 * math.ceil(max(most, 1) / 8)
 
 
 @dataclass(frozen=True)
@@ -133,12 +132,12 @@ class TimedFit:
 def timed_fit(data: CalibrationData, decay: bool, settings: SamplerSettings) -> TimedFit:
     """Build, sample and diagnose one variant of the model.
 
-    Without decay is the same model with every age set to 0 (so ``gamma`` is 1
-    and the half-life has no effect): both variants then have one shape and a
-    compiled sampler serves both.
+    Without decay is the same model with every age 0 (so ``gamma`` is 1 and the
+    half-life has no effect), on the data with each question's cells of one class
+    merged (``CalibrationData.without_decay``).
     """
     start = time.perf_counter()
-    variant = data if decay else dataclasses.replace(data, cell_age=np.zeros_like(data.cell_age))
-    model = build_model(variant, slots=_bucket(data))
-    idata = add_log_likelihood(fit(model, settings), data)
+    variant = data if decay else data.without_decay()
+    model = build_model(variant, slots=_bucket(variant))
+    idata = add_log_likelihood(fit(model, settings), variant)
     return TimedFit(idata, diagnose(idata, free_parameters(model)), time.perf_counter() - start, decay)

@@ -71,7 +71,11 @@ def _sampler(names: tuple[str, ...], logp, tune: int, draws: int, target_accept:
         _, trace = jax.lax.scan(step, state, None, length=tune + draws)
         return jax.tree.map(lambda values: values[tune:], trace)
 
-    per_device = jax.vmap(chain, in_axes=(0, 0, None))
+    def per_device(keys, starts, data):
+        # the chains of one device one after the other: NUTS is compute-bound on a CPU core, so
+        # vmap gains nothing, costs seconds of tracing, and makes every chain wait for the slowest
+        return jax.lax.map(lambda pair: chain(pair[0], pair[1], data), (keys, starts))
+
     if devices > 1:
         return jax.pmap(per_device, in_axes=(0, 0, None))
     return jax.jit(per_device)
