@@ -23,7 +23,7 @@ LOG_NAME = "forecasts.jsonl"
 ENGINE = "engine"
 SUM_TOLERANCE = 1e-3
 UNREADABLE = "unreadable forecast entry"
-RESERVED = ("engine", "uniform (baseline)", "prior (baseline)")  # names the track record gives its own rows
+UNIFORM, PRIOR = "uniform (baseline)", "prior (baseline)"  # the baselines' rows in the track record
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ def reserved_kind(name: str) -> str | None:
         return "engine"
     if lowered.startswith(f"{ENGINE} ("):
         return "backtest"
-    return "baseline" if lowered in RESERVED else None
+    return "baseline" if lowered in (UNIFORM, PRIOR) else None
 
 
 def check_forecaster(name: str) -> str:

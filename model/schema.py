@@ -376,10 +376,7 @@ def read_evidence_item(node: Node, scenario_ids, clock: Clock, found: Findings) 
     date = read_date(mapping.get("date"), "evidence date", found, line)
     if date and clock.is_future(date):
         found.add(mapping.get("date").line, f"evidence date {date} is in the future")
-    recorded = None
-    if mapping.get("recorded") is not None:
-        recorded = read_datetime(mapping.get("recorded"), "recorded", found, line)
-        _check_recorded(recorded, date, mapping.get("recorded"), clock, found)
+    recorded = _read_recorded(mapping, date, clock, found)
     grade = read_text(mapping.get("grade"), "grade", found, line, required=False)
     if grade:
         try:
@@ -402,13 +399,19 @@ def read_evidence_item(node: Node, scenario_ids, clock: Clock, found: Findings) 
     return item if len(found.problems) == before else None
 
 
-def _check_recorded(recorded, date, node, clock: Clock, found: Findings) -> None:
+def _read_recorded(mapping: Mapping, date: dt.date | None, clock: Clock, found: Findings) -> dt.datetime | None:
+    """The optional ``recorded`` time: not in the future, and not before ``date`` (when there is one)."""
+    node = mapping.get("recorded")
+    if node is None:
+        return None
+    recorded = read_datetime(node, "recorded", found, mapping.line)
     if recorded is None:
-        return
+        return None
     if recorded > clock.now + dt.timedelta(minutes=5):  # a little slack for clock skew
         found.add(node.line, f"recorded time {recorded:%Y-%m-%d %H:%M} UTC is in the future")
     elif date and recorded.astimezone(_LATEST_ZONE).date() < date:  # before the date began anywhere
         found.add(node.line, f"recorded {recorded.date()} is before the evidence date {date}")
+    return recorded
 
 
 def read_indicator(node: Node, scenario_ids, clock: Clock, found: Findings) -> Indicator | None:
@@ -431,10 +434,7 @@ def read_indicator(node: Node, scenario_ids, clock: Clock, found: Findings) -> I
         observed = read_date(mapping.get("observed"), "observed", found, line)
         if observed and clock.is_future(observed):
             found.add(mapping.get("observed").line, f"observed date {observed} is in the future")
-    recorded = None
-    if mapping.get("recorded") is not None:
-        recorded = read_datetime(mapping.get("recorded"), "recorded", found, line)
-        _check_recorded(recorded, None, mapping.get("recorded"), clock, found)
+    recorded = _read_recorded(mapping, None, clock, found)
     indicator = Indicator(
         id=read_identifier(mapping.get("id"), "indicator id", found, line) or "",
         description=read_text(mapping.get("description"), "indicator description", found, line) or "",

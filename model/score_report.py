@@ -15,12 +15,11 @@ import numpy as np
 
 from model import scoring
 from model.forecast import probabilities_at
-from model.forecast_log import LoggedForecast, reserved_kind
+from model.forecast_log import PRIOR, UNIFORM, LoggedForecast, reserved_kind
 from model.grades import GradeTable
 from model.parameters import Parameters
 from model.question import Question
 
-UNIFORM, PRIOR = "uniform (baseline)", "prior (baseline)"
 SCORE_NAMES = ("brier", "log", "baseline", "peer", "ranked_brier")
 BUCKETS = 10
 BOOTSTRAP = 2000
