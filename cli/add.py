@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.options import DirOption, handles_errors, interactive, parse_date, workspace
+from cli.options import DirOption, handles_errors, interactive, parse_date, writable_workspace
 from cli.render import percent, points, table
 from model.errors import VaneError
 from model.loader import load_question, load_settings
@@ -32,7 +32,7 @@ def add(
     directory: DirOption = None,
 ) -> None:
     """Tag one evidence item; unrated scenarios are asked for in a terminal, else taken as neutral."""
-    space = workspace(directory)
+    space = writable_workspace(directory)
     path = space.question_path(question_id)
     ratings = parse_assignments(rate or [], "--rate")
     likelihoods = parse_numbers(likelihood or [], "--likelihood")

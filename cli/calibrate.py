@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.options import EXIT_PROBLEMS, DirOption, JsonOption, handles_errors, print_json, report_problems, workspace
+from cli.options import EXIT_PROBLEMS, DirOption, JsonOption, handles_errors, print_json, report_problems, writable_workspace
 from model.errors import VaneError
 from model.loader import load_paths
 from model.parameters import SavedFit
@@ -29,7 +29,7 @@ def calibrate(
     """Fit the calibration model on every resolved question; save it when its diagnostics pass."""
     if sampler not in SAMPLER_CHOICES:
         raise typer.BadParameter(f"'{sampler}' is not one of {', '.join(SAMPLER_CHOICES)}", param_hint="--sampler")
-    space = workspace(directory)
+    space = writable_workspace(directory)
     loaded = load_paths([space.root, *(paths or [])])
     if loaded.problems:
         report_problems(loaded.problems)

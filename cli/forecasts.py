@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from cli.options import DirOption, handles_errors, load_reporting, report_problems, workspace
+from cli.options import DirOption, SkipBrokenOption, handles_errors, load_publishing, report_problems, writable_workspace
 from model.errors import VaneError, display_path
-from model.forecast_log import log_path, stated_forecast, write_entries
+from model.forecast_log import log_path, refuse_damaged_log, stated_forecast, write_entries
 from model.importing import import_forecasts as read_forecasts
 from model.importing import write_new_questions
 from model.loader import load_workspace
@@ -20,10 +20,10 @@ from model.tagging import parse_numbers
 
 
 @handles_errors
-def snapshot(directory: DirOption = None) -> None:
+def snapshot(skip_broken: SkipBrokenOption = False, directory: DirOption = None) -> None:
     """Record the engine's current forecast for every open question in the forecast log."""
-    space = workspace(directory)
-    loaded = load_reporting(space)
+    space = writable_workspace(directory)
+    loaded = load_publishing(space, skip_broken)
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     entries = engine_forecasts(list(loaded.questions), workspace_parameters(space), "snapshot", now, loaded.settings.grades)
     added = write_entries(log_path(space), entries)
@@ -38,7 +38,7 @@ def forecast(
     directory: DirOption = None,
 ) -> None:
     """Record your own stated forecast for a question, as of now (probabilities cover every scenario and sum to 1)."""
-    space = workspace(directory)
+    space = writable_workspace(directory)
     question = load_workspace(space).question(question_id)
     entry = stated_forecast(question, parse_numbers(probabilities, "probability"), forecaster)
     added = write_entries(log_path(space), [entry])
@@ -52,12 +52,13 @@ def import_forecasts(
     directory: DirOption = None,
 ) -> None:
     """Import other forecasters' histories into the forecast log; unknown Metaculus questions become question files."""
-    space = workspace(directory)
+    space = writable_workspace(directory)
     loaded = load_workspace(space)
     if loaded.problems:
         report_problems(loaded.problems)
         raise VaneError("not importing into a workspace with problems; fix them first")
     imported = read_forecasts(file, {question.id: question for question in loaded.questions})
+    refuse_damaged_log(log_path(space))  # before any question file is created: all or nothing
     created = write_new_questions(space.scenarios, imported)
     added = write_entries(log_path(space), list(imported.forecasts))
     questions = len({entry.question for entry in imported.forecasts})

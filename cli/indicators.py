@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.options import DirOption, handles_errors, parse_date, workspace
+from cli.options import DirOption, handles_errors, parse_date, workspace, writable_workspace
 from cli.render import percent, shorten, table
 from model.forecast import evaluation_date, probabilities_at
 from model.indicator_edits import add_indicator, observe_indicator
@@ -31,7 +31,7 @@ def add(
     directory: DirOption = None,
 ) -> None:
     """Add an indicator with, for every scenario, the chance it is seen by its due date."""
-    path = workspace(directory).question_path(question_id)
+    path = writable_workspace(directory).question_path(question_id)
     edit = add_indicator(path, description, parse_date(due, "--due"), parse_numbers(prob, "--prob"))
     indicator_id, warnings = edit.result
     typer.echo(f"added indicator {indicator_id} to {edit.after.id}")
@@ -52,7 +52,7 @@ def observe(
     directory: DirOption = None,
 ) -> None:
     """Record that an indicator was seen: it becomes evidence with its probabilities as likelihoods."""
-    path = workspace(directory).question_path(question_id)
+    path = writable_workspace(directory).question_path(question_id)
     when = parse_date(date, "--date") or dt.date.today()
     edit = observe_indicator(path, indicator_id, when, summary, source, url, grade)
     typer.echo(f"recorded {indicator_id} as seen on {when}: evidence {edit.result} in {edit.after.id}")

@@ -13,7 +13,8 @@ from typing import Annotated, Optional
 import typer
 
 from model.errors import VaneError, display_path
-from model.schema import EARLIEST_YEAR, LATEST_YEAR, Clock
+from model.dates import parse_day
+from model.schema import Clock
 from model.workspace import ENVIRONMENT_VARIABLE, Workspace, locate
 
 EXIT_PROBLEMS = 1
@@ -38,12 +39,9 @@ def parse_date(value: Optional[str], option: str) -> Optional[dt.date]:
     if value is None:
         return None
     try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"'{value}' is not a date written YYYY-MM-DD", param_hint=option) from None
-    if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
-        raise typer.BadParameter(f"'{value}' is outside the years {EARLIEST_YEAR}–{LATEST_YEAR}", param_hint=option)
-    return day
+        return parse_day(value)
+    except ValueError as error:
+        raise typer.BadParameter(f"'{value}' {error}", param_hint=option) from None
 
 
 def as_of_date(value: Optional[str]) -> dt.date:
@@ -71,6 +69,11 @@ AsOfOption = Annotated[
 def workspace(directory: Optional[Path]) -> Workspace:
     """The workspace the command works on."""
     return locate(directory)
+
+
+def writable_workspace(directory: Optional[Path]) -> Workspace:
+    """The workspace a writing command works on; refused while two question files share an id."""
+    return locate(directory).refuse_clashes()
 
 
 def print_json(data) -> None:
@@ -147,6 +150,36 @@ def load_reporting(space: Workspace):
     from model.loader import load_workspace
 
     loaded = load_workspace(space)
+    if loaded.problems:
+        report_problems(loaded.problems)
+    return loaded
+
+
+SkipBrokenOption = Annotated[
+    bool,
+    typer.Option("--skip-broken", help="Publish for the questions that can be read, listing the files left out, instead of refusing."),
+]
+
+
+def load_publishing(space: Workspace, skip_broken: bool):
+    """Everything in the workspace, for a command that publishes forecasts for every open question.
+
+    A publication must never silently leave a question out: with problems in
+    any file it refuses, unless ``skip_broken`` asks to go on without them (the
+    problems are printed, and the caller lists them in what it writes).
+
+    Raises
+    ------
+    VaneError
+        Listing every problem, when there are any and ``skip_broken`` is off.
+    """
+    from model.loader import load_workspace
+
+    loaded = load_workspace(space)
+    if loaded.problems and not skip_broken:
+        files = sorted({problem.path for problem in loaded.problems})
+        raise VaneError(f"{len(files)} file(s) have problems, so questions would be left out; nothing was written. "
+                        f"Fix {', '.join(files)} (see 'vane check'), or pass --skip-broken", loaded.problems)
     if loaded.problems:
         report_problems(loaded.problems)
     return loaded

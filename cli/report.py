@@ -9,11 +9,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.options import DirOption, StrictOption, handles_errors, load_reporting, workspace
+from cli.options import DirOption, SkipBrokenOption, StrictOption, handles_errors, load_publishing, writable_workspace
 from model.errors import display_path
-from model.forecast_log import log_path, read_log, write_entries
+from model.forecast_log import log_path, refuse_damaged_log, write_entries
 from model.parameters import workspace_parameters
-from model.report import Week, build_report, published_entries, report_batch
+from model.report import Week, build_report, published_entries
 
 
 @handles_errors
@@ -21,24 +21,22 @@ def report(
     week: Annotated[Optional[str], typer.Option(metavar="YYYY-Www", help="ISO week to report [default: this week]; a past week is reconstructed as of its end.")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Folder for the reports [default: the workspace's reports/].")] = None,
     strict: StrictOption = False,
+    skip_broken: SkipBrokenOption = False,
     directory: DirOption = None,
 ) -> None:
     """Write this week's probability report: every open question, what moved it, and what to watch."""
-    space = workspace(directory)
-    loaded = load_reporting(space)
     chosen = _week(week)
+    space = writable_workspace(directory)
+    loaded = load_publishing(space, skip_broken)
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    log, log_problems = read_log(log_path(space))
-    for problem in log_problems:
-        typer.echo(str(problem), err=True)
+    log = refuse_damaged_log(log_path(space))  # the report compares with published forecasts: it needs them all
     parameters = workspace_parameters(space)
     weekly = build_report(list(loaded.questions), parameters, chosen, log, now, strict, loaded.settings.grades,
-                          loaded.settings.report, _progress("forecasting"))
+                          loaded.settings.report, _progress("forecasting"), broken=loaded.problems)
     from model.report_render import write_report  # matplotlib and Jinja2: only when writing a report
 
     paths = write_report(weekly, (out or space.reports) / chosen.label, _progress("drawing"))
-    published = write_entries(log_path(space), published_entries(weekly, parameters), replace_batch=report_batch(chosen)) \
-        if not weekly.reconstructed else 0
+    published = write_entries(log_path(space), published_entries(weekly, parameters)) if not weekly.reconstructed else 0
     typer.echo(f"wrote {display_path(paths[0])} and {display_path(paths[1])} ({len(weekly.questions)} open question(s))")
     if published:
         typer.echo(f"published the engine's forecasts for {published} question(s) in {display_path(log_path(space))}")
@@ -51,8 +49,8 @@ def _week(label: Optional[str]) -> Week:
         return Week.of(dt.date.today())
     try:
         chosen = Week.parse(label)
-    except ValueError:
-        raise typer.BadParameter(f"'{label}' is not an ISO week such as 2026-W47", param_hint="--week") from None
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--week") from None
     if chosen.start > dt.date.today():
         raise typer.BadParameter(f"{label} has not started yet", param_hint="--week")
     return chosen

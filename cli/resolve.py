@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.options import DirOption, handles_errors, parse_date, workspace
+from cli.options import DirOption, handles_errors, parse_date, writable_workspace
 from model.resolution import resolve as record_resolution
 
 
@@ -22,7 +22,7 @@ def resolve(
     directory: DirOption = None,
 ) -> None:
     """Resolve a question to the scenario that happened (or annul it); the file keeps any earlier resolution."""
-    path = workspace(directory).question_path(question_id)
+    path = writable_workspace(directory).question_path(question_id)
     edit = record_resolution(path, scenario, parse_date(date, "--date") or dt.date.today(), note, url, force)
     resolution = edit.after.resolution
     typer.echo(f"resolved {edit.after.id} as {resolution.outcome} on {resolution.date}")

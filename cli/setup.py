@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.options import DirOption, handles_errors, parse_date, workspace
+from cli.options import DirOption, handles_errors, parse_date, writable_workspace
 from model.errors import display_path
 from model.scaffold import create_question
 from model.tagging import parse_assignments, parse_numbers
@@ -38,7 +38,7 @@ def new(
     directory: DirOption = None,
 ) -> None:
     """Create a question file in scenarios/ from the options given."""
-    space = workspace(directory)
+    space = writable_workspace(directory)
     priors = parse_numbers(prior or [], "--prior")
     path = create_question(
         space.scenarios, question_id, title, parse_date(closes, "--closes"),

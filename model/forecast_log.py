@@ -1,10 +1,11 @@
 """The forecast log: what each forecaster said and when, kept as it was published.
 
-One JSON object per line in ``reports/forecasts.jsonl``. Entries are only ever
-added, except that a re-run of the same batch (the same week's report)
-replaces that batch's entries instead of duplicating them. Every write holds
-the log's lock and replaces the file atomically, like the question files, so
-concurrent writers queue and a crash leaves the old log whole.
+One JSON object per line in ``reports/forecasts.jsonl``. The log is
+append-only: entries are only ever added after the bytes already there, never
+removed or rewritten, and a line that cannot be read stops every write until
+it is fixed. Every write holds the log's lock and replaces the file
+atomically, like the question files, so concurrent writers queue and a crash
+leaves the old log whole.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from model.dates import parse_utc, utc_iso
 from model.errors import Problem, VaneError, display_path
 from model.safewrite import atomic_write, locked
+from model.schema import is_identifier
 from model.workspace import Workspace
 
 LOG_NAME = "forecasts.jsonl"
@@ -24,6 +27,7 @@ ENGINE = "engine"
 SUM_TOLERANCE = 1e-3
 UNREADABLE = "unreadable forecast entry"
 UNIFORM, PRIOR = "uniform (baseline)", "prior (baseline)"  # the baselines' rows in the track record
+KINDS = ("engine", "stated", "imported")  # what the log holds (backtests and baselines are never logged)
 
 
 @dataclass(frozen=True)
@@ -50,13 +54,13 @@ class LoggedForecast:
     def as_dict(self) -> dict:
         """The entry as written: plain JSON values, times in UTC ISO 8601."""
         entry = {
-            "time": _iso(self.time), "question": self.question, "forecaster": self.forecaster, "kind": self.kind,
+            "time": utc_iso(self.time), "question": self.question, "forecaster": self.forecaster, "kind": self.kind,
             "probabilities": self.probabilities, "batch": self.batch,
         }
         optional = {
             "interval": {k: list(v) for k, v in self.interval.items()}, "parameters": self.parameters,
             "question_sha256": self.question_sha256, "external_id": self.external_id,
-            "recorded": _iso(self.recorded) if self.recorded else "",
+            "recorded": utc_iso(self.recorded) if self.recorded else "",
         }
         return {**entry, **{key: value for key, value in optional.items() if value}}
 
@@ -67,88 +71,210 @@ class LoggedForecast:
         return (self.question, self.forecaster, self.time, tuple(sorted(self.probabilities.items())))
 
 
-def _iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
-
-
 def log_path(workspace: Workspace) -> Path:
     """Where the workspace's forecast log lives."""
     return workspace.reports / LOG_NAME
 
 
 def parse_entry(data: dict) -> LoggedForecast:
-    """An entry from its JSON object.
+    """An entry from its JSON object, checked like anything else the tool reads.
 
     Raises
     ------
     ValueError
-        When a field is missing or malformed.
+        When a field is missing or malformed: probabilities that are not finite
+        numbers in [0, 1] summing to 1, a question that is not an id, an unknown
+        kind, a time outside the accepted years.
     """
-    probabilities = {str(k): float(v) for k, v in dict(data["probabilities"]).items()}
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    question, forecaster, kind = _text(data, "question"), " ".join(_text(data, "forecaster").split()), _text(data, "kind")
+    if not is_identifier(question):
+        raise ValueError(f"question '{question}' is not a question id")
+    if not forecaster:
+        raise ValueError("the forecaster has no name")
+    if kind not in KINDS:
+        raise ValueError(f"kind '{kind}' is not one of {', '.join(KINDS)}")
+    probabilities = {_scenario(k): _probability(v) for k, v in _mapping(data, "probabilities").items()}
+    if len(probabilities) < 2 or abs(sum(probabilities.values()) - 1.0) > SUM_TOLERANCE:
+        raise ValueError("probabilities must cover at least two scenarios and sum to 1")
     return LoggedForecast(
-        time=_time(data["time"]), question=str(data["question"]), forecaster=str(data["forecaster"]),
-        probabilities=probabilities, kind=str(data["kind"]), batch=str(data.get("batch", "")),
-        interval={str(k): (float(v[0]), float(v[1])) for k, v in dict(data.get("interval", {})).items()},
+        time=_time(data["time"]), question=question, forecaster=forecaster,
+        probabilities=probabilities, kind=kind, batch=str(data.get("batch", "")),
+        interval={_scenario(k): _interval(v) for k, v in _mapping(data, "interval", required=False).items()},
         parameters=str(data.get("parameters", "")), question_sha256=str(data.get("question_sha256", "")),
         external_id=str(data.get("external_id", "")),
         recorded=_time(data["recorded"]) if data.get("recorded") else None,
     )
 
 
-def _time(text: str) -> dt.datetime:
-    moment = dt.datetime.fromisoformat(str(text))
-    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)).astimezone(dt.timezone.utc)
+def _text(data: dict, key: str) -> str:
+    value = data[key]
+    if not isinstance(value, str):
+        raise ValueError(f"'{key}' must be text")
+    return value
+
+
+def _mapping(data: dict, key: str, required: bool = True) -> dict:
+    value = data[key] if required else data.get(key, {})
+    if not isinstance(value, dict):
+        raise ValueError(f"'{key}' must be an object")
+    return value
+
+
+def _scenario(name) -> str:
+    if not is_identifier(str(name)):
+        raise ValueError(f"scenario '{name}' is not a scenario id")
+    return str(name)
+
+
+def _probability(value) -> float:
+    """A finite number in [0, 1]: NaN, infinities and 1e308 are damage, not forecasts."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+        raise ValueError(f"{value!r} is not a probability between 0 and 1")
+    return float(value)
+
+
+def _interval(value) -> tuple[float, float]:
+    if not isinstance(value, list) or len(value) != 2:
+        raise ValueError("an interval must be a pair [low, high]")
+    low, high = _probability(value[0]), _probability(value[1])
+    if low > high:
+        raise ValueError(f"interval [{low}, {high}] has its low end above its high end")
+    return low, high
+
+
+def _time(text) -> dt.datetime:
+    try:
+        return parse_utc(str(text))
+    except ValueError as error:
+        raise ValueError(f"time '{text}' {error}") from None
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a number")
+
+
+def parse_line(raw: bytes) -> LoggedForecast:
+    """One line of the log (without its newline) as an entry.
+
+    Raises
+    ------
+    ValueError
+        For bytes that are not UTF-8, text that is not JSON (NaN and Infinity
+        included), nesting too deep to read, or a malformed entry.
+    """
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"not valid UTF-8 (byte 0x{raw[error.start]:02x} at column {error.start + 1})") from None
+    try:
+        data = json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise ValueError("nested too deeply to be a forecast") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"not JSON ({error.msg} at column {error.colno})") from None
+    try:
+        return parse_entry(data)
+    except KeyError as error:
+        raise ValueError(f"missing {error}") from None
+    except RecursionError:
+        raise ValueError("nested too deeply to be a forecast") from None
 
 
 def read_log(path: Path) -> tuple[list[LoggedForecast], list[Problem]]:
-    """Every entry of the log, and problems with any line that cannot be read.
+    """Every entry of the log, and a located problem for each line that cannot be read.
 
-    A last line without its newline is what a crash mid-write would leave; it is
-    reported and skipped (the next write drops it).
+    A last line without its newline is read like any other (the next write adds
+    the newline before its own lines); if it cannot be read it is damage like
+    any other unreadable line, and stops writes.
     """
+    numbered, problems = read_numbered(path)
+    return [entry for _, entry in numbered], problems
+
+
+def read_numbered(path: Path) -> tuple[list[tuple[int, LoggedForecast]], list[Problem]]:
+    """Like ``read_log``, with each entry's line number."""
     if not path.exists():
         return [], []
     shown = display_path(path)
     entries, problems = [], []
-    text = path.read_text(encoding="utf-8")
-    lines = text.split("\n")
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(path.read_bytes().split(b"\n"), start=1):
         if not line.strip():
             continue
-        if number == len(lines):  # no newline after it: never finished
-            problems.append(Problem(shown, number, "incomplete last line (an interrupted write?); it is ignored"))
-            continue
         try:
-            entries.append(parse_entry(json.loads(line)))
-        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            entries.append((number, parse_line(line.rstrip(b"\r"))))
+        except ValueError as error:
             problems.append(Problem(shown, number, f"{UNREADABLE}: {error}"))
     return entries, problems
 
 
-def write_entries(path: Path, entries: list[LoggedForecast], replace_batch: str | None = None) -> int:
-    """Add ``entries`` to the log (skipping ones already in it); returns how many were added.
+def check_log(path: Path, scenarios_of: dict[str, tuple[str, ...]], broken: set[str] = frozenset()) -> list[Problem]:
+    """Everything wrong with the log, for ``vane check``.
 
-    With ``replace_batch``, the entries of that batch already in the log are
-    replaced by these (a re-run of the same week's report).
+    Besides unreadable lines: entries for a question the workspace lacks
+    (``scenarios_of`` maps each question id to its scenario ids; ids in
+    ``broken`` have problems of their own and are not reported again),
+    probabilities for other scenarios than the question's, and forecaster names
+    the tool keeps for its own rows on entries of another kind.
+    """
+    numbered, problems = read_numbered(path)
+    shown = display_path(path)
+    for number, entry in numbered:
+        scenarios = scenarios_of.get(entry.question)
+        if scenarios is None and entry.question not in broken:
+            problems.append(Problem(shown, number, f"forecast for '{entry.question}', which is not a question of "
+                                                   "this workspace (restore its file; the log is never rewritten)"))
+        elif scenarios is not None and set(entry.probabilities) != set(scenarios):
+            problems.append(Problem(shown, number, f"forecast for {', '.join(entry.probabilities)}, but "
+                                                   f"{entry.question}'s scenarios are {', '.join(scenarios)}"))
+        if reserved_kind(entry.forecaster) not in (None, entry.kind):
+            problems.append(Problem(shown, number, f"'{entry.forecaster}' is a name kept for the tool's own "
+                                                   f"forecasts, on a forecast of kind '{entry.kind}'"))
+    return problems
+
+
+def refuse_damaged_log(path: Path) -> list[LoggedForecast]:
+    """The log's entries, when every line can be read.
+
+    Raises
+    ------
+    VaneError
+        With each unreadable line: writing past damage would bury it, and the
+        log is the track record, so every write stops until it is fixed.
+    """
+    entries, problems = read_log(path)
+    if problems:
+        raise VaneError(f"{display_path(path)} has lines that cannot be read; fix or remove them first "
+                        "(nothing was written)", problems)
+    return entries
+
+
+def write_entries(path: Path, entries: list[LoggedForecast]) -> int:
+    """Append ``entries`` to the log (skipping ones already in it); returns how many were added.
+
+    The log is append-only: every byte already in it is written back unchanged
+    and new lines go after it, never instead of anything. A re-run (the same
+    week's report again) adds new entries stamped with their own time, which
+    supersede the earlier ones from then on; nothing is removed or rewritten.
+    The new file replaces the old atomically under the log's lock.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     with locked(path):
-        existing, problems = read_log(path)
-        damaged = [problem for problem in problems if problem.message.startswith(UNREADABLE)]
-        if damaged:  # rewriting would drop them: the log is the track record, so stop instead
-            raise VaneError(f"{display_path(path)} has lines that cannot be read; fix or remove them first "
-                            "(nothing was written)", damaged)
-        kept = [entry for entry in existing if replace_batch is None or entry.batch != replace_batch]
-        seen = {entry.identity() for entry in kept}
+        existing = refuse_damaged_log(path)
+        seen = {entry.identity() for entry in existing}
         added = []
         for entry in entries:
             if entry.identity() not in seen:
                 seen.add(entry.identity())
                 added.append(entry)
-        if not added and len(kept) == len(existing):
+        if not added:
             return 0
-        text = "".join(json.dumps(entry.as_dict(), ensure_ascii=False) + "\n" for entry in kept + added)
-        atomic_write(path, text)
+        before = path.read_bytes() if path.exists() else b""
+        if before and not before.endswith(b"\n"):
+            before += b"\n"  # a last line written without its newline stays the entry it is
+        lines = "".join(json.dumps(entry.as_dict(), ensure_ascii=False) + "\n" for entry in added)
+        atomic_write(path, before + lines.encode("utf-8"))
     return len(added)
 
 

@@ -27,7 +27,9 @@ from model.forecast_log import LoggedForecast, check_forecaster, check_probabili
 from model.question import ANNULLED, Prior, Question, Resolution, Scenario
 from model.safewrite import create_new
 from model.scaffold import render_question
-from model.schema import IDENTIFIER, Clock
+from model.dates import parse_utc
+from model.schema import Clock, is_identifier
+from model.workspace import new_question_file
 from model.loader import load_question_text
 
 METACULUS_COLUMNS = ("question_id", "forecast_id", "forecaster", "forecast_timestamp", "type", "options",
@@ -84,16 +86,24 @@ def import_forecasts(path: Path, questions: dict[str, Question], clock: Clock | 
 
 
 def parse_time(text: str) -> dt.datetime:
-    """A timestamp such as ``2025-03-14 22:11:38.093513+00`` or ``2025-03-14T22:11:38Z`` (UTC if no zone)."""
-    moment = dt.datetime.fromisoformat(text.strip())
-    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)).astimezone(dt.timezone.utc)
+    """A timestamp such as ``2025-03-14 22:11:38.093513+00`` or ``2025-03-14T22:11:38Z`` (UTC if no zone).
+
+    Raises
+    ------
+    ValueError
+        For text that is not a time, or a time outside the accepted years.
+    """
+    try:
+        return parse_utc(text)
+    except ValueError as error:
+        raise ValueError(f"time '{text.strip()}' {error}") from None
 
 
 def slug(label: str) -> str:
     """A scenario id for an option label: "3 or more" -> "3-or-more", ">70" -> "gt70"."""
     text = label.strip().lower().replace(">", "gt").replace("<", "lt").replace("%", "pct").replace("+", "plus")
     text = re.sub(r"[^a-z0-9.]+", "-", text).strip("-.")
-    return text if text and IDENTIFIER.match(text) else "option"
+    return text if text and is_identifier(text) else "option"
 
 
 # --- the simple layout ---
@@ -134,8 +144,8 @@ def _simple_forecast(row: dict, questions: dict[str, Question], batch: str) -> L
 def _row_time(text: str) -> dt.datetime:
     try:
         return parse_time(text)
-    except ValueError:
-        raise VaneError(f"time '{text}' is not a time such as 2025-08-07T14:30:00Z") from None
+    except ValueError as error:
+        raise VaneError(str(error)) from None
 
 
 def _one_line(error: Exception) -> str:
@@ -222,6 +232,9 @@ def _metaculus_forecast(row: dict, question: Question, labels: list[str], mappin
 
 def metaculus_question(row: dict, clock: Clock) -> Question:
     """A question built from an export row: its title, options as scenarios with a uniform prior, times, resolution."""
+    question_id = f"metaculus-{row['question_id'].strip()}"
+    if not is_identifier(question_id):  # the id becomes a file name: nothing that could name a path elsewhere
+        raise VaneError(f"'{row['question_id'].strip()}' is not a Metaculus question id")
     labels = _labels(row)
     ids = _unique_slugs(labels)
     opened = parse_time(row["published_at"])
@@ -229,7 +242,7 @@ def metaculus_question(row: dict, clock: Clock) -> Question:
     spot = parse_time(row["spot_scoring_time"]) if row.get("spot_scoring_time", "").strip() else None
     post = row.get("post_id", "").strip() or row["question_id"].strip()
     return Question(
-        id=f"metaculus-{row['question_id'].strip()}", path="", title=row["question_title"].strip(),
+        id=question_id, path="", title=row["question_title"].strip(),
         opened=opened.date(), closes=closes.date(), opened_at=opened, closes_at=closes,
         spot_scoring_at=spot if spot and spot != closes else None,
         scenarios=tuple(Scenario(sid, label.capitalize() if row["type"].strip() == "binary" else label)
@@ -265,7 +278,7 @@ def _resolution(row: dict, ids: dict[str, str], opened: dt.datetime, clock: Cloc
     else:
         raise VaneError(f"resolution '{outcome}' is not one of the options {', '.join(ids)}")
     return Resolution(scenario, date, f"Resolved '{outcome}' on Metaculus (question {row['question_id'].strip()}).",
-                      f"https://www.metaculus.com/questions/{post}/")
+                      f"https://www.metaculus.com/questions/{post}/" if post.isdigit() else "")
 
 
 def _refuse(problems: list[Problem]) -> None:
@@ -275,14 +288,14 @@ def _refuse(problems: list[Problem]) -> None:
 
 def write_new_questions(folder: Path, imported: Imported, clock: Clock | None = None) -> list[Path]:
     """Create the files of the questions an import brought (each checked before it is written)."""
-    paths = []
-    for question in imported.new_questions:
-        path = folder / f"{question.id}.yaml"
+    planned = []
+    for question in imported.new_questions:  # every file checked before the first is written
+        path = new_question_file(folder, question.id)
         text = render_question(question, "Imported by vane import-forecasts.")
         _, problems = load_question_text(text, path, clock)
         if problems:
             raise VaneError(f"the imported question {question.id} would not be valid", problems)
-        if not path.exists():
-            create_new(path, text)
-            paths.append(path)
-    return paths
+        planned.append((path, text))
+    for path, text in planned:
+        create_new(path, text)
+    return [path for path, _ in planned]

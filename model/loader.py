@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from model.errors import Problem, VaneError, did_you_mean, display_path
+from model.forecast_log import check_log, log_path
 from model.question import Question
-from model.schema import Clock, Findings, question_from_node
+from model.schema import IDENTIFIER_TEXT, Clock, Findings, is_identifier, question_from_node
 from model.settings import Settings, settings_from_node
 from model.sources import SourceRecord, check_references, source_from_node
-from model.workspace import Workspace, question_id_of, yaml_files
+from model.workspace import Workspace, id_clashes, question_id_of, yaml_files
 from model.yamlread import load_file
 
 
@@ -53,6 +54,9 @@ class Loaded:
 
 def load_question(path: Path, clock: Clock | None = None) -> tuple[Question | None, list[Problem]]:
     """Read and validate one question file; its id is the file name without suffix."""
+    problems = file_name_problems(path)
+    if problems:
+        return None, problems
     root, _, problems = load_file(path)
     if problems:
         return None, problems
@@ -63,10 +67,22 @@ def load_question_text(text: str, path: Path, clock: Clock | None = None):
     """Validate question text that is about to be written to ``path``."""
     from model.yamlread import load_string
 
+    problems = file_name_problems(path)
+    if problems:
+        return None, problems
     root, problems = load_string(text, display_path(path))
     if problems:
         return None, problems
     return question_from_node(root, display_path(path), Path(path).stem, clock or Clock.system())
+
+
+def file_name_problems(path: Path) -> list[Problem]:
+    """A problem when the file's name does not make a valid question id (the id names the question everywhere)."""
+    question_id = Path(path).stem
+    if is_identifier(question_id):
+        return []
+    return [Problem(display_path(path), 1, f"the file name makes the question id '{question_id}', "
+                                           f"which must be {IDENTIFIER_TEXT}; rename the file")]
 
 
 def load_settings(path: Path) -> tuple[Settings, list[Problem]]:
@@ -92,18 +108,22 @@ def load_workspace(workspace: Workspace, clock: Clock | None = None) -> Loaded:
     return load_paths([workspace.root], clock)
 
 
-def load_paths(paths: list[Path], clock: Clock | None = None) -> Loaded:
+def load_paths(paths: list[Path], clock: Clock | None = None, with_logs: bool = False) -> Loaded:
     """Load what ``paths`` name: workspaces, folders of question or source files, or single files.
 
     A folder named ``seeds`` (or a file in one) holds source records, ``vane.yaml``
-    holds settings, and anything else is a question file.
+    holds settings, and anything else is a question file. ``with_logs`` also
+    checks each workspace's forecast log against its questions (``vane check``).
     """
     clock = clock or Clock.system()
-    questions, sources, problems = [], [], []
+    questions, sources, problems, logs = [], [], [], []
     settings, files = Settings(), 0
     for kind, path in _classify(paths):
         if kind == "empty":
             problems.append(Problem(display_path(path), 0, "no question files (.yaml) in this folder"))
+            continue
+        if kind == "log":
+            logs.append(path) if with_logs else None
             continue
         files += 1
         if kind == "settings":
@@ -117,11 +137,17 @@ def load_paths(paths: list[Path], clock: Clock | None = None) -> Loaded:
             question, found = load_question(path, clock)
             problems += found
             questions += [question] if question else []
-    problems += _duplicate_question_ids(questions)
+    clashes = id_clashes([Path(question.path) for question in questions])
+    problems += clashes
+    clashing = {Path(problem.path).stem.casefold() for problem in clashes}
+    questions = [question for question in questions if question.id.casefold() not in clashing]  # neither is the question
     by_id = {question.id: question for question in questions}
     for record in sources:
         problems += check_references(record, _with_workspace_questions(record, by_id, clock))
-    return Loaded(tuple(questions), tuple(sources), settings, tuple(problems), files)
+    broken = {Path(problem.path).stem for problem in problems}
+    for log in logs:
+        problems += check_log(log, {question.id: question.scenario_ids for question in questions}, broken)
+    return Loaded(tuple(questions), tuple(sources), settings, tuple(problems), files + len(logs))
 
 
 def _with_workspace_questions(record: SourceRecord, by_id: dict, clock: Clock) -> dict:
@@ -144,6 +170,8 @@ def _classify(paths: list[Path]):
             yield from (("source", p) for p in yaml_files(workspace.seeds))
             if workspace.config_file.exists():
                 yield "settings", workspace.config_file
+            if log_path(workspace).exists():
+                yield "log", log_path(workspace)
         elif path.is_dir():
             kind = "source" if path.name == "seeds" else "question"
             files = yaml_files(path)
@@ -156,13 +184,3 @@ def _classify(paths: list[Path]):
             yield "question", path
         else:
             raise VaneError(f"{display_path(path)}: no such file or folder")
-
-
-def _duplicate_question_ids(questions: list[Question]) -> list[Problem]:
-    seen: dict[str, str] = {}
-    problems = []
-    for question in questions:
-        if question.id in seen and seen[question.id] != question.path:
-            problems.append(Problem(question.path, 0, f"question id '{question.id}' is also used by {seen[question.id]}"))
-        seen.setdefault(question.id, question.path)
-    return problems

@@ -9,12 +9,15 @@ recorded by then).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
 from model import engine
+from model.dates import year_problem
+from model.errors import Problem
 from model.forecast import (
     Probabilities,
     compile_question,
@@ -60,10 +63,19 @@ class Week:
         Raises
         ------
         ValueError
-            When the label is not an ISO week.
+            When the label is not an ISO week of the accepted years.
         """
-        year, _, number = label.upper().partition("-W")
-        return cls.of(dt.date.fromisocalendar(int(year), int(number), 1))
+        match = re.fullmatch(r"(\d{4})-W(\d{2})", label.strip().upper())
+        if not match:
+            raise ValueError(f"'{label}' is not an ISO week such as 2026-W47")
+        try:
+            monday = dt.date.fromisocalendar(int(match[1]), int(match[2]), 1)
+        except ValueError:
+            raise ValueError(f"'{label}': {match[1]} has no week {match[2]}") from None
+        problem = year_problem(monday)
+        if problem:
+            raise ValueError(f"'{label}' {problem}")
+        return cls.of(monday)
 
 
 @dataclass(frozen=True)
@@ -129,6 +141,7 @@ class WeeklyReport:
     awaiting_resolution: tuple[Question, ...]
     track_record: ScoreReport | None
     settings: ReportSettings = field(default_factory=ReportSettings)
+    broken: tuple = ()  # model.errors.Problem for each question file that could not be read (left out, shown first)
 
     @property
     def has_published_scores(self) -> bool:
@@ -230,8 +243,12 @@ def build_report(
     questions: list[Question], parameters: Parameters, week: Week, log: list[LoggedForecast],
     now: dt.datetime, strict: bool = False, grades: GradeTable | None = None,
     settings: ReportSettings = ReportSettings(), progress: Callable[[int, int, str], None] = lambda *_: None,
+    broken: tuple[Problem, ...] = (),
 ) -> WeeklyReport:
-    """The week's report: every open question, movers, stale and near-deadline ones, the track record."""
+    """The week's report: every open question, movers, stale and near-deadline ones, the track record.
+
+    ``broken`` lists the problems of files left out (``vane report --skip-broken``); the report shows them first.
+    """
     current = week.start <= now.date() <= week.end
     as_of = now.date() if current else week.end
     published_before = now if current else dt.datetime.combine(week.end + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
@@ -251,7 +268,7 @@ def build_report(
         near_deadline=tuple(sorted((e for e in entries if e.days_to_deadline <= settings.deadline_days),
                                    key=lambda e: e.days_to_deadline)),
         awaiting_resolution=tuple(sorted((q for q in unresolved if q.closes < as_of), key=lambda q: q.closes)),
-        track_record=record, settings=settings,
+        track_record=record, settings=settings, broken=tuple(broken),
     )
 
 

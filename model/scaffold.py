@@ -10,7 +10,8 @@ from model.loader import load_question_text
 from model.question import Evidence, Indicator, Question
 from model.ratings import symbol
 from model.safewrite import create_new
-from model.schema import IDENTIFIER, IDENTIFIER_TEXT, Clock
+from model.schema import Clock
+from model.workspace import new_question_file
 from model.yamlwrite import render_entry, render_mapping, render_value
 
 
@@ -58,9 +59,7 @@ def create_question(
         With every problem the new file would have.
     """
     clock = clock or Clock.system()
-    if not IDENTIFIER.match(question_id):
-        raise VaneError(f"question id '{question_id}' must be {IDENTIFIER_TEXT}")
-    path = folder / f"{question_id}.yaml"
+    path = new_question_file(folder, question_id)
     text = question_text(title, opened or clock.today, closes, scenarios, prior, basis, ordered)
     _, problems = load_question_text(text, path, clock)
     if problems:

@@ -12,6 +12,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from model.dates import year_problem
 from model.errors import Problem, did_you_mean
 from model.grades import parse_grade
 from model.question import (
@@ -24,6 +25,7 @@ from model.question import (
     Scenario,
 )
 from model.ratings import likelihood_units, rating_units
+from model.stories import join_stories, repeated_items
 from model.yamlread import Mapping, Node, Scalar, Sequence
 
 QUESTION_KEYS = (
@@ -40,8 +42,14 @@ INDICATOR_KEYS = ("id", "description", "due", "recorded", "probabilities", "obse
 RESOLUTION_KEYS = ("scenario", "date", "note", "url", "history")
 HISTORY_KEYS = ("scenario", "date", "note", "url", "replaced")
 PRIOR_SUM_TOLERANCE = 1e-3
-IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-IDENTIFIER_TEXT = "letters, digits, '.', '_' or '-', starting with a letter or digit"
+IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+IDENTIFIER_TEXT = "at most 100 letters, digits, '.', '_' or '-', starting with a letter or digit"
+MAX_IDENTIFIER_LENGTH = 100  # ids become file names and table cells
+
+
+def is_identifier(text: str) -> bool:
+    """True when the whole of ``text`` is an id (a full match: a trailing newline is not allowed)."""
+    return len(text) <= MAX_IDENTIFIER_LENGTH and IDENTIFIER.fullmatch(text) is not None
 
 
 @dataclass
@@ -56,7 +64,6 @@ class Findings:
         self.problems.append(Problem(self.path, line, message))
 
 
-EARLIEST_YEAR, LATEST_YEAR = 1900, 2999  # outside these, a date is a typo (and day arithmetic could overflow)
 _LATEST_ZONE = dt.timezone(dt.timedelta(hours=14))  # where on Earth the date changes first
 
 
@@ -145,10 +152,10 @@ def read_date(node: Node | None, what: str, found: Findings, line: int) -> dt.da
 
 
 def _plausible(day: dt.date, what: str, text: str, node: Node, found: Findings) -> bool:
-    if EARLIEST_YEAR <= day.year <= LATEST_YEAR:
-        return True
-    found.add(node.line, f"{what} '{text}' is outside the years {EARLIEST_YEAR}–{LATEST_YEAR}")
-    return False
+    problem = year_problem(day)
+    if problem:
+        found.add(node.line, f"{what} '{text}' {problem}")
+    return problem is None
 
 
 def read_moment(node: Node | None, what: str, found: Findings, line: int) -> tuple[dt.date, dt.datetime | None] | None:
@@ -209,8 +216,8 @@ def read_bool(node: Node | None, what: str, found: Findings, line: int) -> bool 
 def read_identifier(node: Node | None, what: str, found: Findings, line: int) -> str | None:
     """An id: letters, digits and . _ - ."""
     text = read_text(node, what, found, line)
-    if text is not None and not IDENTIFIER.match(text):
-        found.add(node.line, f"{what} '{text}' must be {IDENTIFIER_TEXT}")
+    if text is not None and not is_identifier(node.text):  # as written: no spaces or newline around it either
+        found.add(node.line, f"{what} '{node.text}' must be {IDENTIFIER_TEXT}")
         return None
     return text
 
@@ -246,7 +253,7 @@ def read_scenarios(node: Node | None, found: Findings, line: int) -> tuple[Scena
         return ()
     scenarios = []
     for key, value in mapping.items:
-        if not IDENTIFIER.match(key.text):
+        if not is_identifier(key.text):
             found.add(key.line, f"scenario id '{key.text}' must be {IDENTIFIER_TEXT}")
         elif key.text == ANNULLED:
             found.add(key.line, f"'{ANNULLED}' is reserved for annulled questions; pick another scenario id")
@@ -516,6 +523,13 @@ def check_unique_ids(evidence, indicators, found: Findings, written_ids: set[str
             found.add(indicator.line, f"indicator '{indicator.id}' links to unknown evidence '{indicator.evidence}'")
 
 
+def check_repeated_items(evidence: list[Evidence], found: Findings) -> None:
+    """Items entered twice (the same link or summary outside one story) would count twice: each is a problem."""
+    for item, earlier, reason in repeated_items(evidence):
+        found.add(item.line, f"evidence '{item.id}' has {reason} as '{earlier.id}' (line {earlier.line}) and would "
+                             f"count twice; if it reports the same story, give it 'story: {earlier.id}', else remove it")
+
+
 def question_from_node(root: Node | None, path: str, question_id: str, clock: Clock) -> tuple[Question | None, list[Problem]]:
     """Build a ``Question`` from a parsed file, or None with every problem found."""
     found = Findings(path)
@@ -539,6 +553,8 @@ def question_from_node(root: Node | None, path: str, question_id: str, clock: Cl
     evidence = _read_list(get("evidence"), "evidence", lambda n: read_evidence_item(n, ids, clock, found), found, at("evidence"))
     indicators = _read_list(get("indicators"), "indicators", lambda n: read_indicator(n, ids, clock, found), found, at("indicators"))
     check_unique_ids(evidence, indicators, found, _written_ids(get("evidence")))
+    evidence = join_stories(evidence)
+    check_repeated_items(evidence, found)
     for indicator in indicators:
         problem = due_date_problem(indicator.due, opened, closes)
         if problem:

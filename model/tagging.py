@@ -6,7 +6,6 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from model.errors import VaneError, did_you_mean
 from model.forecast import Probabilities, evaluation_date, probabilities_at
@@ -15,7 +14,8 @@ from model.grades import GradeTable, parse_grade
 from model.question import Evidence, Question
 from model.ratings import discriminates, likelihood_units, rating_units
 from model.roundtrip import append_entry, edit_question
-from model.schema import IDENTIFIER, IDENTIFIER_TEXT, Clock
+from model.schema import IDENTIFIER_TEXT, Clock, is_identifier
+from model.stories import normalise_summary, normalise_url
 
 
 @dataclass(frozen=True)
@@ -80,17 +80,6 @@ def parse_numbers(values: list[str], what: str) -> dict[str, float]:
     return numbers
 
 
-def normalise_summary(summary: str) -> str:
-    """Case, punctuation and spacing removed, for spotting the same summary entered twice."""
-    return " ".join(re.sub(r"[\W_]+", " ", summary.casefold()).split())
-
-
-def normalise_url(url: str) -> str:
-    """Scheme and host lower-cased, fragment and trailing slash dropped."""
-    parts = urlsplit(url.strip())
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), parts.query, ""))
-
-
 def find_duplicates(question: Question, new: NewEvidence) -> list[Evidence]:
     """Items with the same URL or the same normalised summary as ``new``."""
     summary = normalise_summary(new.summary)
@@ -131,7 +120,7 @@ def check_new_evidence(new: NewEvidence, question: Question, clock: Clock) -> li
             parse_grade(new.grade)
         except ValueError as error:
             problems.append(f"--grade: {error}")
-    if new.story and not IDENTIFIER.match(new.story):
+    if new.story and not is_identifier(new.story):
         problems.append(f"--story '{new.story}' must be {IDENTIFIER_TEXT}")
     if new.ratings and new.likelihoods:
         problems.append("give --rate or --likelihood, not both")
@@ -168,7 +157,8 @@ def refuse_duplicate(question: Question, new: NewEvidence) -> None:
         Naming the earlier item and the story to give.
     """
     duplicates = find_duplicates(question, new)
-    if not duplicates or new.story in {item.story_key for item in duplicates}:
+    story_of = {item.id: item.story_key for item in question.evidence}  # --story may name any item of the story
+    if not duplicates or story_of.get(new.story, new.story) in {item.story_key for item in duplicates}:
         return
     first = duplicates[0]
     reason = "the same URL" if new.url and first.url and normalise_url(first.url) == normalise_url(new.url) else "the same summary"

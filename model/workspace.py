@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.errors import VaneError, did_you_mean, display_path
+from model.errors import Problem, VaneError, did_you_mean, display_path
 
 ENVIRONMENT_VARIABLE = "VANE_DIR"
 QUESTION_SUFFIXES = (".yaml", ".yml")
@@ -66,6 +66,64 @@ class Workspace:
         known = [path.stem for path in self.question_files()]
         hint = did_you_mean(name, known)
         raise VaneError(f"no question '{name}' in {display_path(self.scenarios)}{hint}")
+
+
+    def id_clashes(self) -> list[Problem]:
+        """Problems for question files that share an id (``twin.yaml`` and ``twin.yml``, ``Twin.yaml``)."""
+        return id_clashes(self.question_files())
+
+    def refuse_clashes(self) -> "Workspace":
+        """The workspace itself, when no two question files share an id.
+
+        Raises
+        ------
+        VaneError
+            Naming the clashing files: while two files claim one question, any
+            write could go to either, so every write command refuses.
+        """
+        clashes = self.id_clashes()
+        if clashes:
+            raise VaneError("two question files share an id; rename or remove one first (nothing was written)", clashes)
+        return self
+
+
+def id_clashes(paths: list[Path]) -> list[Problem]:
+    """A problem for each file whose question id another file already has.
+
+    Ids that differ only in case clash too: the workspace is shared through git
+    with machines whose file systems ignore case.
+    """
+    first: dict[str, Path] = {}
+    problems = []
+    for path in paths:
+        key = Path(path).stem.casefold()
+        if key in first and os.path.abspath(first[key]) != os.path.abspath(path):
+            problems.append(Problem(display_path(path), 1, f"question id '{Path(path).stem}' is also the id of "
+                                                           f"{display_path(first[key])}; rename one of them"))
+        first.setdefault(key, path)
+    return problems
+
+
+def new_question_file(folder: Path, question_id: str) -> Path:
+    """Where a new question's file goes: ``<folder>/<id>.yaml``, checked before anything is created.
+
+    Raises
+    ------
+    VaneError
+        When the id breaks the id rule (so it could name a path elsewhere), when
+        the file would land outside ``folder``, or when a file already has the id.
+    """
+    from model.schema import IDENTIFIER_TEXT, is_identifier  # the id rule lives with the file format
+
+    if not is_identifier(question_id):
+        raise VaneError(f"question id '{question_id}' must be {IDENTIFIER_TEXT}")
+    path = folder / f"{question_id}.yaml"
+    if Path(os.path.realpath(path)).parent != Path(os.path.realpath(folder)):
+        raise VaneError(f"{display_path(path)} would lie outside {display_path(folder)}; not creating it")
+    taken = [other for other in yaml_files(folder) if other.stem.casefold() == question_id.casefold()]
+    if taken:
+        raise VaneError(f"{display_path(taken[0])} already exists with the question id '{question_id}'; not overwriting it")
+    return path
 
 
 def question_id_of(name: str) -> str:

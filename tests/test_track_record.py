@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from model.errors import VaneError
 from model.forecast_log import LoggedForecast, log_path, read_log, write_entries
 from model.loader import load_question
 from model.workspace import Workspace
@@ -122,26 +123,67 @@ def test_concurrent_writers_keep_every_entry(space: Path):
     assert not problems and len(entries) == 50
 
 
-def test_an_interrupted_write_is_ignored_and_dropped_by_the_next(space: Path):
+def test_a_damaged_last_line_stops_writes_and_is_kept(space: Path):
     path = log_path(Workspace(space))
     _write_many(str(path), 0)
     with open(path, "a", encoding="utf-8") as stream:
         stream.write('{"time": "2025-')  # what a crash mid-line would leave
+    damaged = path.read_bytes()
     entries, problems = read_log(path)
-    assert len(entries) == 25 and "incomplete last line" in problems[0].message
+    assert len(entries) == 25 and problems[0].line == 26 and "unreadable" in problems[0].message
+    with pytest.raises(VaneError, match="cannot be read"):
+        _write_many(str(path), 1)
+    assert path.read_bytes() == damaged
+
+
+def test_a_complete_last_line_without_its_newline_is_an_entry(space: Path):
+    path = log_path(Workspace(space))
+    _write_many(str(path), 0)
+    path.write_bytes(path.read_bytes().rstrip(b"\n"))  # e.g. saved by an editor that drops the final newline
+    before = path.read_bytes()
+    entries, problems = read_log(path)
+    assert len(entries) == 25 and not problems
     _write_many(str(path), 1)
     entries, problems = read_log(path)
-    assert len(entries) == 50 and not problems
+    assert len(entries) == 50 and not problems and path.read_bytes().startswith(before + b"\n")
 
 
-def test_rerunning_a_batch_replaces_its_entries(space: Path):
+@pytest.mark.parametrize("line, words", [
+    (b'{"time": "2025-01-01T00:00:00Z", "question": "talks", "forecaster": "x\xff", "kind": "stated"}', "not valid UTF-8"),
+    (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    (b'{"time": "2025-01-01T00:00:00Z", "question": "talks", "forecaster": "x", "kind": "stated", '
+     b'"probabilities": {"deal": NaN, "stall": 0.5}}', "NaN is not a number"),
+    (b'{"time": "2025-01-01T00:00:00Z", "question": "talks", "forecaster": "x", "kind": "stated", '
+     b'"probabilities": {"deal": 1e308, "stall": 0.5}}', "not a probability"),
+    (b'{"time": "2025-01-01T00:00:00Z", "question": "talks", "forecaster": "x", "kind": "stated", '
+     b'"probabilities": {"deal": 0.6, "stall": 0.5}}', "sum to 1"),
+    (b'{"time": "0001-01-01T00:00:00+01:00", "question": "talks", "forecaster": "x", "kind": "stated", '
+     b'"probabilities": {"deal": 0.5, "stall": 0.5}}', "outside the years"),
+    (b'{"time": "2025-01-01T00:00:00Z", "question": "../../x", "forecaster": "x", "kind": "stated", '
+     b'"probabilities": {"deal": 0.5, "stall": 0.5}}', "not a question id"),
+    (b'"just text"', "not a JSON object"),
+])
+def test_damage_is_reported_on_its_line_and_stops_writes(space: Path, line: bytes, words: str):
     path = log_path(Workspace(space))
-    entry = lambda p: LoggedForecast(dt.datetime(2025, 3, 1, tzinfo=dt.timezone.utc), "talks", "engine",  # noqa: E731
-                                     {"deal": p, "ceasefire": 0.5 - p, "stall": 0.5}, "engine", "report 2025-W09")
-    write_entries(path, [entry(0.2)], replace_batch="report 2025-W09")
-    write_entries(path, [entry(0.3)], replace_batch="report 2025-W09")
+    _write_many(str(path), 0)
+    path.write_bytes(path.read_bytes() + line + b"\n")
+    damaged = path.read_bytes()
+    result = in_space(space, "score")
+    assert f"forecasts.jsonl:26: " in result.stderr and words in result.stderr and "internal error" not in result.output
+    written = in_space(space, "snapshot")
+    assert written.code == 1 and "forecasts.jsonl:26: " in written.stderr and path.read_bytes() == damaged
+
+
+def test_the_log_is_append_only_and_a_rerun_supersedes(space: Path):
+    path = log_path(Workspace(space))
+    entry = lambda p, minute: LoggedForecast(  # noqa: E731
+        dt.datetime(2025, 3, 1, 0, minute, tzinfo=dt.timezone.utc), "talks", "engine",
+        {"deal": p, "ceasefire": 0.5 - p, "stall": 0.5}, "engine", "report 2025-W09")
+    write_entries(path, [entry(0.2, 0)])
+    first = path.read_bytes()
+    write_entries(path, [entry(0.3, 1)])
     entries, _ = read_log(path)
-    assert [e.probabilities["deal"] for e in entries] == [0.3]
+    assert [e.probabilities["deal"] for e in entries] == [0.2, 0.3] and path.read_bytes().startswith(first)
 
 
 # --- imports ---

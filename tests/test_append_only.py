@@ -1,0 +1,73 @@
+"""The forecast log is append-only: no command ever removes, shortens or rewrites what it published."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from model.forecast_log import log_path, read_log
+from model.workspace import Workspace
+from tests.helpers import TALKS, vane
+
+OPEN = TALKS.replace("closes: 2025-12-31", "closes: 2099-12-31")
+TODAY = dt.date.today().isoformat()
+
+
+def fresh_workspace(root: Path) -> Path:
+    (root / "scenarios").mkdir(parents=True)
+    (root / "reports").mkdir()
+    (root / "scenarios" / "talks.yaml").write_text(OPEN, encoding="utf-8")
+    return root
+
+
+def run(space: Path, step: tuple[str, int]) -> None:
+    """One command of an analyst's week; ``number`` varies what it says."""
+    command, number = step
+    where = ("--dir", str(space))
+    if command == "add":
+        vane("add", "talks", *where, "-s", f"Item number {number} of the property test", "--date", TODAY,
+             "-r", ["deal=+", "stall=-", "ceasefire=++"][number % 3])
+    elif command == "forecast":
+        deal = (number % 8 + 1) / 10
+        vane("forecast", "talks", f"deal={deal}", f"ceasefire={(1 - deal) / 2}", f"stall={(1 - deal) / 2}",
+             "--forecaster", f"analyst{number % 2}", *where)
+    elif command == "import":
+        table = space.parent / f"crowd-{space.name}-{number}.csv"
+        table.write_text(f"question,forecaster,time,deal,ceasefire,stall\ntalks,crowd,2025-0{number % 9 + 1}-01T00:00:00Z,0.2,0.3,0.5\n")
+        vane("import-forecasts", str(table), *where)
+    elif command == "resolve":
+        vane("resolve", "talks", ["deal", "stall", "annulled"][number % 3], "--note", "property test", "--force", *where)
+    else:
+        vane(command, *where)
+
+
+COMMANDS = st.tuples(st.sampled_from(["add", "forecast", "snapshot", "report", "resolve", "import"]), st.integers(0, 99))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(COMMANDS, min_size=2, max_size=7))
+def test_no_command_ever_shortens_or_rewrites_the_log(tmp_path_factory, steps):
+    space = fresh_workspace(tmp_path_factory.mktemp("log") / "space")
+    path = log_path(Workspace(space))
+    before = b""
+    for step in steps:
+        run(space, step)
+        after = path.read_bytes() if path.exists() else b""
+        assert after.startswith(before), f"{step} changed what the log already held"
+        before = after
+    assert not read_log(path)[1]
+
+
+def test_reporting_again_after_a_resolution_keeps_the_first_reports_forecast(tmp_path: Path):
+    space = fresh_workspace(tmp_path / "space")
+    where = ("--dir", str(space))
+    assert vane("report", *where).code == 0
+    assert vane("snapshot", *where).code == 0
+    assert vane("resolve", "talks", "stall", "--note", "x", *where).code == 0
+    published = log_path(Workspace(space)).read_bytes()
+    assert published.count(b"\n") >= 1
+    assert vane("report", *where).code == 0
+    assert log_path(Workspace(space)).read_bytes() == published  # nothing open to publish, nothing removed
