@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.options import DirOption, handles_errors, interactive, parse_date, writable_workspace
+from cli.options import DirOption, handles_errors, interactive, parse_date, say, shown, writable_workspace
 from cli.render import percent, points, table
 from model.errors import VaneError
 from model.loader import load_question, load_settings
@@ -46,7 +46,7 @@ def add(
     )
     settings, _ = load_settings(space.config_file)
     tagged = add_evidence(path, new, workspace_parameters(space), settings.grades)
-    typer.echo(render_added(tagged))
+    say(render_added(tagged))
 
 
 def _ask(path, summary: Optional[str], ratings: dict[str, str]) -> tuple[str, dict[str, str]]:
@@ -65,13 +65,13 @@ def _ask_ratings(question: Question, given: dict[str, str]) -> dict[str, str]:
         if scenario.id in given:
             continue
         while True:
-            answer = typer.prompt(f"how expected is this if '{scenario.id}' ({scenario.description})? ++ + 0 - --", default="0")
+            answer = typer.prompt(shown(f"how expected is this if '{scenario.id}' ({scenario.description})? ++ + 0 - --"), default="0")
             try:
                 rating_units(answer)
                 answers[scenario.id] = answer.strip()
                 break
             except ValueError:
-                typer.echo(f"  please answer {SCALE_TEXT}")
+                say(f"  please answer {SCALE_TEXT}")
     return answers
 
 

@@ -9,13 +9,15 @@ imported inside the commands that sample or draw.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import sys
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
 
-from cli.options import set_debugging
+from cli.options import set_debugging, shown
 
 # command name -> "module:function", in the order --help lists them
 COMMANDS = {
@@ -37,6 +39,33 @@ COMMANDS = {
 GLOBAL_FLAGS = ("--debug",)
 
 
+class SafeGroup(TyperGroup):
+    """The command group, with usage errors made safe to print.
+
+    Click's own messages quote what was typed ("No such command '...'",
+    "Invalid value for '--week': ..."); like everything else printed, the
+    quoted text goes through ``shown`` first.
+    """
+
+    def make_context(self, *args, **kwargs):
+        with _safe_usage_errors():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx):
+        with _safe_usage_errors():
+            return super().invoke(ctx)
+
+
+@contextlib.contextmanager
+def _safe_usage_errors():
+    try:
+        yield
+    except Exception as error:  # Click's usage errors (typer may bundle its own copy of Click: no class to name)
+        if callable(getattr(error, "show", None)) and isinstance(getattr(error, "message", None), str):
+            error.message = shown(error.message)
+        raise
+
+
 def main_options(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors (for bug reports).")] = False,
 ) -> None:
@@ -48,6 +77,7 @@ def build_app(names: list[str] | None = None) -> typer.Typer:
     """The application with the named commands (all of them by default)."""
     application = typer.Typer(
         name="vane",
+        cls=SafeGroup,
         help="Weathervane: track competing scenarios, tag evidence, and see honest probabilities.",
         no_args_is_help=True,
         add_completion=False,

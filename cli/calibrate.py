@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.options import EXIT_PROBLEMS, DirOption, JsonOption, handles_errors, print_json, report_problems, writable_workspace
+from cli.options import DirOption, EXIT_PROBLEMS, JsonOption, handles_errors, print_json, report_problems, say, writable_workspace
 from model.errors import VaneError
 from model.loader import load_paths
 from model.parameters import SavedFit
@@ -34,18 +34,18 @@ def calibrate(
     if loaded.problems:
         report_problems(loaded.problems)
         raise VaneError("not calibrating on files with problems; fix them first")
-    say = lambda line: typer.echo(line, err=True)  # noqa: E731  progress goes to standard error
-    say("loading PyMC (a few seconds)...")
+    note = lambda line: say(line, err=True)  # noqa: E731  progress goes to standard error
+    note("loading PyMC (a few seconds)...")
     from model.calibrate import calibrate as run_calibration  # heavy: PyMC, PyTensor, ArviZ
     from model.inference import SamplerSettings
 
     settings = SamplerSettings(sampler, draws, tune, chains, seed, progress=not json_output and _terminal())
-    result = run_calibration(loaded.questions, SavedFit.of(space), settings, loaded.settings.grades, say)
+    result = run_calibration(loaded.questions, SavedFit.of(space), settings, loaded.settings.grades, note)
     if json_output:
         print_json(_as_data(result))
     else:
-        typer.echo("\n".join(result.summary))
-        typer.echo(f"saved to {SavedFit.of(space).record}" if result.saved else f"not saved: {result.refusal}")
+        say("\n".join(result.summary))
+        say(f"saved to {SavedFit.of(space).record}" if result.saved else f"not saved: {result.refusal}")
     if not result.saved:
         raise typer.Exit(EXIT_PROBLEMS)
 

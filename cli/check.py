@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.options import EXIT_PROBLEMS, DirOption, JsonOption, handles_errors, print_json, workspace
+from cli.options import DirOption, EXIT_PROBLEMS, JsonOption, handles_errors, print_json, say, workspace
 from model.loader import load_paths
 
 
@@ -25,9 +25,9 @@ def check(
         print_json({"files": loaded.files, "problems": [problem.as_dict() for problem in problems]})
     else:
         for problem in problems:
-            typer.echo(str(problem))
+            say(str(problem))
         noun = "file" if loaded.files == 1 else "files"
         verdict = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}" if problems else "no problems"
-        typer.echo(f"checked {loaded.files} {noun}: {verdict}", err=bool(problems))
+        say(f"checked {loaded.files} {noun}: {verdict}", err=bool(problems))
     if problems:
         raise typer.Exit(EXIT_PROBLEMS)

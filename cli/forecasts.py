@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cli.options import DirOption, SkipBrokenOption, handles_errors, load_publishing, report_problems, writable_workspace
+from cli.options import DirOption, SkipBrokenOption, handles_errors, load_publishing, report_problems, say, writable_workspace
 from model.errors import VaneError, display_path
 from model.forecast_log import log_path, refuse_damaged_log, stated_forecast, write_entries
 from model.importing import import_forecasts as read_forecasts
@@ -27,7 +27,7 @@ def snapshot(skip_broken: SkipBrokenOption = False, directory: DirOption = None)
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     entries = engine_forecasts(list(loaded.questions), workspace_parameters(space), "snapshot", now, loaded.settings.grades)
     added = write_entries(log_path(space), entries)
-    typer.echo(f"recorded the engine's forecasts for {added} open question(s) in {display_path(log_path(space))}")
+    say(f"recorded the engine's forecasts for {added} open question(s) in {display_path(log_path(space))}")
 
 
 @handles_errors
@@ -43,7 +43,7 @@ def forecast(
     entry = stated_forecast(question, parse_numbers(probabilities, "probability"), forecaster)
     added = write_entries(log_path(space), [entry])
     shown = ", ".join(f"{sid} {100 * p:.0f}%" for sid, p in entry.probabilities.items())
-    typer.echo(f"recorded {entry.forecaster}'s forecast for {question.id}: {shown}" if added else "already recorded")
+    say(f"recorded {entry.forecaster}'s forecast for {question.id}: {shown}" if added else "already recorded")
 
 
 @handles_errors
@@ -62,7 +62,7 @@ def import_forecasts(
     created = write_new_questions(space.scenarios, imported)
     added = write_entries(log_path(space), list(imported.forecasts))
     questions = len({entry.question for entry in imported.forecasts})
-    typer.echo(f"imported {added} forecast(s) for {questions} question(s) from {display_path(file)}"
+    say(f"imported {added} forecast(s) for {questions} question(s) from {display_path(file)}"
                + (f" ({len(imported.forecasts) - added} already in the log)" if added < len(imported.forecasts) else ""))
     if created:
-        typer.echo(f"created {len(created)} question file(s) in {display_path(space.scenarios)}")
+        say(f"created {len(created)} question file(s) in {display_path(space.scenarios)}")

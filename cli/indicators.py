@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.options import DirOption, handles_errors, parse_date, workspace, writable_workspace
+from cli.options import DirOption, handles_errors, parse_date, say, workspace, writable_workspace
 from cli.render import percent, shorten, table
 from model.forecast import evaluation_date, probabilities_at
 from model.indicator_edits import add_indicator, observe_indicator
@@ -34,9 +34,9 @@ def add(
     path = writable_workspace(directory).question_path(question_id)
     edit = add_indicator(path, description, parse_date(due, "--due"), parse_numbers(prob, "--prob"))
     indicator_id, warnings = edit.result
-    typer.echo(f"added indicator {indicator_id} to {edit.after.id}")
+    say(f"added indicator {indicator_id} to {edit.after.id}")
     for warning in warnings:
-        typer.echo(f"warning: {warning}")
+        say(f"warning: {warning}")
 
 
 @app.command("observe")
@@ -55,7 +55,7 @@ def observe(
     path = writable_workspace(directory).question_path(question_id)
     when = parse_date(date, "--date") or dt.date.today()
     edit = observe_indicator(path, indicator_id, when, summary, source, url, grade)
-    typer.echo(f"recorded {indicator_id} as seen on {when}: evidence {edit.result} in {edit.after.id}")
+    say(f"recorded {indicator_id} as seen on {when}: evidence {edit.result} in {edit.after.id}")
 
 
 @app.command("list")
@@ -70,9 +70,9 @@ def list_indicators(question_id: QuestionArgument, directory: DirOption = None) 
                               grades=loaded.settings.grades).mean[0]
     rows = [[w.indicator.id, str(w.indicator.due), f"{w.information_bits:.3f}", percent(w.chance_observed, 0),
              shorten(w.indicator.description, 50)] for w in to_watch(question, belief, today)]
-    typer.echo(table(["id", "due", "bits", "P(seen)", "watch for"], rows, right={2, 3}) if rows else "no open indicators")
+    say(table(["id", "due", "bits", "P(seen)", "watch for"], rows, right={2, 3}) if rows else "no open indicators")
     for indicator in question.indicators:
         if indicator.observed:
-            typer.echo(f"  {indicator.id}: seen on {indicator.observed}" + (f" (evidence {indicator.evidence})" if indicator.evidence else ""))
+            say(f"  {indicator.id}: seen on {indicator.observed}" + (f" (evidence {indicator.evidence})" if indicator.evidence else ""))
         elif indicator.due < today:
-            typer.echo(f"  {indicator.id}: OVERDUE since {indicator.due}: not seen, which now counts as evidence")
+            say(f"  {indicator.id}: OVERDUE since {indicator.due}: not seen, which now counts as evidence")

@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from model.errors import VaneError, display_path
+from model.textsafe import visible
 from model.dates import parse_day
 from model.schema import Clock
 from model.workspace import ENVIRONMENT_VARIABLE, Workspace, locate
@@ -76,17 +77,37 @@ def writable_workspace(directory: Optional[Path]) -> Workspace:
     return locate(directory).refuse_clashes()
 
 
+def shown(text: str) -> str:
+    """Text for the terminal: every control and bidi character made visible, line breaks kept.
+
+    Everything ``vane`` prints goes through here (``say``), because any of it
+    may carry text from a file, a flag or an import: an ESC sequence in a
+    summary must not clear the screen, and a right-to-left override must not
+    disguise a file name.
+    """
+    return "\n".join(visible(line) for line in str(text).split("\n"))
+
+
+def say(message: str = "", err: bool = False, nl: bool = True) -> None:
+    """Print a line (standard error with ``err``), made safe by ``shown``."""
+    typer.echo(shown(message), err=err, nl=nl)
+
+
 def print_json(data) -> None:
-    """Write ``data`` as indented JSON to standard output."""
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    """Write ``data`` as indented JSON to standard output.
+
+    ASCII only: every other character is a ``\\u`` escape, so no control or
+    bidi character reaches the terminal and any JSON reader gets the text back.
+    """
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=True))
 
 
 def report_error(error: VaneError) -> None:
     """Print a user error and its located problems to standard error."""
-    typer.echo(f"vane: {error.message}", err=True)
+    say(f"vane: {error.message}", err=True)
     for problem in error.problems:
         if str(problem) != error.message:
-            typer.echo(f"  {problem}", err=True)
+            say(f"  {problem}", err=True)
 
 
 _debug = {"on": False}  # set by the global --debug option for the current run
@@ -118,7 +139,7 @@ def handles_errors(command):
             report_error(error)
             raise typer.Exit(EXIT_PROBLEMS) from None
         except KeyboardInterrupt:
-            typer.echo("vane: interrupted", err=True)
+            say("vane: interrupted", err=True)
             raise typer.Exit(130) from None
         except BrokenPipeError:  # the reader went away (e.g. "| head"): stop quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -129,12 +150,12 @@ def handles_errors(command):
             if debugging():
                 raise
             where = f"{display_path(error.filename)}: " if error.filename else ""
-            typer.echo(f"vane: {where}{error.strerror or error}", err=True)
+            say(f"vane: {where}{error.strerror or error}", err=True)
             raise typer.Exit(EXIT_PROBLEMS) from None
         except Exception as error:  # a bug, not the user's mistake: say so briefly
             if debugging():
                 raise
-            typer.echo(f"vane: internal error ({type(error).__name__}: {error}); rerun with --debug for details", err=True)
+            say(f"vane: internal error ({type(error).__name__}: {error}); rerun with --debug for details", err=True)
             raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper
@@ -188,5 +209,5 @@ def load_publishing(space: Workspace, skip_broken: bool):
 def report_problems(problems) -> None:
     """Print located problems to standard error, with a pointer to ``vane check``."""
     for problem in problems:
-        typer.echo(str(problem), err=True)
-    typer.echo(f"vane: {len(problems)} problem(s) in the workspace; see 'vane check'", err=True)
+        say(str(problem), err=True)
+    say(f"vane: {len(problems)} problem(s) in the workspace; see 'vane check'", err=True)

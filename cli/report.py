@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.options import DirOption, SkipBrokenOption, StrictOption, handles_errors, load_publishing, writable_workspace
+from cli.options import DirOption, SkipBrokenOption, StrictOption, handles_errors, load_publishing, say, writable_workspace
 from model.errors import display_path
 from model.forecast_log import log_path, refuse_damaged_log, write_entries
 from model.parameters import workspace_parameters
@@ -37,11 +37,11 @@ def report(
 
     paths = write_report(weekly, (out or space.reports) / chosen.label, _progress("drawing"))
     published = write_entries(log_path(space), published_entries(weekly, parameters)) if not weekly.reconstructed else 0
-    typer.echo(f"wrote {display_path(paths[0])} and {display_path(paths[1])} ({len(weekly.questions)} open question(s))")
+    say(f"wrote {display_path(paths[0])} and {display_path(paths[1])} ({len(weekly.questions)} open question(s))")
     if published:
-        typer.echo(f"published the engine's forecasts for {published} question(s) in {display_path(log_path(space))}")
+        say(f"published the engine's forecasts for {published} question(s) in {display_path(log_path(space))}")
     elif weekly.reconstructed:
-        typer.echo(f"{chosen.label} is past: reconstructed as of {weekly.as_of}; nothing added to the forecast log")
+        say(f"{chosen.label} is past: reconstructed as of {weekly.as_of}; nothing added to the forecast log")
 
 
 def _week(label: Optional[str]) -> Week:

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.options import DirOption, handles_errors, parse_date, writable_workspace
+from cli.options import DirOption, handles_errors, parse_date, say, writable_workspace
 from model.resolution import resolve as record_resolution
 
 
@@ -25,7 +25,7 @@ def resolve(
     path = writable_workspace(directory).question_path(question_id)
     edit = record_resolution(path, scenario, parse_date(date, "--date") or dt.date.today(), note, url, force)
     resolution = edit.after.resolution
-    typer.echo(f"resolved {edit.after.id} as {resolution.outcome} on {resolution.date}")
+    say(f"resolved {edit.after.id} as {resolution.outcome} on {resolution.date}")
     if edit.result:
-        typer.echo(f"(replaced {edit.result.outcome} on {edit.result.date}, kept in the resolution's history)")
-    typer.echo("see how the forecasts scored: vane score " + edit.after.id)
+        say(f"(replaced {edit.result.outcome} on {edit.result.date}, kept in the resolution's history)")
+    say("see how the forecasts scored: vane score " + edit.after.id)

@@ -10,13 +10,14 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.options import DirOption, JsonOption, handles_errors, load_reporting, print_json, workspace
+from cli.options import DirOption, JsonOption, handles_errors, load_reporting, print_json, say, workspace
 from cli.render import table
 from model.errors import display_path
 from model.formats import number, signed
 from model.forecast_log import log_path, read_log
 from model.parameters import workspace_parameters
 from model.publishing import backtest_forecasts
+from model.textsafe import visible
 from model.score_report import PRIOR, SCORE_NAMES, UNIFORM, ScoreReport, score_questions
 
 RISKY = ("=", "+", "-", "@", "\t", "\r")
@@ -41,7 +42,7 @@ def score(
     chosen = loaded.select(questions)
     entries, log_problems = read_log(log_path(space))
     for problem in log_problems:
-        typer.echo(str(problem), err=True)
+        say(str(problem), err=True)
     parameters = workspace_parameters(space)
     grades = loaded.settings.grades
     backtests = [entry for question in chosen if backtest and question.resolution and not question.resolution.annulled
@@ -53,7 +54,7 @@ def score(
     if json_output:
         print_json(score_data(report, diagram))
     elif csv_file != Path("-"):
-        typer.echo(render(report, diagram))
+        say(render(report, diagram))
 
 
 def _diagram(report: ScoreReport, path: Path) -> Path | None:
@@ -161,7 +162,7 @@ def _write_csv(report: ScoreReport, path: Path) -> None:
         writer.writerow([_safe(row.question), _safe(row.forecaster), _safe(row.kind), row.forecasts]
                         + ["" if not math.isfinite(v) else repr(v) for v in values + [row.spot["baseline"], row.spot["peer"]]])
     if str(path) == "-":
-        typer.echo(buffer.getvalue(), nl=False)
+        typer.echo(buffer.getvalue(), nl=False)  # every text cell is already made safe (``_safe``)
     else:
         from model.safewrite import atomic_write
 
@@ -169,5 +170,7 @@ def _write_csv(report: ScoreReport, path: Path) -> None:
 
 
 def _safe(text: str) -> str:
-    """Text cells that a spreadsheet would run as a formula get a leading quote."""
+    """A text cell shown as written but inert: control and bidi characters made visible, and a
+    leading quote on cells that a spreadsheet would run as a formula."""
+    text = visible(text)
     return "'" + text if text.startswith(RISKY) else text

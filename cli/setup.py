@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.options import DirOption, handles_errors, parse_date, writable_workspace
+from cli.options import DirOption, handles_errors, parse_date, say, writable_workspace
 from model.errors import display_path
 from model.scaffold import create_question
 from model.tagging import parse_assignments, parse_numbers
@@ -19,10 +19,10 @@ def init(folder: Annotated[Path, typer.Argument(help="Folder to make a workspace
     """Create an empty workspace: scenarios/, reports/ and a .gitignore for lock files."""
     space, created = init_workspace(folder)
     for path in created:
-        typer.echo(f"created {display_path(path)}")
+        say(f"created {display_path(path)}")
     if not created:
-        typer.echo(f"{display_path(space.root)} is already a workspace; nothing changed")
-    typer.echo(f"next: vane new QUESTION --dir {display_path(space.root)} --question '...' --closes YYYY-MM-DD --scenario a='...' --scenario b='...'")
+        say(f"{display_path(space.root)} is already a workspace; nothing changed")
+    say(f"next: vane new QUESTION --dir {display_path(space.root)} --question '...' --closes YYYY-MM-DD --scenario a='...' --scenario b='...'")
 
 
 @handles_errors
@@ -44,4 +44,4 @@ def new(
         space.scenarios, question_id, title, parse_date(closes, "--closes"),
         parse_assignments(scenario, "--scenario"), priors or None, basis, ordered, parse_date(opened, "--opened"),
     )
-    typer.echo(f"created {display_path(path)}; edit it, then tag evidence with: vane add {question_id} ...")
+    say(f"created {display_path(path)}; edit it, then tag evidence with: vane add {question_id} ...")

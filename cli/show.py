@@ -7,7 +7,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from cli.options import AsOfOption, DirOption, FaceValueOption, JsonOption, StrictOption, handles_errors, as_of_date, print_json, workspace
+from cli.options import AsOfOption, DirOption, FaceValueOption, JsonOption, StrictOption, as_of_date, handles_errors, print_json, say, workspace
 from cli.render import percent, shorten, table
 from cli.status import render_status
 from model.forecast import Probabilities
@@ -43,11 +43,11 @@ def show(
     if json_output:
         print_json(show_data(question, parameters, day, strict, lines, weeks))
         return
-    typer.echo(render_status(question_status(question, parameters, day, strict, grades), parameters.theta.draws > 1))
-    typer.echo(f"  parameters: {parameters.source}\n")
-    typer.echo(render_ledger(question, lines))
-    typer.echo("")
-    typer.echo(render_trajectory(question, weeks))
+    say(render_status(question_status(question, parameters, day, strict, grades), parameters.theta.draws > 1))
+    say(f"  parameters: {parameters.source}\n")
+    say(render_ledger(question, lines))
+    say("")
+    say(render_trajectory(question, weeks))
 
 
 def render_ledger(question: Question, lines: list[StoryLine]) -> str:

@@ -9,6 +9,7 @@ import typer
 from cli.options import (
     EXIT_PROBLEMS, AsOfOption, DirOption, FaceValueOption, JsonOption, StrictOption,
     handles_errors, as_of_date, print_json, report_problems, workspace,
+    say,
 )
 from cli.render import interval, percent, plural, points, table
 from model.loader import load_workspace
@@ -38,8 +39,8 @@ def status(
             "questions": [entry.as_dict() for entry in statuses],
         })
     else:
-        typer.echo("\n\n".join(render_status(entry, parameters.theta.draws > 1) for entry in statuses))
-        typer.echo(f"\nparameters: {parameters.source}")
+        say("\n\n".join(render_status(entry, parameters.theta.draws > 1) for entry in statuses))
+        say(f"\nparameters: {parameters.source}")
     if not questions and loaded.problems:
         report_problems(loaded.problems)
         raise typer.Exit(EXIT_PROBLEMS)

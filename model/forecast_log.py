@@ -20,6 +20,7 @@ from model.dates import parse_utc, utc_iso
 from model.errors import Problem, VaneError, display_path
 from model.safewrite import atomic_write, locked
 from model.schema import is_identifier
+from model.textsafe import visible
 from model.workspace import Workspace
 
 LOG_NAME = "forecasts.jsonl"
@@ -299,6 +300,8 @@ def check_forecaster(name: str) -> str:
     cleaned = " ".join(name.split())
     if not cleaned:
         raise VaneError("the forecaster needs a name")
+    if visible(cleaned) != cleaned:
+        raise VaneError(f"the forecaster name '{visible(cleaned)}' has control or bidi characters; write it without them")
     if reserved_kind(cleaned):
         raise VaneError(f"'{cleaned}' is a name the track record keeps for the tool's own forecasts; "
                         "pick another forecaster name")
