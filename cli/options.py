@@ -199,8 +199,9 @@ def load_publishing(space: Workspace, skip_broken: bool):
     loaded = load_workspace(space)
     if loaded.problems and not skip_broken:
         files = sorted({problem.path for problem in loaded.problems})
-        raise VaneError(f"{len(files)} file(s) have problems, so questions would be left out; nothing was written. "
-                        f"Fix {', '.join(files)} (see 'vane check'), or pass --skip-broken", loaded.problems)
+        raise VaneError(f"{len(files)} file(s) have problems: publishing now could leave questions out or use the wrong "
+                        f"settings, so nothing was written. Fix {', '.join(files)} (see 'vane check'), or pass --skip-broken",
+                        loaded.problems)
     if loaded.problems:
         report_problems(loaded.problems)
     return loaded
