@@ -33,7 +33,7 @@ def add(
 ) -> None:
     """Tag one evidence item; unrated scenarios are asked for in a terminal, else taken as neutral."""
     space = writable_workspace(directory)
-    path = space.question_path(question_id)
+    path = space.writable_question_path(question_id)
     ratings = parse_assignments(rate or [], "--rate")
     likelihoods = parse_numbers(likelihood or [], "--likelihood")
     if interactive() and not likelihoods:

@@ -31,7 +31,7 @@ def add(
     directory: DirOption = None,
 ) -> None:
     """Add an indicator with, for every scenario, the chance it is seen by its due date."""
-    path = writable_workspace(directory).question_path(question_id)
+    path = writable_workspace(directory).writable_question_path(question_id)
     edit = add_indicator(path, description, parse_date(due, "--due"), parse_numbers(prob, "--prob"))
     indicator_id, warnings = edit.result
     say(f"added indicator {indicator_id} to {edit.after.id}")
@@ -52,7 +52,7 @@ def observe(
     directory: DirOption = None,
 ) -> None:
     """Record that an indicator was seen: it becomes evidence with its probabilities as likelihoods."""
-    path = writable_workspace(directory).question_path(question_id)
+    path = writable_workspace(directory).writable_question_path(question_id)
     when = parse_date(date, "--date") or dt.date.today()
     edit = observe_indicator(path, indicator_id, when, summary, source, url, grade)
     say(f"recorded {indicator_id} as seen on {when}: evidence {edit.result} in {edit.after.id}")

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.options import DirOption, SkipBrokenOption, StrictOption, handles_errors, load_publishing, say, writable_workspace
+from cli.options import DirOption, SkipBrokenOption, StrictOption, handles_errors, load_publishing, say, shown, writable_workspace
 from model.errors import display_path
 from model.forecast_log import log_path, refuse_damaged_log, write_entries
 from model.parameters import workspace_parameters
@@ -63,7 +63,7 @@ def _progress(stage: str):
 
     def show(number: int, total: int, name: str) -> None:
         end = "\n" if number == total else ""
-        sys.stderr.write(f"\r{stage} {number}/{total}: {name[:50]:<50}{end}")
+        sys.stderr.write(f"\r{stage} {number}/{total}: {shown(name)[:50]:<50}{end}")
         sys.stderr.flush()
 
     return show

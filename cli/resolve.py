@@ -22,7 +22,7 @@ def resolve(
     directory: DirOption = None,
 ) -> None:
     """Resolve a question to the scenario that happened (or annul it); the file keeps any earlier resolution."""
-    path = writable_workspace(directory).question_path(question_id)
+    path = writable_workspace(directory).writable_question_path(question_id)
     edit = record_resolution(path, scenario, parse_date(date, "--date") or dt.date.today(), note, url, force)
     resolution = edit.after.resolution
     say(f"resolved {edit.after.id} as {resolution.outcome} on {resolution.date}")

@@ -1,6 +1,6 @@
 """Errors as values: every problem a user can cause carries the file and line it is about.
 
-This module sits at the bottom of the package and imports nothing else from it.
+This module sits at the bottom of the package and imports only ``textsafe``, which imports nothing.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ import difflib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from model.textsafe import visible
 
 
 @dataclass(frozen=True, order=True)
@@ -24,7 +26,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{max(self.line, 1)}: {self.message}"
+        # one line whatever the path and message hold: a newline in a file name must not fake another problem
+        return visible(f"{self.path}:{max(self.line, 1)}: {self.message}")
 
     def as_dict(self) -> dict:
         """The problem as plain data for ``--json`` output."""

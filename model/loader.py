@@ -15,7 +15,7 @@ from model.question import Question
 from model.schema import IDENTIFIER_TEXT, Clock, Findings, is_identifier, question_from_node
 from model.settings import Settings, settings_from_node
 from model.sources import SourceRecord, check_references, source_from_node
-from model.workspace import Workspace, id_clashes, question_id_of, yaml_files
+from model.workspace import Workspace, id_clashes, is_inside, question_id_of, yaml_files
 from model.yamlread import load_file
 
 
@@ -125,6 +125,10 @@ def load_paths(paths: list[Path], clock: Clock | None = None, with_logs: bool = 
         if kind == "log":
             logs.append(path) if with_logs else None
             continue
+        if kind == "outside":
+            problems.append(Problem(display_path(path), 1, "links to a file outside the workspace, which vane would "
+                                                           "never change; copy the file into scenarios/ instead"))
+            continue
         files += 1
         if kind == "settings":
             settings, found = load_settings(path)
@@ -166,7 +170,7 @@ def _classify(paths: list[Path]):
     for path in map(Path, paths):
         if path.is_dir() and (path / "scenarios").is_dir():
             workspace = Workspace(path)
-            yield from (("question", p) for p in workspace.question_files())
+            yield from (("question" if is_inside(p, path) else "outside", p) for p in workspace.question_files())
             yield from (("source", p) for p in yaml_files(workspace.seeds))
             if workspace.config_file.exists():
                 yield "settings", workspace.config_file

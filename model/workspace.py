@@ -59,14 +59,33 @@ class Workspace:
         given = Path(name)
         if given.suffix.lower() in QUESTION_SUFFIXES and os.path.lexists(given):
             return given
-        for suffix in QUESTION_SUFFIXES:
-            candidate = self.scenarios / f"{name}{suffix}"
-            if os.path.lexists(candidate):
-                return candidate
-        known = [path.stem for path in self.question_files()]
-        hint = did_you_mean(name, known)
+        files = self.question_files()
+        for path in files:  # any suffix, in any case (talks.yaml, talks.yml, talks.YAML)
+            if path.stem == name:
+                return path
+        hint = did_you_mean(name, [path.stem for path in files])
         raise VaneError(f"no question '{name}' in {display_path(self.scenarios)}{hint}")
 
+    def writable_question_path(self, name: str) -> Path:
+        """The file of a question that a command is about to change: ``question_path``, checked first.
+
+        Raises
+        ------
+        VaneError
+            When there is no such question, when its file name is not a question
+            id, or when the file (or the file a symlink points to) lies outside
+            the workspace: commands change only the workspace's own files.
+        """
+        from model.schema import IDENTIFIER_TEXT, is_identifier  # the id rule lives with the file format
+
+        path = self.question_path(name)
+        if not is_identifier(path.stem):
+            refuse(path, f"the file name makes the question id '{path.stem}', which must be {IDENTIFIER_TEXT}; "
+                         "rename the file (nothing was written)")
+        if not is_inside(path, self.root):
+            refuse(path, f"lies outside the workspace {display_path(self.root)} (or links there); vane changes only "
+                         "the workspace's own files (nothing was written)")
+        return path
 
     def id_clashes(self) -> list[Problem]:
         """Problems for question files that share an id (``twin.yaml`` and ``twin.yml``, ``Twin.yaml``)."""
@@ -85,6 +104,23 @@ class Workspace:
         if clashes:
             raise VaneError("two question files share an id; rename or remove one first (nothing was written)", clashes)
         return self
+
+
+def refuse(path: Path, message: str) -> None:
+    """Raise the located problem ``path:1: message``.
+
+    Raises
+    ------
+    VaneError
+        Always.
+    """
+    problem = Problem(display_path(path), 1, message)
+    raise VaneError(str(problem), [problem])
+
+
+def is_inside(path: Path, folder: Path) -> bool:
+    """True when ``path``, with every symlink followed, lies inside ``folder`` (symlinks followed too)."""
+    return Path(os.path.realpath(folder)) in Path(os.path.realpath(path)).parents
 
 
 def id_clashes(paths: list[Path]) -> list[Problem]:

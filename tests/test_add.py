@@ -127,8 +127,9 @@ def test_file_mode_is_kept(space: Path):
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
 
 
-def test_a_symlinked_question_is_updated_at_its_target(space: Path, tmp_path_factory):
-    elsewhere = tmp_path_factory.mktemp("elsewhere") / "real-talks.yaml"
+def test_a_symlinked_question_is_updated_at_its_target(space: Path):
+    elsewhere = space / "shared" / "real-talks.yaml"  # a link inside the workspace: the target is changed, the link kept
+    elsewhere.parent.mkdir()
     link = space / "scenarios" / "talks.yaml"
     elsewhere.write_text(TALKS)
     link.unlink()
@@ -137,6 +138,18 @@ def test_a_symlinked_question_is_updated_at_its_target(space: Path, tmp_path_fac
     assert link.is_symlink()
     assert "id: e3" in elsewhere.read_text()
     assert not list(elsewhere.parent.glob(".*.tmp"))
+
+
+def test_a_question_linked_from_outside_the_workspace_is_never_changed(space: Path, tmp_path_factory):
+    elsewhere = tmp_path_factory.mktemp("elsewhere") / "real-talks.yaml"
+    link = space / "scenarios" / "talks.yaml"
+    elsewhere.write_text(TALKS)
+    link.unlink()
+    link.symlink_to(elsewhere)
+    result = add(space, "-s", "x", "-r", "deal=+")
+    assert result.code == 1 and "talks.yaml:1: lies outside the workspace" in result.stderr
+    assert elsewhere.read_text() == TALKS and sorted(p.name for p in elsewhere.parent.iterdir()) == ["real-talks.yaml"]
+    assert "links to a file outside the workspace" in vane("check", "--dir", str(space)).stdout
 
 
 def test_missing_ratings_are_asked_for_in_a_terminal(space: Path, monkeypatch):
