@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -71,3 +75,30 @@ def test_reporting_again_after_a_resolution_keeps_the_first_reports_forecast(tmp
     assert published.count(b"\n") >= 1
     assert vane("report", *where).code == 0
     assert log_path(Workspace(space)).read_bytes() == published  # nothing open to publish, nothing removed
+
+
+WRITER = """
+import datetime as dt, sys
+from pathlib import Path
+from model.forecast_log import LoggedForecast, write_entries
+start = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
+for minute in range(int(sys.argv[2]), 10**6):
+    write_entries(Path(sys.argv[1]), [LoggedForecast(start + dt.timedelta(minutes=minute), "talks", "writer",
+                                                     {"deal": 0.2, "ceasefire": 0.3, "stall": 0.5}, "stated", "stated")])
+"""
+
+
+def test_killing_writers_never_damages_or_shortens_the_log(tmp_path: Path):
+    path = log_path(Workspace(fresh_workspace(tmp_path / "space")))
+    before = b""
+    for attempt, delay in enumerate([0.6, 0.75, 0.9, 1.05, 1.2, 1.35, 1.5, 1.65]):  # spread over a write's phases
+        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(attempt * 10**5)])
+        time.sleep(delay)
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(30)
+        after = path.read_bytes() if path.exists() else b""
+        assert after.startswith(before), f"attempt {attempt} changed what the log held"
+        entries, problems = read_log(path)
+        assert not problems and len(entries) == after.count(b"\n")
+        before = after
+    assert before.count(b"\n") > 8  # the writers did write
