@@ -15,19 +15,28 @@ one class and factors of 1 this is exactly the formula above.
 Arrays are numpy throughout: items ``J``, stories ``G``, classes ``C``,
 scenarios ``K``, time points ``T`` and parameter draws ``D``. Days are
 proleptic ordinals (``date.toordinal()``) so ages are plain differences.
+
+``posterior_blocks`` and ``story_effects`` are what forecasts use: they give the
+same numbers as ``posterior`` and ``leave_one_out`` (to rounding, about 1e-15)
+while working through time points and stories in blocks, so memory stays
+bounded (``model.limits.ENGINE_BLOCK_CELLS``) however many draws, weeks and
+items there are. Without decay they also skip the per-story view: a story's
+mean is each visible item's ``w r`` divided by the story's visible count, which
+makes the sum over stories one matrix product per class.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from model.limits import ENGINE_BLOCK_CELLS
 from model.ratings import DELTA
 
 NEVER = np.iinfo(np.int64).max  # "recorded" of an item with no recorded time: never visible in strict views
-_CHUNK_CELLS = 4_000_000  # bound on D*T*G cells held at once when decay is on
+_CHUNK_CELLS = ENGINE_BLOCK_CELLS  # bound on the cells of any array held at once (read at call time: tests lower it)
 
 
 @dataclass(frozen=True)
@@ -155,8 +164,10 @@ def decay(ages: np.ndarray, half_life: np.ndarray) -> np.ndarray:
     """gamma = 2 ** (-age / h) for every draw: (D,) x (..., G) -> (D, ..., G); 0 where invisible."""
     h = half_life.reshape((-1,) + (1,) * ages.ndim)
     with np.errstate(invalid="ignore"):
-        gamma = np.exp2(-ages[None] / h)
-    return np.nan_to_num(gamma, nan=0.0)
+        gamma = np.divide(-ages[None], h)  # nan where invisible; never +-inf, as ages are finite or nan
+        np.exp2(gamma, out=gamma)
+    gamma[np.isnan(gamma)] = 0.0
+    return gamma
 
 
 def _factors(view: StoryView, theta: Theta, factors: np.ndarray | None) -> np.ndarray:
@@ -178,11 +189,20 @@ def evidence_logits(view: StoryView, theta: Theta, factors: np.ndarray | None = 
     if np.all(np.isinf(theta.half_life)):  # no decay: gamma is 1 for every visible story
         return scale * np.einsum("tck,dc->dtk", view.means.sum(axis=1), factors)
     count_t, groups = view.ages.shape
-    step = max(1, _CHUNK_CELLS // max(1, theta.draws * groups * view.means.shape[2]))
+    per_time = theta.draws * max(groups, view.means.shape[2] * view.means.shape[3])
+    step = max(1, _CHUNK_CELLS // max(1, per_time))
+    # stories in chunks too when one time point's (D, G) decay factors alone pass the bound
+    width = max(groups, 1) if per_time <= _CHUNK_CELLS else max(1, _CHUNK_CELLS // max(1, theta.draws))
     parts = []
     for start in range(0, count_t, step):
-        gamma = decay(view.ages[start:start + step], theta.half_life)  # (D, t, G)
-        per_class = np.einsum("dtg,tgck->dtck", gamma, view.means[start:start + step])
+        ages, means = view.ages[start:start + step], view.means[start:start + step]
+        count, draws, classes, scenarios = ages.shape[0], theta.draws, means.shape[2], means.shape[3]
+        per_class = np.zeros((count, draws, classes * scenarios))
+        for first in range(0, max(groups, 1), width):
+            gamma = decay(ages[:, first:first + width], theta.half_life)  # (D, t, g)
+            stories = means[:, first:first + width].reshape(count, gamma.shape[2], classes * scenarios)  # (t, g, C K)
+            per_class += np.matmul(gamma.transpose(1, 0, 2), stories)  # (t, D, C K), one matrix product per time
+        per_class = per_class.reshape(count, draws, classes, scenarios).transpose(1, 0, 2, 3)
         parts.append(np.einsum("dtck,dc->dtk", per_class, factors))
     return scale * np.concatenate(parts, axis=1)
 
@@ -205,6 +225,143 @@ def leave_one_out(
     full = theta.prior_strength[:, None] * log_prior[None, :] + evidence_logits(view, theta, factors)[:, at]  # (D, K)
     without = full[:, None, :] - contributions(view, theta, at, factors)  # (D, G, K)
     return np.exp(without - logsumexp(without, axis=-1))
+
+
+def merge_classes(matrix: EvidenceMatrix, factors: np.ndarray | None) -> tuple[EvidenceMatrix, np.ndarray | None]:
+    """The matrix with classes whose factors are equal in every draw merged into one, and their factors.
+
+    Only a class's factors set it apart, so merging changes nothing but rounding,
+    and keeps the arrays small when items name many analysts: with no learned
+    multipliers (factors ``None`` or all equal) every item falls in one class.
+    """
+    items = matrix.units.shape[0]
+    if factors is None:
+        if matrix.classes == 1:
+            return matrix, None
+        return replace(matrix, item_class=np.zeros(items, dtype=np.int64), classes=1), None
+    first: dict[bytes, int] = {}  # a column's bytes -> the first class with that column
+    inverse = np.array([first.setdefault(column.tobytes(), c) for c, column in enumerate(factors.T)], dtype=np.int64)
+    if len(first) == matrix.classes:
+        return matrix, factors
+    kept = np.array(sorted(first.values()), dtype=np.int64)
+    renumber = np.zeros(matrix.classes, dtype=np.int64)
+    renumber[kept] = np.arange(kept.shape[0])
+    item_class = matrix.item_class if matrix.item_class is not None else np.zeros(items, dtype=np.int64)
+    return replace(matrix, item_class=renumber[inverse][item_class], classes=kept.shape[0]), factors[:, kept]
+
+
+def _undecayed_logits(matrix: EvidenceMatrix, times: np.ndarray, theta: Theta, factors: np.ndarray | None,
+                      strict: bool) -> np.ndarray:
+    """(D, T, K) ``evidence_logits`` when nothing decays, without the (T, G, C, K) story view.
+
+    Summed over stories, a story's mean is each visible item's ``w r`` divided by
+    the number of the story's items visible then: one (T, J) x (J, K) product per class.
+    """
+    seen = visibility(matrix, times, strict)
+    at_time, item = np.nonzero(seen)
+    cell = at_time * matrix.stories + matrix.story[item]
+    counts = np.bincount(cell, minlength=times.shape[0] * matrix.stories)
+    share = np.zeros(seen.shape)
+    share[at_time, item] = 1.0 / counts[cell]
+    del seen, at_time, item, cell, counts
+    weighted = matrix.units * matrix.weights[:, None]  # (J, K)
+    scale = theta.strength * DELTA
+    if matrix.classes == 1:
+        factor = scale if factors is None else scale * factors[:, 0]
+        return factor[:, None, None] * (share @ weighted)[None]
+    sums = np.zeros((times.shape[0], matrix.classes, matrix.scenarios))
+    item_class = matrix.item_class if matrix.item_class is not None else np.zeros(weighted.shape[0], np.int64)
+    for c in range(matrix.classes):
+        members = np.flatnonzero(item_class == c)
+        sums[:, c, :] = share[:, members] @ weighted[members]
+    factors = np.ones((theta.draws, matrix.classes)) if factors is None else factors
+    evidence = np.einsum("tck,dc->dtk", sums, factors)
+    evidence *= scale[:, None, None]
+    return evidence
+
+
+def _normalise(logits: np.ndarray) -> np.ndarray:
+    """exp(logits) / sum(exp(logits)) along the last axis, computed in place (stable)."""
+    top = np.max(logits, axis=-1, keepdims=True)
+    logits -= np.where(np.isfinite(top), top, 0.0)
+    np.exp(logits, out=logits)
+    logits /= np.sum(logits, axis=-1, keepdims=True)
+    return logits
+
+
+def distinct_times(matrix: EvidenceMatrix, times, theta: Theta, strict: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Time points that can differ, and for each of ``times`` the index of its equal among them.
+
+    Without decay the probabilities depend only on which items are visible, so
+    weeks in which nothing new became visible repeat the week before; with decay
+    every time point is its own.
+    """
+    times = np.atleast_1d(np.asarray(times, dtype=np.int64))
+    if times.shape[0] == 0 or not np.all(np.isinf(theta.half_life)):
+        return times, np.arange(times.shape[0])
+    visible_from = np.maximum(matrix.dates, matrix.recorded) if strict else matrix.dates
+    state = np.searchsorted(np.sort(visible_from), times, side="right")  # how many items are visible
+    _, first, inverse = np.unique(state, return_index=True, return_inverse=True)
+    return times[first], inverse.reshape(-1)
+
+
+def posterior_blocks(matrix: EvidenceMatrix, times, theta: Theta, factors: np.ndarray | None = None,
+                     strict: bool = False):
+    """``posterior(story_view(matrix, times, strict), ...)`` in consecutive blocks of time points.
+
+    Yields ``(start, probabilities)`` with probabilities of shape (D, b, K) for
+    ``times[start:start + b]``; no array holds more than about ``_CHUNK_CELLS``
+    numbers, whatever the number of draws, time points and items.
+    """
+    times = np.atleast_1d(np.asarray(times, dtype=np.int64))
+    matrix, factors = merge_classes(matrix, factors)
+    items, groups, width = matrix.units.shape[0], matrix.stories, matrix.classes * matrix.scenarios
+    decaying = not np.all(np.isinf(theta.half_life))
+    if decaying:  # the story view: visible (time, item) pairs with their w r, and (t, G, C, K) means
+        per_time = max(items * matrix.scenarios, groups * width, theta.draws * groups, theta.draws * width)
+    else:  # visible pairs and the (t, J) shares
+        per_time = 4 * max(items, 1)
+    step = max(1, _CHUNK_CELLS // max(1, per_time, theta.draws * matrix.scenarios))
+    prior = theta.prior_strength[:, None, None] * matrix.log_prior[None, None, :]
+    for start in range(0, times.shape[0], step):
+        block = times[start:start + step]
+        if decaying:
+            logits = evidence_logits(story_view(matrix, block, strict), theta, factors)
+        else:
+            logits = _undecayed_logits(matrix, block, theta, factors, strict)
+        logits += prior
+        yield start, _normalise(logits)
+
+
+def story_effects(matrix: EvidenceMatrix, time: int, theta: Theta, factors: np.ndarray | None = None,
+                  strict: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Each story's effect at ``time``, as means over draws, in blocks of stories.
+
+    Returns ``(log_odds, moved)``, both (G, K): the story's contribution
+    ``s delta gamma mean(w r)`` (``contributions``) and how many percentage points
+    of each scenario's probability it causes, the probability with every story
+    minus the probability without it (``leave_one_out``).
+    """
+    matrix, factors = merge_classes(matrix, factors)
+    view = story_view(matrix, [time], strict)
+    full = theta.prior_strength[:, None] * matrix.log_prior[None, :] + evidence_logits(view, theta, factors)[:, 0]
+    now = _normalise(full.copy())  # (D, K)
+    mean_now = now.mean(axis=0)
+    factors = _factors(view, theta, factors)
+    scale = theta.strength * DELTA
+    means = view.means[0]  # (G, C, K)
+    groups, scenarios = matrix.stories, matrix.scenarios
+    log_odds, moved = np.zeros((groups, scenarios)), np.zeros((groups, scenarios))
+    step = max(1, _CHUNK_CELLS // max(1, theta.draws * scenarios * matrix.classes))
+    for first in range(0, groups, step):
+        part = slice(first, first + step)
+        gamma = decay(view.ages[0, part], theta.half_life) * scale[:, None]  # (D, g): s delta gamma
+        weight = gamma[:, :, None] * factors[:, None, :]  # (D, g, C)
+        log_odds[part] = np.einsum("gc,gck->gk", weight.mean(axis=0), means[part])
+        without = np.einsum("dgc,gck->dgk", weight, means[part]) if matrix.classes > 1 else weight * means[None, part, 0]
+        np.subtract(full[:, None, :], without, out=without)  # the logits without each story
+        moved[part] = 100.0 * (mean_now[None, :] - _normalise(without).mean(axis=0))
+    return log_odds, moved
 
 
 def logsumexp(values: np.ndarray, axis: int = -1) -> np.ndarray:

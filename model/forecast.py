@@ -2,7 +2,8 @@
 
 This is where a ``Question`` meets the engine: its evidence becomes arrays once,
 and every view (status, ledger, weekly trajectory) is one engine call over
-time points and parameter draws.
+time points and parameter draws, which the engine works through in blocks so
+that memory does not grow with draws x dates x items.
 """
 
 from __future__ import annotations
@@ -127,11 +128,35 @@ def probabilities_at(
     question: Question, parameters: Parameters, dates, strict: bool = False,
     grades: GradeTable | None = None,
 ) -> Probabilities:
-    """Scenario probabilities at each of ``dates`` (model.md, "The posterior at time t")."""
+    """Scenario probabilities at each of ``dates`` (model.md, "The posterior at time t").
+
+    The draws of a block of dates are summarised before the next block is
+    computed, so the (D, T, K) draws are never all held at once.
+    """
     compiled = compile_question(question, grades)
-    view = engine.story_view(compiled.matrix, [day_number(d) for d in dates], strict)
-    draws = engine.posterior(compiled.matrix.log_prior, view, parameters.theta, compiled.factors(parameters, grades))
-    return summarise(draws, dates, question.scenario_ids)
+    distinct, index = engine.distinct_times(compiled.matrix, [day_number(d) for d in dates], parameters.theta, strict)
+    blocks = engine.posterior_blocks(compiled.matrix, distinct, parameters.theta, compiled.factors(parameters, grades), strict)
+    parts = [summarise(draws, (), question.scenario_ids) for _, draws in blocks]
+    if not parts:
+        empty = np.zeros((0, len(question.scenario_ids)))
+        return Probabilities(tuple(dates), tuple(question.scenario_ids), empty, empty, empty)
+    return Probabilities(
+        tuple(dates), tuple(question.scenario_ids),
+        *(np.concatenate([getattr(part, name) for part in parts])[index] for name in ("mean", "low", "high")),
+    )
+
+
+def story_effects(
+    question: Question, parameters: Parameters, day: dt.date, strict: bool = False,
+    grades: GradeTable | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each story's contribution to the log-odds and its leave-one-out change in points at ``day``.
+
+    Both (G, K), means over draws, with stories in the order of ``stories_of(evidence_of(question))``.
+    """
+    compiled = compile_question(question, grades)
+    return engine.story_effects(compiled.matrix, day_number(day), parameters.theta,
+                                compiled.factors(parameters, grades), strict)
 
 
 def weekly_dates(start: dt.date, end: dt.date) -> list[dt.date]:

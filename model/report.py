@@ -15,17 +15,15 @@ from typing import Callable
 
 import numpy as np
 
-from model import engine
 from model.dates import year_problem
 from model.errors import Problem
 from model.forecast import (
     Probabilities,
-    compile_question,
-    day_number,
     evaluation_date,
     evidence_of,
     probabilities_at,
     stories_of,
+    story_effects,
     visible_items,
     weekly_dates,
 )
@@ -182,13 +180,7 @@ def is_new_this_week(item: Evidence, week: Week) -> bool:
 def story_movers(question: Question, parameters: Parameters, as_of: dt.date, since_date: dt.date,
                  since_time: dt.datetime | None, strict: bool, grades: GradeTable | None) -> tuple[Mover, ...]:
     """For each scenario, the story that moved it most (leave-one-out), among stories new since the previous report."""
-    compiled = compile_question(question, grades)
-    factors = compiled.factors(parameters, grades)
-    view = engine.story_view(compiled.matrix, [day_number(as_of)], strict)
-    theta = parameters.theta
-    now = engine.posterior(compiled.matrix.log_prior, view, theta, factors)[:, 0]
-    without = engine.leave_one_out(compiled.matrix.log_prior, view, theta, 0, factors)
-    moved = 100.0 * (now[:, None, :] - without).mean(axis=0)  # (G, K)
+    _, moved = story_effects(question, parameters, as_of, strict, grades)  # (G, K), in blocks of stories
     visible = {item.id for item in visible_items(question, as_of, strict)}
     stories = list(stories_of(evidence_of(question)).items())
     movers = []

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from model.dates import year_problem
 from model.errors import Problem, did_you_mean
 from model.grades import parse_grade
+from model.limits import MAX_ENTRIES, MAX_SCENARIOS
 from model.question import (
     ANNULLED,
     Evidence,
@@ -399,7 +400,7 @@ def read_evidence_item(node: Node, scenario_ids, clock: Clock, found: Findings) 
         source=read_text(mapping.get("source"), "source", found, line, required=False) or "",
         url=read_url(mapping.get("url"), "url", found, line) or "",
         grade=grade or "",
-        story=read_text(mapping.get("story"), "story", found, line, required=False) or "",
+        story=(read_identifier(mapping.get("story"), "story", found, line) or "") if mapping.get("story") else "",
         analyst=read_text(mapping.get("analyst"), "analyst", found, line, required=False) or "",
         line=line,
     )
@@ -530,6 +531,25 @@ def check_repeated_items(evidence: list[Evidence], found: Findings) -> None:
                              f"count twice; if it reports the same story, give it 'story: {earlier.id}', else remove it")
 
 
+def within_limits(mapping: Mapping, found: Findings) -> bool:
+    """False, with a problem naming the limit, when a question is larger than ``model.limits`` allows.
+
+    Checked before anything else, so an oversized file costs no more than reading it.
+    """
+    before = len(found.problems)
+    scenarios = mapping.get("scenarios")
+    if isinstance(scenarios, Mapping) and len(scenarios.items) > MAX_SCENARIOS:
+        found.add(mapping.key_line("scenarios"),
+                  f"{len(scenarios.items)} scenarios; a question may have at most {MAX_SCENARIOS}")
+    lists = {key: mapping.get(key) for key in ("evidence", "indicators")}
+    counts = {key: len(node.items) if isinstance(node, Sequence) else 0 for key, node in lists.items()}
+    if sum(counts.values()) > MAX_ENTRIES:
+        where = "evidence" if counts["evidence"] else "indicators"
+        found.add(mapping.key_line(where), f"{counts['evidence']} evidence items and {counts['indicators']} indicators; "
+                                           f"a question may have at most {MAX_ENTRIES} in all")
+    return len(found.problems) == before
+
+
 def question_from_node(root: Node | None, path: str, question_id: str, clock: Clock) -> tuple[Question | None, list[Problem]]:
     """Build a ``Question`` from a parsed file, or None with every problem found."""
     found = Findings(path)
@@ -537,7 +557,7 @@ def question_from_node(root: Node | None, path: str, question_id: str, clock: Cl
         found.add(0, "the file is empty")
         return None, found.problems
     mapping = read_mapping(root, "a question file", found, 1)
-    if mapping is None:
+    if mapping is None or not within_limits(mapping, found):
         return None, found.problems
     check_keys(mapping, QUESTION_KEYS, REQUIRED_QUESTION_KEYS, "the question", found, 1)
     get, at = mapping.get, mapping.key_line

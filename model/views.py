@@ -11,15 +11,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model import engine
 from model.forecast import (
     Probabilities,
-    day_number,
     evaluation_date,
-    compile_question,
     evidence_of,
-    stories_of,
     probabilities_at,
+    stories_of,
+    story_effects,
     visible_items,
     weekly_dates,
 )
@@ -133,14 +131,7 @@ def ledger(
     """The stories known at ``as_of`` in date order, with their contributions then."""
     grades = grades or GradeTable()
     when = evaluation_date(question, as_of)
-    compiled = compile_question(question, grades)
-    factors = compiled.factors(parameters, grades)
-    log_prior, theta = compiled.matrix.log_prior, parameters.theta
-    view = engine.story_view(compiled.matrix, [day_number(when)], strict)
-    now = engine.posterior(log_prior, view, theta, factors)[:, 0]  # (D, K)
-    without = engine.leave_one_out(log_prior, view, theta, 0, factors)  # (D, G, K)
-    moved = 100.0 * (now[:, None, :] - without).mean(axis=0)  # (G, K)
-    log_odds = engine.contributions(view, theta, 0, factors).mean(axis=0)  # (G, K)
+    log_odds, moved = story_effects(question, parameters, when, strict, grades)  # (G, K) each
     visible = {item.id for item in visible_items(question, when, strict)}
     lines = []
     for index, (story, items) in enumerate(stories_of(evidence_of(question)).items()):

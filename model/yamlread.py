@@ -20,9 +20,8 @@ from pathlib import Path
 import yaml
 
 from model.errors import Problem, VaneError, display_path
+from model.limits import MAX_DEPTH, MAX_FILE_BYTES
 
-MAX_FILE_BYTES = 4 * 1024 * 1024
-MAX_DEPTH = 16
 _NULL_WORDS = frozenset({"", "~", "null", "Null", "NULL"})
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -172,7 +171,7 @@ def _bare_dash_line(text: str, line: int) -> int:
 
 
 def _build(events) -> Node | None:
-    stack: list[list] = []  # each entry: [kind, start event, items, pending_key]
+    stack: list[list] = []  # each entry: [kind, start event, items, pending_key, key texts seen (a mapping's)]
     root: Node | None = None
     documents = 0
     for event in events:
@@ -192,9 +191,9 @@ def _build(events) -> Node | None:
             if len(stack) >= MAX_DEPTH:
                 raise _Refused(_line(event), f"nested more than {MAX_DEPTH} levels deep")
             kind = "map" if isinstance(event, yaml.MappingStartEvent) else "seq"
-            stack.append([kind, event, [], None])
+            stack.append([kind, event, [], None, set() if kind == "map" else None])
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            kind, start, items, _ = stack.pop()
+            kind, start, items, _, _ = stack.pop()
             root = _attach(stack, _collection(kind, start, event, items)) or root
     return root
 
@@ -235,8 +234,9 @@ def _attach(stack: list[list], node: Node) -> Node | None:
     elif top[3] is None:
         if not isinstance(node, Scalar):
             raise _Refused(node.line, "mapping keys must be plain text")
-        if any(key.text == node.text for key, _ in top[2]):
+        if node.text in top[4]:  # a set per open mapping: linear in the number of keys
             raise _Refused(node.line, f"duplicate key '{node.text}'")
+        top[4].add(node.text)
         top[3] = node
     else:
         top[2].append((top[3], node))
@@ -266,7 +266,9 @@ def load_file(path: Path) -> tuple[Node | None, str, list[Problem]]:
 
 
 def load_string(text: str, path: str) -> tuple[Node | None, list[Problem]]:
-    """Parse YAML text that did not come from a file (tests, round-trip checks)."""
+    """Parse YAML text that did not come from a file (tests, round-trip checks), with the same size limit."""
+    if len(text) > MAX_FILE_BYTES // 4 and len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+        return None, [Problem(path, 0, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")]
     try:
         return parse_text(text), []
     except _Refused as refused:

@@ -133,7 +133,7 @@ def test_oversized_file_is_refused(space: Path):
     path = space / "scenarios" / "talks.yaml"
     path.write_text(TALKS + "# " + "x" * (4 * 1024 * 1024) + "\n")
     result = vane("check", "--dir", str(space))
-    assert result.code == 1 and "larger than 4 MiB" in result.stdout
+    assert result.code == 1 and "larger than 1 MiB" in result.stdout
 
 
 def test_fifo_and_folder_are_not_regular_files(space: Path):
