@@ -13,9 +13,10 @@ peak memory (the child's ``ru_maxrss``). Goal: every command on every accepted
 file within 30 s and 2 GB, and every refusal as quick.
 
 ``--decay`` adds a stand-in calibration with a finite half-life to the
-accepted workspaces. Decay makes the engine weigh every story at every week, so
-its time grows with draws x weeks x stories (its memory does not): with many
-items and a trajectory from 1900, ``show`` and ``report`` take minutes.
+accepted workspaces. With decay every week differs from the one before, so
+``show`` and ``report`` summarise draws at every week of a trajectory from 1900;
+the engine carries the decayed sum from week to week (``engine.DecayedEvidence``),
+so its cost grows with draws x (weeks + items), not draws x weeks x stories.
 """
 
 from __future__ import annotations

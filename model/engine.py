@@ -22,7 +22,9 @@ while working through time points and stories in blocks, so memory stays
 bounded (``model.limits.ENGINE_BLOCK_CELLS``) however many draws, weeks and
 items there are. Without decay they also skip the per-story view: a story's
 mean is each visible item's ``w r`` divided by the story's visible count, which
-makes the sum over stories one matrix product per class.
+makes the sum over stories one matrix product per class. With decay, over time
+points in increasing order, ``DecayedEvidence`` carries the sum over stories
+from one time point to the next, recomputing only the stories that changed.
 """
 
 from __future__ import annotations
@@ -305,6 +307,100 @@ def distinct_times(matrix: EvidenceMatrix, times, theta: Theta, strict: bool = F
     return times[first], inverse.reshape(-1)
 
 
+@dataclass(frozen=True)
+class StoryChanges:
+    """Every change to a story's state, in the order items become visible; theta-free.
+
+    When an item becomes visible, its story's mean ``m`` (C K) and date (its
+    earliest visible item) change from ``old`` to ``new``; a story with nothing
+    visible before has an old mean of 0. ``day`` (R,) is when each change happens.
+    """
+
+    day: np.ndarray
+    old_mean: np.ndarray
+    old_date: np.ndarray
+    new_mean: np.ndarray
+    new_date: np.ndarray
+
+    @classmethod
+    def of(cls, matrix: EvidenceMatrix, strict: bool = False) -> "StoryChanges":
+        """The changes of ``matrix``'s stories (items never visible make none)."""
+        visible_from = np.maximum(matrix.dates, matrix.recorded) if strict else matrix.dates
+        order = np.argsort(visible_from, kind="stable")
+        order = order[visible_from[order] < NEVER]
+        classes, width = matrix.classes, matrix.classes * matrix.scenarios
+        item_class = matrix.item_class if matrix.item_class is not None else np.zeros(matrix.units.shape[0], np.int64)
+        weighted = matrix.units * matrix.weights[:, None]  # (J, K)
+        sums = np.zeros((matrix.stories, classes, matrix.scenarios))
+        counts = np.zeros(matrix.stories)
+        earliest = np.full(matrix.stories, NEVER, dtype=np.int64)
+        old_mean, new_mean = np.zeros((order.shape[0], width)), np.zeros((order.shape[0], width))
+        old_date, new_date = np.zeros(order.shape[0], np.int64), np.zeros(order.shape[0], np.int64)
+        for r, j in enumerate(order):
+            g = matrix.story[j]
+            if counts[g]:
+                old_mean[r] = (sums[g] / counts[g]).reshape(width)
+            old_date[r] = earliest[g] if counts[g] else matrix.dates[j]
+            sums[g, item_class[j]] += weighted[j]
+            counts[g] += 1
+            earliest[g] = min(earliest[g], matrix.dates[j])
+            new_mean[r], new_date[r] = (sums[g] / counts[g]).reshape(width), earliest[g]
+        return cls(visible_from[order], old_mean, old_date, new_mean, new_date)
+
+
+class DecayedEvidence:
+    """``evidence_logits`` over time points in increasing order, by a recurrence instead of a story view.
+
+    Between two time points every story's term ``gamma_g(t) m_g`` decays by the
+    same factor ``2 ** (-(t - t') / h)``, so the sum over stories is carried
+    from one time point to the next and only the stories that changed are
+    recomputed: the cost grows with draws x (times + items), not draws x times x
+    stories, and memory with draws x classes x scenarios. Agrees with
+    ``evidence_logits`` to rounding (about 1e-12 after thousands of steps).
+    """
+
+    def __init__(self, matrix: EvidenceMatrix, theta: Theta, factors: np.ndarray | None, strict: bool = False):
+        self.changes = StoryChanges.of(matrix, strict)
+        self.theta, self.classes, self.scenarios = theta, matrix.classes, matrix.scenarios
+        self.factors = np.ones((theta.draws, matrix.classes)) if factors is None else factors
+        self.total = np.zeros((theta.draws, matrix.classes * matrix.scenarios))  # sum over stories of gamma m
+        self.time: int | None = None
+        self.applied = 0  # changes already in ``total``
+
+    def logits(self, times: np.ndarray) -> np.ndarray:
+        """(D, T, K) evidence term at ``times``, which continue, in order, from the previous call's."""
+        times = np.asarray(times, dtype=np.int64)
+        draws = self.theta.draws
+        totals = np.empty((draws, times.shape[0], self.classes * self.scenarios))
+        # time points with no change between them form a segment: all of it is the total at its start, decayed
+        changed = np.searchsorted(self.changes.day, times, side="right")
+        starts = np.flatnonzero(np.r_[True, changed[1:] != changed[:-1]]) if times.shape[0] else []
+        for first, end in zip(starts, [*starts[1:], times.shape[0]]):
+            self._advance(int(times[first]))
+            ages = (times[first:end] - times[first])[None, :] / self.theta.half_life[:, None]  # (D, n)
+            np.multiply(self.total[:, None, :], np.exp2(-ages)[:, :, None], out=totals[:, first:end])
+        per_class = totals.reshape(draws, times.shape[0], self.classes, self.scenarios)
+        return (self.theta.strength * DELTA)[:, None, None] * np.einsum("dtck,dc->dtk", per_class, self.factors)
+
+    def _advance(self, time: int) -> None:
+        if self.time is not None:
+            if time < self.time:
+                raise ValueError("DecayedEvidence needs time points in increasing order")
+            self.total *= np.exp2(-(time - self.time) / self.theta.half_life)[:, None]
+        self.time = time
+        changes = self.changes
+        upto = int(np.searchsorted(changes.day, time, side="right"))
+        for first in range(self.applied, upto, max(1, _CHUNK_CELLS // max(1, self.theta.draws))):
+            part = slice(first, min(upto, first + max(1, _CHUNK_CELLS // max(1, self.theta.draws))))
+            self.total += self._gamma(time, changes.new_date[part]) @ changes.new_mean[part]
+            self.total -= self._gamma(time, changes.old_date[part]) @ changes.old_mean[part]
+        self.applied = max(self.applied, upto)
+
+    def _gamma(self, time: int, dates: np.ndarray) -> np.ndarray:
+        """(D, r) decay factors of stories dated ``dates`` at ``time``."""
+        return np.exp2(-(time - dates)[None, :] / self.theta.half_life[:, None])
+
+
 def posterior_blocks(matrix: EvidenceMatrix, times, theta: Theta, factors: np.ndarray | None = None,
                      strict: bool = False):
     """``posterior(story_view(matrix, times, strict), ...)`` in consecutive blocks of time points.
@@ -323,9 +419,14 @@ def posterior_blocks(matrix: EvidenceMatrix, times, theta: Theta, factors: np.nd
         per_time = 4 * max(items, 1)
     step = max(1, _CHUNK_CELLS // max(1, per_time, theta.draws * matrix.scenarios))
     prior = theta.prior_strength[:, None, None] * matrix.log_prior[None, None, :]
+    recurrence = DecayedEvidence(matrix, theta, factors, strict) if decaying and np.all(np.diff(times) >= 0) else None
+    if recurrence is not None:
+        step = max(1, _CHUNK_CELLS // max(1, theta.draws * width))
     for start in range(0, times.shape[0], step):
         block = times[start:start + step]
-        if decaying:
+        if recurrence is not None:
+            logits = recurrence.logits(block)
+        elif decaying:
             logits = evidence_logits(story_view(matrix, block, strict), theta, factors)
         else:
             logits = _undecayed_logits(matrix, block, theta, factors, strict)

@@ -12,10 +12,10 @@ from pathlib import Path
 from model.errors import Problem, VaneError, did_you_mean, display_path
 from model.forecast_log import check_log, log_path
 from model.question import Question
-from model.schema import IDENTIFIER_TEXT, Clock, Findings, is_identifier, question_from_node
+from model.schema import Clock, Findings, question_from_node
 from model.settings import Settings, settings_from_node
 from model.sources import SourceRecord, check_references, source_from_node
-from model.workspace import Workspace, id_clashes, is_inside, question_id_of, yaml_files
+from model.workspace import Workspace, file_name_problems, id_clashes, is_inside, question_id_of, yaml_files
 from model.yamlread import load_file
 
 
@@ -74,15 +74,6 @@ def load_question_text(text: str, path: Path, clock: Clock | None = None):
     if problems:
         return None, problems
     return question_from_node(root, display_path(path), Path(path).stem, clock or Clock.system())
-
-
-def file_name_problems(path: Path) -> list[Problem]:
-    """A problem when the file's name does not make a valid question id (the id names the question everywhere)."""
-    question_id = Path(path).stem
-    if is_identifier(question_id):
-        return []
-    return [Problem(display_path(path), 1, f"the file name makes the question id '{question_id}', "
-                                           f"which must be {IDENTIFIER_TEXT}; rename the file")]
 
 
 def load_settings(path: Path) -> tuple[Settings, list[Problem]]:

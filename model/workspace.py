@@ -76,15 +76,14 @@ class Workspace:
             id, or when the file (or the file a symlink points to) lies outside
             the workspace: commands change only the workspace's own files.
         """
-        from model.schema import IDENTIFIER_TEXT, is_identifier  # the id rule lives with the file format
-
         path = self.question_path(name)
-        if not is_identifier(path.stem):
-            refuse(path, f"the file name makes the question id '{path.stem}', which must be {IDENTIFIER_TEXT}; "
-                         "rename the file (nothing was written)")
+        problems = file_name_problems(path)
+        if problems:
+            raise VaneError(str(problems[0]), problems)
         if not is_inside(path, self.root):
-            refuse(path, f"lies outside the workspace {display_path(self.root)} (or links there); vane changes only "
-                         "the workspace's own files (nothing was written)")
+            problem = Problem(display_path(path), 1, f"lies outside the workspace {display_path(self.root)} (or links "
+                                                     "there); vane changes only the workspace's own files")
+            raise VaneError(str(problem), [problem])
         return path
 
     def id_clashes(self) -> list[Problem]:
@@ -106,16 +105,15 @@ class Workspace:
         return self
 
 
-def refuse(path: Path, message: str) -> None:
-    """Raise the located problem ``path:1: message``.
+def file_name_problems(path: Path) -> list[Problem]:
+    """A problem when a question file's name does not make a valid id (the id names the question everywhere)."""
+    from model.schema import IDENTIFIER_TEXT, is_identifier  # the id rule lives with the file format
 
-    Raises
-    ------
-    VaneError
-        Always.
-    """
-    problem = Problem(display_path(path), 1, message)
-    raise VaneError(str(problem), [problem])
+    question_id = Path(path).stem
+    if is_identifier(question_id):
+        return []
+    return [Problem(display_path(path), 1, f"the file name makes the question id '{question_id}', "
+                                           f"which must be {IDENTIFIER_TEXT}; rename the file")]
 
 
 def is_inside(path: Path, folder: Path) -> bool:
