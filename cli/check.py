@@ -17,9 +17,9 @@ def check(
     json_output: JsonOption = False,
     directory: DirOption = None,
 ) -> None:
-    """Check question files, source records, settings and the forecast log; exit 1 if anything is wrong."""
+    """Check question files, source records, settings, the forecast log and the saved calibration; exit 1 if anything is wrong."""
     targets = list(paths) if paths else [workspace(directory).root]
-    loaded = load_paths(targets, with_logs=True)
+    loaded = load_paths(targets, with_records=True)
     problems = sorted(loaded.problems, key=lambda p: (p.path, p.line))
     if json_output:
         print_json({"files": loaded.files, "problems": [problem.as_dict() for problem in problems]})

@@ -12,10 +12,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from model.errors import VaneError, display_path
-from model.textsafe import visible
 from model.dates import parse_day
+from model.errors import VaneError, display_path
 from model.schema import Clock
+from model.textsafe import visible
 from model.workspace import ENVIRONMENT_VARIABLE, Workspace, locate
 
 EXIT_PROBLEMS = 1

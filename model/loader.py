@@ -99,22 +99,23 @@ def load_workspace(workspace: Workspace, clock: Clock | None = None) -> Loaded:
     return load_paths([workspace.root], clock)
 
 
-def load_paths(paths: list[Path], clock: Clock | None = None, with_logs: bool = False) -> Loaded:
+def load_paths(paths: list[Path], clock: Clock | None = None, with_records: bool = False) -> Loaded:
     """Load what ``paths`` name: workspaces, folders of question or source files, or single files.
 
     A folder named ``seeds`` (or a file in one) holds source records, ``vane.yaml``
-    holds settings, and anything else is a question file. ``with_logs`` also
-    checks each workspace's forecast log against its questions (``vane check``).
+    holds settings, and anything else is a question file. ``with_records`` also
+    checks each workspace's forecast log against its questions, and its saved
+    calibration (``vane check``: everything the tool reads).
     """
     clock = clock or Clock.system()
-    questions, sources, problems, logs = [], [], [], []
+    questions, sources, problems, records = [], [], [], []
     settings, files = Settings(), 0
     for kind, path in _classify(paths):
         if kind == "empty":
             problems.append(Problem(display_path(path), 0, "no question files (.yaml) in this folder"))
             continue
-        if kind == "log":
-            logs.append(path) if with_logs else None
+        if kind == "records":
+            records.append(Workspace(path)) if with_records else None
             continue
         if kind == "outside":
             problems.append(Problem(display_path(path), 1, "links to a file outside the workspace, which vane would "
@@ -140,9 +141,22 @@ def load_paths(paths: list[Path], clock: Clock | None = None, with_logs: bool = 
     for record in sources:
         problems += check_references(record, _with_workspace_questions(record, by_id, clock))
     broken = {Path(problem.path).stem for problem in problems}
-    for log in logs:
-        problems += check_log(log, {question.id: question.scenario_ids for question in questions}, broken)
-    return Loaded(tuple(questions), tuple(sources), settings, tuple(problems), files + len(logs))
+    for workspace in records:
+        problems += check_log(log_path(workspace), {question.id: question.scenario_ids for question in questions}, broken)
+        problems += _calibration_problems(workspace)
+    files += sum(log_path(workspace).exists() for workspace in records)
+    return Loaded(tuple(questions), tuple(sources), settings, tuple(problems), files)
+
+
+def _calibration_problems(workspace: Workspace) -> list[Problem]:
+    """The saved calibration, when there is one and it is damaged (numpy is loaded only then)."""
+    from model.parameters import SavedFit, calibration_problem
+
+    saved = SavedFit.of(workspace)
+    if not saved.extract.exists():
+        return []
+    reason = calibration_problem(saved)
+    return [Problem(display_path(saved.extract), 1, reason)] if reason else []
 
 
 def _with_workspace_questions(record: SourceRecord, by_id: dict, clock: Clock) -> dict:
@@ -165,8 +179,7 @@ def _classify(paths: list[Path]):
             yield from (("source", p) for p in yaml_files(workspace.seeds))
             if workspace.config_file.exists():
                 yield "settings", workspace.config_file
-            if log_path(workspace).exists():
-                yield "log", log_path(workspace)
+            yield "records", path  # the forecast log and the saved calibration (checked with ``with_records``)
         elif path.is_dir():
             kind = "source" if path.name == "seeds" else "question"
             files = yaml_files(path)

@@ -124,10 +124,14 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
+NO_CALIBRATION = "no saved calibration"
+OTHER_VERSION = "the saved calibration is for model version"
+
+
 def read_saved(saved: SavedFit) -> tuple[Parameters | None, str]:
     """The saved calibration's draws, or None and the reason they cannot be used."""
     if not saved.extract.exists() or not saved.record.exists():
-        return None, "no saved calibration"
+        return None, NO_CALIBRATION
     try:
         with np.load(saved.extract, allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
@@ -135,10 +139,41 @@ def read_saved(saved: SavedFit) -> tuple[Parameters | None, str]:
     except (OSError, ValueError, KeyError) as error:
         return None, f"the saved calibration could not be read ({error})"
     if provenance.get("model_version") != MODEL_VERSION:
-        return None, f"the saved calibration is for model version {provenance.get('model_version')}, not {MODEL_VERSION}; run 'vane calibrate' again"
+        return None, f"{OTHER_VERSION} {provenance.get('model_version')}, not {MODEL_VERSION}; run 'vane calibrate' again"
     if provenance.get("record_sha256") != file_digest(saved.record):
         return None, "the saved calibration's draws do not match fit.nc; run 'vane calibrate' again"
+    damage = draws_problem(arrays)
+    if damage:
+        return None, f"the saved calibration's draws are damaged ({damage}); run 'vane calibrate' again"
     return _parameters_from(arrays, provenance), ""
+
+
+def calibration_problem(saved: SavedFit) -> str:
+    """Why the saved calibration is damaged (unreadable, not its record's, bad draws), else "".
+
+    An absent calibration, or one from another model version, is no problem:
+    commands use the prior draws then and say why.
+    """
+    _, reason = read_saved(saved)
+    return "" if reason in ("", NO_CALIBRATION) or reason.startswith(OTHER_VERSION) else reason
+
+
+def draws_problem(arrays: dict[str, np.ndarray]) -> str:
+    """Why saved draws cannot be parameters (missing, misshapen, not finite and positive), or ""."""
+    try:
+        draws = arrays["strength"].shape[0]
+        for name in ("strength", "half_life", "prior_strength"):
+            values = np.asarray(arrays[name], dtype=float)
+            finite = values if name != "half_life" else values[~np.isposinf(values)]  # no decay: an infinite half-life
+            if values.shape != (draws,) or not draws or not np.all(np.isfinite(finite)) or not np.all(values > 0):
+                return f"'{name}' must hold {draws or 'some'} positive numbers"
+        for names, values in (("analysts", "analyst_strength"), ("letters", "reliability")):
+            table = np.asarray(arrays[values], dtype=float)
+            if table.shape != (len(arrays[names]), draws) or not np.all(np.isfinite(table)) or not np.all(table > 0):
+                return f"'{values}' must hold positive numbers for every draw"
+    except (KeyError, ValueError, TypeError, IndexError) as error:
+        return f"unreadable: {error}"
+    return ""
 
 
 def _parameters_from(arrays: dict[str, np.ndarray], provenance: dict) -> Parameters:
@@ -179,6 +214,6 @@ def workspace_parameters(workspace: Workspace, face_value: bool = False) -> Para
     if saved:
         return saved
     fallback = Parameters.prior_draws()
-    if reason == "no saved calibration":
+    if reason == NO_CALIBRATION:
         return fallback
     return Parameters(fallback.theta, f"{fallback.source} [{reason}]", fallback.kind, caveat=reason)

@@ -206,3 +206,23 @@ def test_the_bundled_workspace_loads_without_problems():
     from tests.helpers import ROOT
 
     assert not load_workspace(Workspace(ROOT)).problems
+
+
+def test_damaged_calibration_draws_are_never_used_and_check_reports_them(space: Path):
+    import json
+
+    import numpy as np
+
+    from model.parameters import MODEL_VERSION, SavedFit, file_digest
+
+    saved = SavedFit.of(Workspace(space))
+    saved.folder.mkdir(parents=True)
+    saved.record.write_bytes(b"a stand-in for fit.nc")
+    provenance = {"model_version": MODEL_VERSION, "record_sha256": file_digest(saved.record), "summary_line": "x"}
+    np.savez(saved.extract, strength=np.array([np.nan, 1.0]), half_life=np.array([np.inf, -3.0]),
+             prior_strength=np.ones(2), analysts=np.array([], dtype=str), analyst_strength=np.zeros((0, 2)),
+             letters=np.array([], dtype=str), reliability=np.zeros((0, 2)), provenance=np.array(json.dumps(provenance)))
+    status = vane("status", "--dir", str(space))
+    assert status.code == 0 and "damaged" in status.stdout and "nan" not in status.stdout.lower()
+    check = vane("check", "--dir", str(space))
+    assert check.code == 1 and "draws.npz:1: the saved calibration's draws are damaged" in check.stdout
