@@ -229,6 +229,22 @@ def test_blocked_posterior_and_story_effects_equal_the_direct_computation(monkey
         np.testing.assert_allclose(effects[1], moved, rtol=0, atol=1e-10)  # percentage points
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+@pytest.mark.parametrize("strict", [False, True])
+def test_decay_carried_from_week_to_week_equals_the_story_view(monkeypatch, seed, strict):
+    matrix = random_question(seed, items=80)
+    rng = np.random.default_rng(seed)
+    half_life = rng.choice([3.0, 45.0, 400.0, np.inf], 40)  # fast, slow and no decay among the draws
+    theta = Theta.of(np.exp(rng.normal(0, 0.5, 40)), half_life, np.exp(rng.normal(0, 0.3, 40)))
+    factors = random_factors(seed, theta.draws, matrix.classes, "distinct")
+    times = np.concatenate([[-30, 0, 0], np.arange(3, 3000, 7)])  # sorted, repeated, long after the last item
+    direct = engine.posterior(matrix.log_prior, engine.story_view(matrix, times, strict), theta, factors)
+    for cells in (1, 500, 10**9):
+        monkeypatch.setattr(engine, "_CHUNK_CELLS", cells)
+        carried = np.concatenate([draws for _, draws in engine.posterior_blocks(matrix, times, theta, factors, strict)], axis=1)
+        np.testing.assert_allclose(carried, direct, rtol=0, atol=1e-11)
+
+
 def test_repeated_visibility_states_are_computed_once_and_give_each_date_its_numbers():
     matrix = random_question(5)
     times = np.arange(-10, 400, 7)
