@@ -18,7 +18,7 @@ from pathlib import Path
 
 from model.dates import parse_utc, utc_iso
 from model.errors import Problem, VaneError, display_path
-from model.safewrite import atomic_write, locked
+from model.safewrite import atomic_write, locked, refuse_read_only
 from model.schema import is_identifier
 from model.textsafe import visible
 from model.workspace import Workspace
@@ -236,18 +236,21 @@ def check_log(path: Path, scenarios_of: dict[str, tuple[str, ...]], broken: set[
 
 
 def refuse_damaged_log(path: Path) -> list[LoggedForecast]:
-    """The log's entries, when every line can be read.
+    """The log's entries, when every line can be read and the log can be written.
 
     Raises
     ------
     VaneError
         With each unreadable line: writing past damage would bury it, and the
-        log is the track record, so every write stops until it is fixed.
+        log is the track record, so every write stops until it is fixed. Also
+        when the log is read-only.
     """
     entries, problems = read_log(path)
     if problems:
         raise VaneError(f"{display_path(path)} has lines that cannot be read; fix or remove them first "
                         "(nothing was written)", problems)
+    if path.exists():  # checked before the caller writes anything else (a report, new question files)
+        refuse_read_only(path)
     return entries
 
 

@@ -71,14 +71,14 @@ def atomic_write(path: Path, text: str | bytes) -> None:
     except FileNotFoundError:
         mode = 0o666 & ~_umask()
     else:
-        refuse_read_only(target, mode)
+        refuse_read_only(target)
     with _temporary_copy(target, text, mode) as temporary:
         os.replace(temporary, target)
     _fsync_folder(target.parent)
 
 
-def refuse_read_only(target: Path, mode: int) -> None:
-    """Refuse to replace a file its owner made read-only, or that this user may not write.
+def refuse_read_only(path: Path) -> None:
+    """Refuse to replace an existing file its owner made read-only, or that this user may not write.
 
     The rename that replaces a file needs only the folder's permission, so the
     file's own must be checked here. Write bits are checked too, because for
@@ -89,7 +89,8 @@ def refuse_read_only(target: Path, mode: int) -> None:
     VaneError
         Naming the file.
     """
-    if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(target, os.W_OK):
+    target = write_target(path)
+    if not os.stat(target).st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(target, os.W_OK):
         raise VaneError(f"{display_path(target)} is read-only; nothing was written (make it writable to change it)")
 
 

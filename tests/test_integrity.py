@@ -226,3 +226,16 @@ def test_damaged_calibration_draws_are_never_used_and_check_reports_them(space: 
     assert status.code == 0 and "damaged" in status.stdout and "nan" not in status.stdout.lower()
     check = vane("check", "--dir", str(space))
     assert check.code == 1 and "draws.npz:1: the saved calibration's draws are damaged" in check.stdout
+
+
+def test_a_read_only_forecast_log_stops_the_report_before_anything_is_written(open_space: Path):
+    path = log_path(Workspace(open_space))
+    write_entries(path, [LoggedForecast(dt.datetime(2025, 5, 1, tzinfo=dt.timezone.utc), "talks", "me",
+                                        {"deal": 0.2, "ceasefire": 0.3, "stall": 0.5}, "stated", "stated")])
+    os.chmod(path, 0o444)
+    try:
+        before = files_under(open_space)
+        result = vane("report", "--dir", str(open_space))
+        assert result.code == 1 and "read-only" in result.stderr and files_under(open_space) == before
+    finally:
+        os.chmod(path, 0o644)
