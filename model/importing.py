@@ -22,12 +22,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from model.dates import parse_utc
 from model.errors import Problem, VaneError, display_path
 from model.forecast_log import LoggedForecast, check_forecaster, check_probabilities
 from model.question import ANNULLED, Prior, Question, Resolution, Scenario
 from model.safewrite import create_new
 from model.scaffold import render_question
-from model.dates import parse_utc
 from model.schema import Clock, is_identifier
 from model.workspace import new_question_file
 from model.loader import load_question_text
@@ -278,7 +278,7 @@ def _resolution(row: dict, ids: dict[str, str], opened: dt.datetime, clock: Cloc
     else:
         raise VaneError(f"resolution '{outcome}' is not one of the options {', '.join(ids)}")
     return Resolution(scenario, date, f"Resolved '{outcome}' on Metaculus (question {row['question_id'].strip()}).",
-                      f"https://www.metaculus.com/questions/{post}/" if post.isdigit() else "")
+                      f"https://www.metaculus.com/questions/{post}/" if post.isascii() and post.isdigit() else "")
 
 
 def _refuse(problems: list[Problem]) -> None:
