@@ -7,6 +7,8 @@ import difflib
 import os
 import re
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -197,8 +199,18 @@ def test_the_default_date_is_today_wherever_the_analyst_is(space: Path):
     from tests.helpers import vane_process
 
     for zone in ("Etc/GMT-14", "Etc/GMT+12"):
+        before = local_today(zone)
         result = vane_process("add", "talks", "-s", f"item entered in {zone}", "-r", "deal=+", cwd=space, env={"TZ": zone})
         assert result.code == 0, result.output
+        item = next(item for item in load_question(space / "scenarios" / "talks.yaml")[0].evidence
+                    if item.summary == f"item entered in {zone}")
+        assert str(item.date) in {before, local_today(zone)}  # today where the analyst is (a midnight between is fine)
+
+
+def local_today(zone: str) -> str:
+    """Today's date in the time zone ``zone``, as a process there sees it."""
+    return subprocess.run([sys.executable, "-c", "import datetime; print(datetime.date.today())"],
+                          capture_output=True, text=True, env={**os.environ, "TZ": zone}).stdout.strip()
 
 
 def test_a_machine_error_is_a_clear_message_not_an_internal_error(space: Path):

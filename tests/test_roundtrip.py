@@ -66,7 +66,8 @@ def test_round_trip_edit_keeps_comments_and_order():
           b: 'B'
         """)
     result = edit_document(text, lambda document: document.__setitem__("resolution", {"scenario": "a"}))
-    assert result.startswith(text)
+    assert result.startswith(text)  # comments, order and quoting as they were
+    assert result[len(text):] == "resolution:\n  scenario: a\n"  # and the edit itself is there
 
 
 @pytest.mark.parametrize("text, expected", [
