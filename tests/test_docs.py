@@ -75,3 +75,18 @@ def test_every_command_has_help_text():
 def test_help_shows_defaults_as_written():
     # "[default: today]" must reach the reader, not be taken for a style tag and dropped
     assert "[default: today]" in " ".join(vane("add", "--help").output.split())
+
+
+DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=lambda path: path.name)
+def test_every_link_stays_inside_the_repository_and_resolves(document: Path):
+    text = document.read_text(encoding="utf-8")
+    for target in re.findall(r"\]\(([^)\s]+)\)", text):
+        if re.match(r"https?://|#|mailto:", target):
+            continue
+        path = (document.parent / target.split("#")[0]).resolve()
+        assert ROOT in path.parents or path == ROOT, f"{document.name} links outside the repository: {target}"
+        assert path.exists(), f"{document.name} links to a missing file: {target}"
+    assert "shared/docs" not in text, f"{document.name} points at the shared folder, which users never see"
