@@ -12,6 +12,7 @@ from cli.options import (
     say,
 )
 from cli.render import interval, percent, plural, points, table
+from model.forecast import INTERVAL_NAME
 from model.loader import load_workspace
 from model.parameters import workspace_parameters
 from model.views import QuestionStatus, question_status
@@ -49,7 +50,7 @@ def status(
 def render_status(entry: QuestionStatus, with_interval: bool) -> str:
     """One question's status as a header and a table."""
     question = entry.question
-    headers = ["scenario", "probability"] + (["80% interval"] if with_interval else []) + ["7-day change"]
+    headers = ["scenario", "probability"] + ([INTERVAL_NAME] if with_interval else []) + ["7-day change"]
     rows = []
     for k, sid in enumerate(question.scenario_ids):
         cells = [sid, percent(entry.now.mean[0, k])]

@@ -21,12 +21,12 @@ from model import inference
 from model.calibration_data import CalibrationData, calibration_data
 from model.engine import Theta
 from model.errors import VaneError
+from model.forecast import INTERVAL, INTERVAL_NAME
 from model.grades import GradeTable
 from model.parameters import MODEL_VERSION, PRIOR, Parameters, SavedFit, extract_bytes, file_digest
 from model.safewrite import atomic_write
 from model.inference import SamplerSettings, TimedFit
 
-INTERVAL = (0.1, 0.9)
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def plain_summary(parameters: Parameters, data: CalibrationData, comparison: Com
     theta = parameters.theta
     lines = [
         f"your ratings behave as about {_median(theta.strength):.2g}x their face value "
-        f"(80% interval {_range(theta.strength)})",
+        f"({INTERVAL_NAME} {_range(theta.strength)})",
     ]
     learned = contraction(np.log(theta.strength), PRIOR["log_strength"][1])
     if learned < 0.5:
@@ -135,7 +135,7 @@ def plain_summary(parameters: Parameters, data: CalibrationData, comparison: Com
     if comparison.chosen == "decay":
         lines.append(
             f"evidence loses half its weight in about {_median(theta.half_life):.0f} days "
-            f"(80% interval {_range(theta.half_life, '.0f')} days)"
+            f"({INTERVAL_NAME} {_range(theta.half_life, '.0f')} days)"
         )
     elif comparison.questions < MIN_COMPARED:
         lines.append(f"old evidence keeps its full weight until {MIN_COMPARED} questions have resolved to test decay")
@@ -143,7 +143,7 @@ def plain_summary(parameters: Parameters, data: CalibrationData, comparison: Com
         lines.append("old evidence keeps its weight: the outcomes do not support decay")
     lines.append(
         f"your priors behave as about {_median(theta.prior_strength):.2g}x as written "
-        f"(80% interval {_range(theta.prior_strength)})"
+        f"({INTERVAL_NAME} {_range(theta.prior_strength)})"
     )
     for name, values in sorted(parameters.analyst_strength.items()):
         who = f"analyst {name}" if name else "evidence with no analyst named"

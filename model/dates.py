@@ -64,5 +64,10 @@ def parse_utc(text: str) -> dt.datetime:
 
 
 def utc_iso(moment: dt.datetime) -> str:
-    """A time as written in files and the forecast log: UTC, ISO 8601, with ``Z``."""
+    """A time as written in files and the forecast log: UTC, ISO 8601, with ``Z`` (fractions of a second kept)."""
     return moment.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def utc_seconds(moment: dt.datetime) -> str:
+    """A time to the second, as ``recorded`` is written in question files: ``2025-12-04T09:12:00Z``."""
+    return utc_iso(moment.replace(microsecond=0))

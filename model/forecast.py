@@ -21,6 +21,7 @@ from model.parameters import Parameters
 from model.question import Evidence, Question
 
 INTERVAL = (0.1, 0.9)  # the 80% interval over parameter draws
+INTERVAL_NAME = f"{100 * (INTERVAL[1] - INTERVAL[0]):.0f}% interval"
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from model.dates import utc_seconds
 from model.errors import VaneError, did_you_mean
 from model.indicators import INDICATOR_GRADE, LIKELIHOOD_FLOOR
 from model.question import Question
@@ -46,7 +47,7 @@ def add_indicator(path: Path, description: str, due: dt.date, probabilities: dic
             raise VaneError("the indicator was not added:\n  " + "\n  ".join(problems))
         indicator_id = next_indicator_id(question)
         entry = {"id": indicator_id, "description": " ".join(description.split()), "due": due,
-                 "recorded": clock.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                 "recorded": utc_seconds(clock.now),
                  "probabilities": {sid: probabilities[sid] for sid in question.scenario_ids}}
         return append_entry(text, "indicators", entry), (indicator_id, _warnings(due, probabilities, clock))
 

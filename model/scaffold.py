@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from model.dates import utc_iso, utc_seconds
 from model.errors import VaneError
 from model.loader import load_question_text
 from model.question import Evidence, Indicator, Question
@@ -102,7 +103,7 @@ def render_resolution(resolution) -> str:
 
 
 def _moment(moment: dt.datetime | None) -> str | None:
-    return moment.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z") if moment else None
+    return utc_iso(moment) if moment else None
 
 
 def _evidence_entry(item: Evidence) -> dict:
@@ -111,7 +112,7 @@ def _evidence_entry(item: Evidence) -> dict:
         {"ratings": {sid: symbol(units) for sid, units in item.units.items()}} if whole
         else {"likelihoods": {sid: round(2.0 ** units, 12) for sid, units in item.units.items()}}
     )
-    recorded = item.recorded.strftime("%Y-%m-%dT%H:%M:%SZ") if item.recorded else None
+    recorded = utc_seconds(item.recorded) if item.recorded else None
     return {"id": item.id, "date": item.date, "recorded": recorded, "summary": item.summary, "source": item.source,
             "url": item.url, "grade": item.grade, "story": item.story, "analyst": item.analyst, **scale}
 

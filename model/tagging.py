@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from model.dates import utc_seconds
 from model.errors import VaneError, did_you_mean
 from model.forecast import Probabilities, evaluation_date, probabilities_at
 from model.parameters import Parameters
@@ -185,7 +186,7 @@ def evidence_entry(new: NewEvidence, item_id: str, question: Question, recorded:
     return {
         "id": item_id,
         "date": new.date,
-        "recorded": recorded.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "recorded": utc_seconds(recorded),
         "summary": " ".join(new.summary.split()),
         "source": new.source.strip(),
         "url": new.url.strip(),
