@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import TALKS
+from tests.helpers import ROOT, TALKS
 
 
 @pytest.fixture
@@ -15,4 +16,13 @@ def space(tmp_path: Path) -> Path:
     (tmp_path / "scenarios").mkdir()
     (tmp_path / "reports").mkdir()
     (tmp_path / "scenarios" / "talks.yaml").write_text(TALKS, encoding="utf-8")
+    return tmp_path
+
+
+@pytest.fixture
+def bundled(tmp_path: Path) -> Path:
+    """A copy of the bundled workspace (question files and source records), with an empty ``reports/``."""
+    for folder in ("scenarios", "seeds"):
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns(".*"))
+    (tmp_path / "reports").mkdir()
     return tmp_path

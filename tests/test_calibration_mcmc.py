@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +28,7 @@ from model.loader import load_workspace  # noqa: E402
 from model.parameters import Parameters, SavedFit  # noqa: E402
 from model.synthetic import World, synthetic_questions  # noqa: E402
 from model.workspace import Workspace  # noqa: E402
-from tests.helpers import ROOT, vane  # noqa: E402
+from tests.helpers import vane  # noqa: E402
 
 SETTINGS = SamplerSettings(progress=False)
 TRUTH = World(strength=0.5, half_life=90.0)
@@ -120,14 +119,6 @@ def test_simulation_based_calibration_of_strength_and_half_life():
         p_value = stats.chisquare(counts).pvalue
         print(f"SBC {name}: rank counts per tenth {counts.tolist()}, chi-square p = {p_value:.3f}")
         assert p_value > SBC_ALPHA, (name, counts)
-
-
-@pytest.fixture
-def bundled(tmp_path: Path) -> Path:
-    for folder in ("scenarios", "seeds"):
-        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns(".*"))
-    (tmp_path / "reports").mkdir()
-    return tmp_path
 
 
 def test_vane_calibrate_on_the_bundled_examples_changes_status(bundled: Path):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import shlex
-import shutil
 from pathlib import Path
 
 import pytest
@@ -26,17 +25,14 @@ def shell_blocks(markdown: str) -> list[str]:
 
 
 @pytest.fixture
-def bundled(tmp_path: Path, monkeypatch) -> Path:
-    """A copy of the bundled workspace, so the tour's edits stay in a temporary folder."""
-    for folder in ("scenarios", "seeds"):
-        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns(".*"))
-    (tmp_path / "reports").mkdir()
-    monkeypatch.chdir(tmp_path)
+def tour(bundled: Path, monkeypatch) -> Path:
+    """Inside a copy of the bundled workspace, so the tour's edits stay in a temporary folder."""
+    monkeypatch.chdir(bundled)
     monkeypatch.delenv("VANE_DIR", raising=False)
-    return tmp_path
+    return bundled
 
 
-def test_the_readme_tour_runs(bundled: Path):
+def test_the_readme_tour_runs(tour: Path):
     commands = console_commands(README)
     assert len(commands) >= 6
     for command in commands:
@@ -44,7 +40,7 @@ def test_the_readme_tour_runs(bundled: Path):
         assert words[0] == "vane", command
         result = vane(*words[1:])
         assert result.code == 0, f"{command}\n{result.output}"
-    assert "id: e12" in (bundled / "scenarios" / "ukraine-talks-2027.yaml").read_text()
+    assert "id: e12" in (tour / "scenarios" / "ukraine-talks-2027.yaml").read_text()
 
 
 def test_the_readme_opens_with_the_two_setup_commands_and_ci_runs_the_test_one():

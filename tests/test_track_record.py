@@ -169,7 +169,7 @@ def test_damage_is_reported_on_its_line_and_stops_writes(space: Path, line: byte
     path.write_bytes(path.read_bytes() + line + b"\n")
     damaged = path.read_bytes()
     result = in_space(space, "score")
-    assert f"forecasts.jsonl:26: " in result.stderr and words in result.stderr and "internal error" not in result.output
+    assert "forecasts.jsonl:26: " in result.stderr and words in result.stderr and "internal error" not in result.output
     written = in_space(space, "snapshot")
     assert written.code == 1 and "forecasts.jsonl:26: " in written.stderr and path.read_bytes() == damaged
 
