@@ -72,6 +72,21 @@ def workspace(directory: Optional[Path]) -> Workspace:
     return locate(directory)
 
 
+def viewing(directory: Optional[Path], as_of: Optional[str], face_value: bool):
+    """What a command that shows probabilities starts from: the workspace loaded, the parameters, the day.
+
+    Returns
+    -------
+    (Loaded, Parameters, date)
+    """
+    from model.loader import load_workspace
+    from model.parameters import workspace_parameters
+
+    space = workspace(directory)
+    loaded = load_workspace(space)
+    return loaded, workspace_parameters(space, face_value), as_of_date(as_of)
+
+
 def writable_workspace(directory: Optional[Path]) -> Workspace:
     """The workspace a writing command works on; refused while two question files share an id."""
     return locate(directory).refuse_clashes()

@@ -7,13 +7,11 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from cli.options import AsOfOption, DirOption, FaceValueOption, JsonOption, StrictOption, as_of_date, handles_errors, print_json, say, workspace
+from cli.options import AsOfOption, DirOption, FaceValueOption, JsonOption, StrictOption, handles_errors, print_json, say, viewing
 from cli.render import percent, shorten, table
 from cli.status import render_status
 from model.forecast import Probabilities
 from model.parameters import Parameters
-from model.loader import load_workspace
-from model.parameters import workspace_parameters
 from model.question import Question
 from model.views import StoryLine, ledger, question_status, trajectory
 
@@ -32,11 +30,8 @@ def show(
     directory: DirOption = None,
 ) -> None:
     """The evidence ledger in date order with each story's contribution, and the weekly trajectory."""
-    space = workspace(directory)
-    loaded = load_workspace(space)
+    loaded, parameters, day = viewing(directory, as_of, face_value)
     question = loaded.question(question_id)
-    parameters = workspace_parameters(space, face_value)
-    day = as_of_date(as_of)
     grades = loaded.settings.grades
     lines = ledger(question, parameters, day, strict, grades)
     weeks = trajectory(question, parameters, day, strict, grades)

@@ -8,13 +8,10 @@ import typer
 
 from cli.options import (
     EXIT_PROBLEMS, AsOfOption, DirOption, FaceValueOption, JsonOption, StrictOption,
-    handles_errors, as_of_date, print_json, report_problems, workspace,
-    say,
+    handles_errors, print_json, report_problems, say, viewing,
 )
 from cli.render import interval, percent, plural, points, table
 from model.forecast import INTERVAL_NAME
-from model.loader import load_workspace
-from model.parameters import workspace_parameters
 from model.views import QuestionStatus, question_status
 
 
@@ -28,11 +25,8 @@ def status(
     directory: DirOption = None,
 ) -> None:
     """Scenario probabilities now, their 7-day change, evidence counts and days to deadline."""
-    space = workspace(directory)
-    loaded = load_workspace(space)
+    loaded, parameters, day = viewing(directory, as_of, face_value)
     selected = loaded.select(questions)
-    parameters = workspace_parameters(space, face_value)
-    day = as_of_date(as_of)
     statuses = [question_status(q, parameters, day, strict, loaded.settings.grades) for q in selected]
     if json_output:
         print_json({

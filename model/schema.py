@@ -12,7 +12,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from model.dates import year_problem
+from model.dates import parse_day, parse_utc
 from model.errors import Problem, did_you_mean
 from model.grades import parse_grade
 from model.limits import MAX_ENTRIES, MAX_SCENARIOS
@@ -137,26 +137,15 @@ def read_text(node: Node | None, what: str, found: Findings, line: int, required
 
 
 def read_date(node: Node | None, what: str, found: Findings, line: int) -> dt.date | None:
-    """A date written YYYY-MM-DD."""
+    """A date written YYYY-MM-DD, in the accepted years (``model.dates``)."""
     text = read_text(node, what, found, line)
     if text is None:
         return None
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        found.add(node.line, f"{what} '{text}' is not a date written YYYY-MM-DD")
-        return None
     try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        found.add(node.line, f"{what} '{text}' is not a real date (check the month and day)")
+        return parse_day(text)
+    except ValueError as error:
+        found.add(node.line, f"{what} '{text}' {error}")
         return None
-    return day if _plausible(day, what, text, node, found) else None
-
-
-def _plausible(day: dt.date, what: str, text: str, node: Node, found: Findings) -> bool:
-    problem = year_problem(day)
-    if problem:
-        found.add(node.line, f"{what} '{text}' {problem}")
-    return problem is None
 
 
 def read_moment(node: Node | None, what: str, found: Findings, line: int) -> tuple[dt.date, dt.datetime | None] | None:
@@ -172,20 +161,15 @@ def read_moment(node: Node | None, what: str, found: Findings, line: int) -> tup
 
 
 def read_datetime(node: Node | None, what: str, found: Findings, line: int) -> dt.datetime | None:
-    """An ISO 8601 time; without a zone it is taken as UTC."""
+    """An ISO 8601 time in the accepted years, as UTC; without a zone it is taken as UTC."""
     text = read_text(node, what, found, line)
     if text is None:
         return None
     try:
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        found.add(node.line, f"{what} '{text}' is not a time such as 2025-08-07T14:30:00Z")
+        return parse_utc(text)
+    except ValueError as error:
+        found.add(node.line, f"{what} '{text}' {error}")
         return None
-    if not _plausible(moment.date(), what, text, node, found):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(dt.timezone.utc)
 
 
 def read_number(node: Node | None, what: str, found: Findings, line: int) -> float | None:
