@@ -194,13 +194,13 @@ def read_log(path: Path) -> tuple[list[LoggedForecast], list[Problem]]:
     return [entry for _, entry in numbered], problems
 
 
-def read_numbered(path: Path) -> tuple[list[tuple[int, LoggedForecast]], list[Problem]]:
-    """Like ``read_log``, with each entry's line number."""
-    if not path.exists():
-        return [], []
+def read_numbered(path: Path, data: bytes | None = None) -> tuple[list[tuple[int, LoggedForecast]], list[Problem]]:
+    """Like ``read_log``, with each entry's line number; ``data`` is the log's bytes when already read."""
+    if data is None:
+        data = path.read_bytes() if path.exists() else b""
     shown = display_path(path)
     entries, problems = [], []
-    for number, line in enumerate(path.read_bytes().split(b"\n"), start=1):
+    for number, line in enumerate(data.split(b"\n"), start=1):
         if not line.strip():
             continue
         try:
@@ -235,7 +235,7 @@ def check_log(path: Path, scenarios_of: dict[str, tuple[str, ...]], broken: set[
     return problems
 
 
-def refuse_damaged_log(path: Path) -> list[LoggedForecast]:
+def refuse_damaged_log(path: Path, data: bytes | None = None) -> list[LoggedForecast]:
     """The log's entries, when every line can be read and the log can be written.
 
     Raises
@@ -245,13 +245,13 @@ def refuse_damaged_log(path: Path) -> list[LoggedForecast]:
         log is the track record, so every write stops until it is fixed. Also
         when the log is read-only.
     """
-    entries, problems = read_log(path)
+    numbered, problems = read_numbered(path, data)
     if problems:
         raise VaneError(f"{display_path(path)} has lines that cannot be read; fix or remove them first "
                         "(nothing was written)", problems)
     if path.exists():  # checked before the caller writes anything else (a report, new question files)
         refuse_read_only(path)
-    return entries
+    return [entry for _, entry in numbered]
 
 
 def write_entries(path: Path, entries: list[LoggedForecast]) -> int:
@@ -265,7 +265,8 @@ def write_entries(path: Path, entries: list[LoggedForecast]) -> int:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     with locked(path):
-        existing = refuse_damaged_log(path)
+        before = path.read_bytes() if path.exists() else b""
+        existing = refuse_damaged_log(path, before)
         seen = {entry.identity() for entry in existing}
         added = []
         for entry in entries:
@@ -274,7 +275,6 @@ def write_entries(path: Path, entries: list[LoggedForecast]) -> int:
                 added.append(entry)
         if not added:
             return 0
-        before = path.read_bytes() if path.exists() else b""
         if before and not before.endswith(b"\n"):
             before += b"\n"  # a last line written without its newline stays the entry it is
         lines = "".join(json.dumps(entry.as_dict(), ensure_ascii=False) + "\n" for entry in added)

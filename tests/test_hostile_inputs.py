@@ -312,9 +312,14 @@ def test_check(case: Case, make_space):
         problems.append("check must accept this file (exit 0)")
     if result.code == 1 and not names_a_file(case, result.output):
         problems.append(f"the refusal does not point at the file as path:line: (one of {case.file_names!r})")
-    problems += outside_untouched(space, outside)
-    problems += [f"check wrote in the workspace: {line}" for line in changes(inside, space.inside_state())]
+    problems += untouched(space, outside, inside, "check")
     fail_if(problems, result)
+
+
+def untouched(space: Space, outside, inside, command: str) -> list[str]:
+    """Problems when a reading command changed anything outside the workspace or in it."""
+    return outside_untouched(space, outside) + [
+        f"{command} wrote in the workspace: {line}" for line in changes(inside, space.inside_state())]
 
 
 @pytest.mark.parametrize("case", CASES, ids=ids(CASES))
@@ -331,8 +336,7 @@ def test_status(case: Case, make_space):
             problems.append(f"status does not point at the broken file as path:line: (one of {case.file_names!r})")
     elif refused is False and result.code != 0 and "status" not in case.may_fail:
         problems.append("check accepts the workspace, so status must exit 0")
-    problems += outside_untouched(space, outside)
-    problems += [f"status wrote in the workspace: {line}" for line in changes(inside, space.inside_state())]
+    problems += untouched(space, outside, inside, "status")
     fail_if(problems, result)
 
 
@@ -349,8 +353,7 @@ def test_show(case: Case, make_space):
         problems.append("check accepts the workspace, so show must show the question (exit 0)")
     if refused is True and result.code == 1 and not names_a_file(case, result.output):
         problems.append(f"show's refusal does not point at the file as path:line: (one of {case.file_names!r})")
-    problems += outside_untouched(space, outside)
-    problems += [f"show wrote in the workspace: {line}" for line in changes(inside, space.inside_state())]
+    problems += untouched(space, outside, inside, "show")
     fail_if(problems, result)
 
 
