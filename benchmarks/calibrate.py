@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from model.synthetic import World, synthetic_questions, write_questions  # noqa: E402
+from model.calibration.synthetic import World, synthetic_questions, write_questions  # noqa: E402
 
 
 def make_workspace(folder: Path, questions: int) -> Path:

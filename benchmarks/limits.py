@@ -1,7 +1,7 @@
 """Limits benchmark (run: python benchmarks/limits.py).
 
 Writes, in a temporary folder, the largest question files ``vane check``
-accepts under ``model/limits.py`` (the most scenarios with a few items, the
+accepts under ``model/base/limits.py`` (the most scenarios with a few items, the
 most items with few scenarios, the largest file, the largest file with its
 lists in flow style, one long text), each opened in 1900 so its weekly
 trajectory is as long as the format allows, every item its own story and
@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from model.limits import MAX_ENTRIES, MAX_FILE_BYTES, MAX_SCENARIOS  # noqa: E402
+from model.base.limits import MAX_ENTRIES, MAX_FILE_BYTES, MAX_SCENARIOS  # noqa: E402
 
 GOAL_SECONDS, GOAL_MB = 30.0, 2048.0
 OPENED = dt.date(1900, 1, 1)  # the earliest date the format takes: the longest weekly trajectory
@@ -168,15 +168,15 @@ def write_stand_in_calibration(space: Path) -> None:
     """A saved 'calibration' of 1,000 draws with half-lives of 30 to 400 days (not a real fit)."""
     import numpy as np
 
-    from model.engine import Theta
-    from model.parameters import (
+    from model.engine.parameters import (
         MODEL_VERSION,
         Parameters,
         SavedFit,
         extract_bytes,
         file_digest,
     )
-    from model.workspace import Workspace
+    from model.engine.posterior import Theta
+    from model.workspace.folder import Workspace
 
     saved = SavedFit.of(Workspace(space))
     saved.folder.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from model.synthetic import World, synthetic_questions, write_questions  # noqa: E402
+from model.calibration.synthetic import World, synthetic_questions, write_questions  # noqa: E402
 
 
 def timed_report(space: Path) -> float:

@@ -22,8 +22,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from model import engine  # noqa: E402
-from model.engine import EvidenceMatrix, Theta  # noqa: E402
+from model.engine import posterior  # noqa: E402
+from model.engine.posterior import EvidenceMatrix, Theta  # noqa: E402
 
 
 def median_seconds(commands: dict[str, list[str]], runs: int) -> dict[str, float]:
@@ -79,8 +79,8 @@ def synthetic_questions(count: int, items: int, scenarios: int, seed: int = 0) -
 def engine_time(questions: list[EvidenceMatrix], theta: Theta, times) -> float:
     start = time.perf_counter()
     for matrix in questions:
-        view = engine.story_view(matrix, times)
-        engine.posterior(matrix.log_prior, view, theta)
+        view = posterior.story_view(matrix, times)
+        posterior.posterior(matrix.log_prior, view, theta)
     return time.perf_counter() - start
 
 

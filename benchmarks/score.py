@@ -17,7 +17,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from model import scoring  # noqa: E402
+from model.record import scoring  # noqa: E402
 
 
 def synthetic_input(questions: int, forecasters: int, per_forecaster: int, seed: int = 0) -> scoring.ScoringInput:

@@ -7,14 +7,28 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.options import DirOption, handles_errors, interactive, parse_date, say, shown, writable_workspace
+from cli.options import (
+    DirOption,
+    handles_errors,
+    interactive,
+    parse_date,
+    say,
+    shown,
+    writable_workspace,
+)
 from cli.render import percent, points, table
-from model.errors import VaneError
-from model.loader import load_question, load_settings
-from model.parameters import workspace_parameters
-from model.question import Question
-from model.ratings import SCALE_TEXT, rating_units
-from model.tagging import NewEvidence, Tagged, add_evidence, parse_assignments, parse_numbers
+from model.base.errors import VaneError
+from model.edits.tag import (
+    NewEvidence,
+    Tagged,
+    add_evidence,
+    parse_assignments,
+    parse_numbers,
+)
+from model.engine.parameters import workspace_parameters
+from model.fileformat.question import Question
+from model.fileformat.ratings import SCALE_TEXT, rating_units
+from model.workspace.loader import load_question, load_settings
 
 
 @handles_errors

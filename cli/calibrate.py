@@ -7,18 +7,26 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.options import DirOption, EXIT_PROBLEMS, JsonOption, handles_errors, print_json, report_problems, say, writable_workspace
-from model.errors import VaneError
-from model.loader import load_paths
-from model.parameters import SavedFit
-
-SAMPLER_CHOICES = ("numpyro-jit", "numpyro", "nutpie", "pymc")  # as model.inference.SAMPLERS (not imported: slow)
+from cli.options import (
+    EXIT_PROBLEMS,
+    DirOption,
+    JsonOption,
+    handles_errors,
+    print_json,
+    report_problems,
+    say,
+    writable_workspace,
+)
+from model.base.errors import VaneError
+from model.calibration.settings import SAMPLERS
+from model.engine.parameters import SavedFit
+from model.workspace.loader import load_paths
 
 
 @handles_errors
 def calibrate(
     paths: Annotated[Optional[list[Path]], typer.Argument(help="More workspaces, folders or files with resolved questions.")] = None,
-    sampler: Annotated[str, typer.Option(help=f"NUTS implementation: {', '.join(SAMPLER_CHOICES)} (fastest measured first).")] = "numpyro-jit",
+    sampler: Annotated[str, typer.Option(help=f"NUTS implementation: {', '.join(SAMPLERS)} (fastest measured first).")] = "numpyro-jit",
     draws: Annotated[int, typer.Option(min=100, help="Draws per chain after tuning.")] = 500,
     tune: Annotated[int, typer.Option(min=100, help="Tuning steps per chain.")] = 500,
     chains: Annotated[int, typer.Option(min=2, help="Chains (R-hat needs several).")] = 4,
@@ -27,8 +35,8 @@ def calibrate(
     directory: DirOption = None,
 ) -> None:
     """Fit the calibration model on every resolved question; save it when its diagnostics pass."""
-    if sampler not in SAMPLER_CHOICES:
-        raise typer.BadParameter(f"'{sampler}' is not one of {', '.join(SAMPLER_CHOICES)}", param_hint="--sampler")
+    if sampler not in SAMPLERS:
+        raise typer.BadParameter(f"'{sampler}' is not one of {', '.join(SAMPLERS)}", param_hint="--sampler")
     space = writable_workspace(directory)
     loaded = load_paths([space.root, *(paths or [])])
     if loaded.problems:
@@ -36,8 +44,10 @@ def calibrate(
         raise VaneError("not calibrating on files with problems; fix them first")
     note = lambda line: say(line, err=True)  # noqa: E731  progress goes to standard error
     note("loading PyMC (a few seconds)...")
-    from model.calibrate import calibrate as run_calibration  # heavy: PyMC, PyTensor, ArviZ
-    from model.inference import SamplerSettings
+    from model.calibration.fit import (
+        calibrate as run_calibration,  # heavy: PyMC, PyTensor, ArviZ
+    )
+    from model.calibration.settings import SamplerSettings
 
     settings = SamplerSettings(sampler, draws, tune, chains, seed, progress=not json_output and _terminal())
     result = run_calibration(loaded.questions, SavedFit.of(space), settings, loaded.settings.grades, note)

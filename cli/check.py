@@ -7,8 +7,16 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.options import DirOption, EXIT_PROBLEMS, JsonOption, handles_errors, print_json, say, workspace
-from model.loader import load_paths
+from cli.options import (
+    EXIT_PROBLEMS,
+    DirOption,
+    JsonOption,
+    handles_errors,
+    print_json,
+    say,
+    workspace,
+)
+from model.record.check import check_paths
 
 
 @handles_errors
@@ -19,7 +27,7 @@ def check(
 ) -> None:
     """Check question files, source records, settings, the forecast log and the saved calibration; exit 1 if anything is wrong."""
     targets = list(paths) if paths else [workspace(directory).root]
-    loaded = load_paths(targets, with_records=True)
+    loaded = check_paths(targets)
     problems = sorted(loaded.problems, key=lambda p: (p.path, p.line))
     if json_output:
         print_json({"files": loaded.files, "problems": [problem.as_dict() for problem in problems]})

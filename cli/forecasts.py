@@ -8,15 +8,24 @@ from typing import Annotated
 
 import typer
 
-from cli.options import DirOption, SkipBrokenOption, handles_errors, load_publishing, report_problems, say, writable_workspace
-from model.errors import VaneError, display_path
-from model.forecast_log import log_path, refuse_damaged_log, stated_forecast, write_entries
-from model.importing import import_forecasts as read_forecasts
-from model.importing import write_new_questions
-from model.loader import load_workspace
-from model.parameters import workspace_parameters
-from model.publishing import engine_forecasts
-from model.tagging import parse_numbers
+from cli.options import (
+    DirOption,
+    SkipBrokenOption,
+    handles_errors,
+    load_publishing,
+    report_problems,
+    say,
+    writable_workspace,
+)
+from model.base.errors import VaneError, display_path
+from model.edits.tag import parse_numbers
+from model.engine.parameters import workspace_parameters
+from model.record.forecast_log import refuse_damaged_log, stated_forecast, write_entries
+from model.record.importing import import_forecasts as read_forecasts
+from model.record.importing import write_new_questions
+from model.record.publishing import engine_forecasts
+from model.workspace.folder import log_path
+from model.workspace.loader import load_workspace
 
 
 @handles_errors

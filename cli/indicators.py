@@ -7,14 +7,21 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.options import DirOption, handles_errors, parse_date, say, workspace, writable_workspace
+from cli.options import (
+    DirOption,
+    handles_errors,
+    parse_date,
+    say,
+    workspace,
+    writable_workspace,
+)
 from cli.render import percent, shorten, table
-from model.forecast import evaluation_date, probabilities_at
-from model.indicator_edits import add_indicator, observe_indicator
-from model.indicators import to_watch
-from model.loader import load_workspace
-from model.parameters import workspace_parameters
-from model.tagging import parse_numbers
+from model.edits.tag import parse_numbers
+from model.edits.watch import add_indicator, observe_indicator
+from model.engine.indicators import to_watch
+from model.engine.parameters import workspace_parameters
+from model.engine.probabilities import evaluation_date, probabilities_at
+from model.workspace.loader import load_workspace
 
 app = typer.Typer(help="Signposts: add them, record when one is seen, list what is worth watching.", no_args_is_help=True,
                   rich_markup_mode=None)

@@ -12,11 +12,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from model.dates import parse_day
-from model.errors import VaneError, display_path
-from model.schema import Clock
-from model.textsafe import visible
-from model.workspace import ENVIRONMENT_VARIABLE, Workspace, locate
+from model.base.clock import Clock
+from model.base.dates import parse_day
+from model.base.errors import VaneError, display_path
+from model.base.textsafe import visible
+from model.workspace.folder import ENVIRONMENT_VARIABLE, Workspace, locate
 
 EXIT_PROBLEMS = 1
 EXIT_INTERNAL = 70
@@ -79,8 +79,8 @@ def viewing(directory: Optional[Path], as_of: Optional[str], face_value: bool):
     -------
     (Loaded, Parameters, date)
     """
-    from model.loader import load_workspace
-    from model.parameters import workspace_parameters
+    from model.engine.parameters import workspace_parameters
+    from model.workspace.loader import load_workspace
 
     space = workspace(directory)
     loaded = load_workspace(space)
@@ -183,7 +183,7 @@ def interactive() -> bool:
 
 def load_reporting(space: Workspace):
     """Everything in the workspace; problems in files are printed (the valid questions carry on)."""
-    from model.loader import load_workspace
+    from model.workspace.loader import load_workspace
 
     loaded = load_workspace(space)
     if loaded.problems:
@@ -209,7 +209,7 @@ def load_publishing(space: Workspace, skip_broken: bool):
     VaneError
         Listing every problem, when there are any and ``skip_broken`` is off.
     """
-    from model.loader import load_workspace
+    from model.workspace.loader import load_workspace
 
     loaded = load_workspace(space)
     if loaded.problems and not skip_broken:

@@ -9,11 +9,21 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.options import DirOption, SkipBrokenOption, StrictOption, handles_errors, load_publishing, say, shown, writable_workspace
-from model.errors import display_path
-from model.forecast_log import log_path, refuse_damaged_log, write_entries
-from model.parameters import workspace_parameters
-from model.report import Week, build_report, published_entries
+from cli.options import (
+    DirOption,
+    SkipBrokenOption,
+    StrictOption,
+    handles_errors,
+    load_publishing,
+    say,
+    shown,
+    writable_workspace,
+)
+from model.base.errors import display_path
+from model.engine.parameters import workspace_parameters
+from model.record.forecast_log import refuse_damaged_log, write_entries
+from model.reports.weekly import Week, build_report, published_entries
+from model.workspace.folder import log_path
 
 
 @handles_errors
@@ -33,7 +43,9 @@ def report(
     parameters = workspace_parameters(space)
     weekly = build_report(list(loaded.questions), parameters, chosen, log, now, strict, loaded.settings.grades,
                           loaded.settings.report, _progress("forecasting"), broken=loaded.problems)
-    from model.report_render import write_report  # matplotlib and Jinja2: only when writing a report
+    from model.reports.render import (
+        write_report,  # matplotlib and Jinja2: only when writing a report
+    )
 
     paths = write_report(weekly, (out or space.reports) / chosen.label, _progress("drawing"))
     published = write_entries(log_path(space), published_entries(weekly, parameters)) if not weekly.reconstructed else 0

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from cli.options import DirOption, handles_errors, parse_date, say, writable_workspace
-from model.resolution import resolve as record_resolution
+from model.edits.resolve import resolve as record_resolution
 
 
 @handles_errors

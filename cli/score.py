@@ -10,15 +10,24 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.options import DirOption, JsonOption, handles_errors, load_reporting, print_json, say, workspace
+from cli.options import (
+    DirOption,
+    JsonOption,
+    handles_errors,
+    load_reporting,
+    print_json,
+    say,
+    workspace,
+)
 from cli.render import table
-from model.errors import display_path
-from model.formats import number, signed
-from model.forecast_log import log_path, read_log
-from model.parameters import workspace_parameters
-from model.publishing import backtest_forecasts
-from model.textsafe import visible
-from model.score_report import PRIOR, SCORE_NAMES, UNIFORM, ScoreReport, score_questions
+from model.base.errors import display_path
+from model.base.numbers import number, signed
+from model.base.textsafe import visible
+from model.engine.parameters import workspace_parameters
+from model.fileformat.log_entry import PRIOR, UNIFORM, read_log
+from model.record.publishing import backtest_forecasts
+from model.record.scorecard import SCORE_NAMES, ScoreReport, score_questions
+from model.workspace.folder import log_path
 
 RISKY = ("=", "+", "-", "@", "\t", "\r")
 
@@ -60,7 +69,9 @@ def score(
 def _diagram(report: ScoreReport, path: Path) -> Path | None:
     if not report.rows:
         return None
-    from model.plots import reliability_diagram  # matplotlib: only when there is something to draw
+    from model.reports.charts import (
+        reliability_diagram,  # matplotlib: only when there is something to draw
+    )
 
     return reliability_diagram(report.calibration, path)
 
@@ -164,7 +175,7 @@ def _write_csv(report: ScoreReport, path: Path) -> None:
     if str(path) == "-":
         typer.echo(buffer.getvalue(), nl=False)  # every text cell is already made safe (``_safe``)
     else:
-        from model.safewrite import atomic_write
+        from model.base.safewrite import atomic_write
 
         atomic_write(path, buffer.getvalue())
 

@@ -8,10 +8,10 @@ from typing import Annotated, Optional
 import typer
 
 from cli.options import DirOption, handles_errors, parse_date, say, writable_workspace
-from model.errors import display_path
-from model.scaffold import create_question
-from model.tagging import parse_assignments, parse_numbers
-from model.workspace import init_workspace
+from model.base.errors import display_path
+from model.edits.new import create_question
+from model.edits.tag import parse_assignments, parse_numbers
+from model.workspace.folder import init_workspace
 
 
 @handles_errors

@@ -7,13 +7,23 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from cli.options import AsOfOption, DirOption, FaceValueOption, JsonOption, StrictOption, handles_errors, print_json, say, viewing
+from cli.options import (
+    AsOfOption,
+    DirOption,
+    FaceValueOption,
+    JsonOption,
+    StrictOption,
+    handles_errors,
+    print_json,
+    say,
+    viewing,
+)
 from cli.render import percent, shorten, table
 from cli.status import render_status
-from model.forecast import Probabilities
-from model.parameters import Parameters
-from model.question import Question
-from model.views import StoryLine, ledger, question_status, trajectory
+from model.engine.parameters import Parameters
+from model.engine.probabilities import Probabilities
+from model.engine.views import StoryLine, ledger, question_status, trajectory
+from model.fileformat.question import Question
 
 SPARKS = "▁▂▃▄▅▆▇█"
 MAX_MARKS = 60  # the trend line fits a terminal however long the question runs

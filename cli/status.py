@@ -7,12 +7,21 @@ from typing import Annotated, Optional
 import typer
 
 from cli.options import (
-    EXIT_PROBLEMS, AsOfOption, DirOption, FaceValueOption, JsonOption, StrictOption,
-    handles_errors, print_json, report_problems, say, viewing,
+    EXIT_PROBLEMS,
+    AsOfOption,
+    DirOption,
+    FaceValueOption,
+    JsonOption,
+    StrictOption,
+    handles_errors,
+    print_json,
+    report_problems,
+    say,
+    viewing,
 )
 from cli.render import interval, percent, plural, points, table
-from model.forecast import INTERVAL_NAME
-from model.views import QuestionStatus, question_status
+from model.engine.probabilities import INTERVAL_NAME
+from model.engine.views import QuestionStatus, question_status
 
 
 @handles_errors

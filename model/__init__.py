@@ -2,7 +2,7 @@
 
 Usable from Python without the command line, e.g.::
 
-    from model.loader import load_question
-    from model.forecast import probabilities_at
-    from model.parameters import Parameters
+    from model.workspace.loader import load_question
+    from model.engine.probabilities import probabilities_at
+    from model.engine.parameters import Parameters
 """

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from cli import options
-from model.loader import load_question
+from model.workspace.loader import load_question
 from tests.helpers import TALKS, vane
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model.forecast_log import log_path, read_log
-from model.workspace import Workspace
+from model.fileformat.log_entry import read_log
+from model.workspace.folder import Workspace, log_path
 from tests.helpers import TALKS, vane
 
 OPEN = TALKS.replace("closes: 2025-12-31", "closes: 2099-12-31")
@@ -80,7 +80,8 @@ def test_reporting_again_after_a_resolution_keeps_the_first_reports_forecast(tmp
 WRITER = """
 import datetime as dt, sys
 from pathlib import Path
-from model.forecast_log import LoggedForecast, write_entries
+from model.fileformat.log_entry import LoggedForecast
+from model.record.forecast_log import write_entries
 start = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
 for minute in range(int(sys.argv[2]), 10**6):
     write_entries(Path(sys.argv[1]), [LoggedForecast(start + dt.timedelta(minutes=minute), "talks", "writer",

@@ -8,15 +8,18 @@ import math
 import numpy as np
 import pytest
 
-from model import engine
-from model.calibration_data import calibration_data, outcome_log_likelihood, resolved_questions
-from model.engine import Theta
-from model.forecast import compile_question, day_number
-from model.grades import GradeTable
-from model.loader import load_question_text
-from model.question import Resolution
-from model.synthetic import World, synthetic_questions, write_questions
-from model.loader import load_question
+from model.calibration.data import (
+    calibration_data,
+    outcome_log_likelihood,
+    resolved_questions,
+)
+from model.calibration.synthetic import World, synthetic_questions, write_questions
+from model.engine import posterior
+from model.engine.posterior import Theta
+from model.engine.probabilities import compile_question, day_number
+from model.fileformat.grades import GradeTable
+from model.fileformat.resolution import Resolution
+from model.workspace.loader import load_question, load_question_text
 from tests.helpers import TALKS
 
 
@@ -28,9 +31,9 @@ def talks(resolution="stall", date="2025-12-31"):
 
 def engine_log_probability(question, theta: Theta, parameters=None) -> np.ndarray:
     compiled = compile_question(question)
-    view = engine.story_view(compiled.matrix, [day_number(question.horizon)])
+    view = posterior.story_view(compiled.matrix, [day_number(question.horizon)])
     factors = parameters.class_factors(list(compiled.classes), GradeTable()) if parameters else None
-    log_b = engine.log_posterior(compiled.matrix.log_prior, view, theta, factors)[:, 0]
+    log_b = posterior.log_posterior(compiled.matrix.log_prior, view, theta, factors)[:, 0]
     return log_b[:, question.scenario_ids.index(question.resolution.outcome)]
 
 

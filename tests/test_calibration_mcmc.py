@@ -19,15 +19,17 @@ pytestmark = pytest.mark.slow
 
 from scipy import stats  # noqa: E402
 
-from model.calibrate import calibrate, parameters_from  # noqa: E402
-from model.calibration_data import calibration_data  # noqa: E402
-from model.forecast import probabilities_at  # noqa: E402
-from model.grades import RELIABILITY  # noqa: E402
-from model.inference import SamplerSettings, build_model, fit, timed_fit  # noqa: E402
-from model.loader import load_workspace  # noqa: E402
-from model.parameters import Parameters, SavedFit  # noqa: E402
-from model.synthetic import World, synthetic_questions  # noqa: E402
-from model.workspace import Workspace  # noqa: E402
+from model.calibration.builder import build_model  # noqa: E402
+from model.calibration.data import calibration_data  # noqa: E402
+from model.calibration.fit import calibrate, parameters_from  # noqa: E402
+from model.calibration.sampling import fit, timed_fit  # noqa: E402
+from model.calibration.settings import SamplerSettings  # noqa: E402
+from model.calibration.synthetic import World, synthetic_questions  # noqa: E402
+from model.engine.parameters import Parameters, SavedFit  # noqa: E402
+from model.engine.probabilities import probabilities_at  # noqa: E402
+from model.fileformat.grades import RELIABILITY  # noqa: E402
+from model.workspace.folder import Workspace  # noqa: E402
+from model.workspace.loader import load_workspace  # noqa: E402
 from tests.helpers import vane  # noqa: E402
 
 SETTINGS = SamplerSettings(progress=False)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cli.app import app
-from model.loader import load_question_text
+from model.workspace.loader import load_question_text
 from tests.helpers import ROOT, vane
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model import engine
-from model.engine import EvidenceMatrix, Theta
+from model.engine import posterior
+from model.engine.posterior import EvidenceMatrix, Theta
 
 
 def matrix(prior, units, weights=None, story=None, dates=None, recorded=None) -> EvidenceMatrix:
@@ -29,8 +29,8 @@ def matrix(prior, units, weights=None, story=None, dates=None, recorded=None) ->
 
 
 def probabilities(m: EvidenceMatrix, times=(100,), theta=None, strict=False) -> np.ndarray:
-    view = engine.story_view(m, list(times), strict)
-    return engine.posterior(m.log_prior, view, theta or Theta.face_value())
+    view = posterior.story_view(m, list(times), strict)
+    return posterior.posterior(m.log_prior, view, theta or Theta.face_value())
 
 
 def test_one_plus_doubles_the_odds_against_a_neutral_scenario():
@@ -84,27 +84,27 @@ def test_draws_are_evaluated_together():
 
 
 def test_chunked_decay_matches_a_direct_computation(monkeypatch):
-    monkeypatch.setattr(engine, "_CHUNK_CELLS", 7)  # force many chunks
+    monkeypatch.setattr(posterior, "_CHUNK_CELLS", 7)  # force many chunks
     rng = np.random.default_rng(3)
     m = matrix([0.3, 0.3, 0.4], rng.integers(-2, 3, (12, 3)), story=rng.integers(0, 5, 12), dates=rng.integers(0, 100, 12))
     theta = Theta.of(rng.uniform(0.3, 2, 9), rng.uniform(5, 200, 9), rng.uniform(0.5, 1.5, 9))
     times = np.arange(0, 120, 7)
     chunked = probabilities(m, times=times, theta=theta)
-    monkeypatch.setattr(engine, "_CHUNK_CELLS", 10**9)
+    monkeypatch.setattr(posterior, "_CHUNK_CELLS", 10**9)
     assert chunked == pytest.approx(probabilities(m, times=times, theta=theta), abs=1e-12)
 
 
 def test_leave_one_out_removes_exactly_one_story():
     m = matrix([0.5, 0.5], [[1, 0], [0, 1], [2, 0]], story=[0, 1, 2])
-    view = engine.story_view(m, [100])
-    without = engine.leave_one_out(m.log_prior, view, Theta.face_value(), at=0)[0]
+    view = posterior.story_view(m, [100])
+    without = posterior.leave_one_out(m.log_prior, view, Theta.face_value(), at=0)[0]
     direct = probabilities(matrix([0.5, 0.5], [[0, 1], [2, 0]]))[0, 0]
     assert without[0] == pytest.approx(direct)
 
 
 def test_information_gain_is_zero_for_an_uninformative_indicator_and_one_bit_for_a_perfect_one():
-    assert engine.information_gain([0.5, 0.5], [0.7, 0.7]) == pytest.approx(0.0)
-    assert engine.information_gain([0.5, 0.5], [1.0, 0.0]) == pytest.approx(1.0)
+    assert posterior.information_gain([0.5, 0.5], [0.7, 0.7]) == pytest.approx(0.0)
+    assert posterior.information_gain([0.5, 0.5], [1.0, 0.0]) == pytest.approx(1.0)
 
 
 # --- properties (Hypothesis) ---
@@ -202,7 +202,7 @@ def test_raising_a_scenarios_rating_never_lowers_its_probability(m, data):
 @settings(max_examples=50, deadline=None)
 @given(st.integers(1, 40), st.integers(1, 3), st.integers(0, 2**32 - 1))
 def test_interval_quantiles_match_numpy(draws, scenarios, seed):
-    from model.forecast import INTERVAL, quantiles
+    from model.engine.probabilities import INTERVAL, quantiles
 
     values = np.random.default_rng(seed).dirichlet(np.ones(scenarios + 1), size=(draws, 2))
     assert np.allclose(quantiles(values, INTERVAL), np.quantile(values, INTERVAL, axis=0), atol=1e-15)

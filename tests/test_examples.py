@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from model.forecast import stories_of
-from model.loader import load_paths, load_question, load_source
-from model.workspace import Workspace, yaml_files
+from model.engine.probabilities import stories_of
+from model.workspace.folder import Workspace, yaml_files
+from model.workspace.loader import load_paths, load_question, load_source
 from tests.helpers import ROOT, vane
 
 BUNDLED = Workspace(ROOT)

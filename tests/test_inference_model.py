@@ -7,9 +7,10 @@ import pytest
 
 pm = pytest.importorskip("pymc")
 
-from model.calibration_data import calibration_data, outcome_log_likelihood  # noqa: E402
-from model.inference import build_model, free_parameters  # noqa: E402
-from model.synthetic import World, synthetic_questions  # noqa: E402
+from model.calibration.builder import build_model  # noqa: E402
+from model.calibration.data import calibration_data, outcome_log_likelihood  # noqa: E402
+from model.calibration.sampling import free_parameters  # noqa: E402
+from model.calibration.synthetic import World, synthetic_questions  # noqa: E402
 
 FAST = {"mode": "FAST_COMPILE"}  # Python implementations: no C compilation in these tests
 
@@ -69,7 +70,7 @@ def _fit_with_log_likelihood(per_question: np.ndarray, decay: bool):
     """A hand-built fit: 4 chains x 200 draws whose outcome log-likelihoods are ``per_question`` plus noise."""
     import arviz as az
 
-    from model.inference import Diagnostics, TimedFit
+    from model.calibration.sampling import Diagnostics, TimedFit
 
     rng = np.random.default_rng(int(decay))
     values = per_question[None, None, :] + rng.normal(0, 0.01, (4, 200, per_question.size))
@@ -79,7 +80,7 @@ def _fit_with_log_likelihood(per_question: np.ndarray, decay: bool):
 
 
 def test_decay_is_kept_only_when_enough_questions_show_it():
-    from model.calibrate import MIN_COMPARED, compare
+    from model.calibration.fit import MIN_COMPARED, compare
 
     one = compare(_fit_with_log_likelihood(np.array([-0.1]), True), _fit_with_log_likelihood(np.array([-0.2]), False))
     assert one.chosen == "no decay" and "cannot compare" in one.sentence()

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from model.forecast import stories_of
-from model.forecast_log import LoggedForecast, log_path, read_log, write_entries
-from model.loader import load_question, load_workspace
-from model.workspace import Workspace
+from model.engine.probabilities import stories_of
+from model.fileformat.log_entry import LoggedForecast, read_log
+from model.record.forecast_log import write_entries
+from model.workspace.folder import Workspace, log_path
+from model.workspace.loader import load_question, load_workspace
 from tests.helpers import TALKS, vane
 
 OPEN = TALKS.replace("closes: 2025-12-31", "closes: 2099-12-31")
@@ -213,7 +214,7 @@ def test_damaged_calibration_draws_are_never_used_and_check_reports_them(space: 
 
     import numpy as np
 
-    from model.parameters import MODEL_VERSION, SavedFit, file_digest
+    from model.engine.parameters import MODEL_VERSION, SavedFit, file_digest
 
     saved = SavedFit.of(Workspace(space))
     saved.folder.mkdir(parents=True)

@@ -1,4 +1,4 @@
-"""The size limits (model/limits.py): each refused with its path and line, the same way by every command;
+"""The size limits (model/base/limits.py): each refused with its path and line, the same way by every command;
 duplicate keys still found in very wide mappings; the engine's blocked computations equal the direct ones.
 
 How fast the largest files run is benchmarks/limits.py's job, not a unit test's.
@@ -14,9 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model import engine
-from model.engine import EvidenceMatrix, Theta
-from model.forecast import (
+from model.base.limits import MAX_ENTRIES, MAX_FILE_BYTES, MAX_SCENARIOS
+from model.engine import posterior
+from model.engine.parameters import Parameters
+from model.engine.posterior import EvidenceMatrix, Theta
+from model.engine.probabilities import (
     INTERVAL,
     compile_question,
     day_number,
@@ -24,10 +26,8 @@ from model.forecast import (
     quantiles,
     weekly_dates,
 )
-from model.limits import MAX_ENTRIES, MAX_FILE_BYTES, MAX_SCENARIOS
-from model.loader import load_question
-from model.parameters import Parameters
-from model.yamlread import load_string
+from model.fileformat.yamlread import load_string
+from model.workspace.loader import load_question
 from tests.helpers import TALKS, vane
 
 HEAD = textwrap.dedent("""\
@@ -175,7 +175,7 @@ def random_question(seed: int, items: int = 60, scenarios: int = 4, classes: int
     rng = np.random.default_rng(seed)
     story = np.unique(rng.integers(0, items // 2, items), return_inverse=True)[1].reshape(-1)
     dates = rng.integers(0, 300, items)
-    recorded = np.where(rng.random(items) < 0.1, engine.NEVER, dates + rng.integers(0, 40, items))
+    recorded = np.where(rng.random(items) < 0.1, posterior.NEVER, dates + rng.integers(0, 40, items))
     return EvidenceMatrix(
         log_prior=np.log(rng.dirichlet(np.ones(scenarios))),
         units=rng.choice([-2.0, -1.0, 0.0, 1.0, 2.0, -3.3, 0.7], (items, scenarios)),
@@ -212,19 +212,19 @@ def test_blocked_posterior_and_story_effects_equal_the_direct_computation(monkey
     theta = random_theta(seed, decaying)
     factors = random_factors(seed, theta.draws, matrix.classes, kind)
     times = np.array([-5, 0, 31, 31, 100, 64, 150, 299, 300, 340, 1000])  # unsorted, repeated, before and after
-    view = engine.story_view(matrix, times, strict)
-    direct = engine.posterior(matrix.log_prior, view, theta, factors)
+    view = posterior.story_view(matrix, times, strict)
+    direct = posterior.posterior(matrix.log_prior, view, theta, factors)
     at = 7  # day 300
     now = direct[:, at]
-    moved = 100.0 * (now[:, None, :] - engine.leave_one_out(matrix.log_prior, view, theta, at, factors)).mean(axis=0)
-    log_odds = engine.contributions(view, theta, at, factors).mean(axis=0)
+    moved = 100.0 * (now[:, None, :] - posterior.leave_one_out(matrix.log_prior, view, theta, at, factors)).mean(axis=0)
+    log_odds = posterior.contributions(view, theta, at, factors).mean(axis=0)
     for cells in (1, 37, 10**9):  # one time point / story at a time, small blocks, everything at once
-        monkeypatch.setattr(engine, "_CHUNK_CELLS", cells)
-        blocks = list(engine.posterior_blocks(matrix, times, theta, factors, strict))
+        monkeypatch.setattr(posterior, "_CHUNK_CELLS", cells)
+        blocks = list(posterior.posterior_blocks(matrix, times, theta, factors, strict))
         assert [start for start, _ in blocks] == sorted({start for start, _ in blocks})
         blocked = np.concatenate([draws for _, draws in blocks], axis=1)
         np.testing.assert_allclose(blocked, direct, rtol=0, atol=1e-12)
-        effects = engine.story_effects(matrix, int(times[at]), theta, factors, strict)
+        effects = posterior.story_effects(matrix, int(times[at]), theta, factors, strict)
         np.testing.assert_allclose(effects[0], log_odds, rtol=0, atol=1e-12)
         np.testing.assert_allclose(effects[1], moved, rtol=0, atol=1e-10)  # percentage points
 
@@ -238,21 +238,21 @@ def test_decay_carried_from_week_to_week_equals_the_story_view(monkeypatch, seed
     theta = Theta.of(np.exp(rng.normal(0, 0.5, 40)), half_life, np.exp(rng.normal(0, 0.3, 40)))
     factors = random_factors(seed, theta.draws, matrix.classes, "distinct")
     times = np.concatenate([[-30, 0, 0], np.arange(3, 3000, 7)])  # sorted, repeated, long after the last item
-    direct = engine.posterior(matrix.log_prior, engine.story_view(matrix, times, strict), theta, factors)
+    direct = posterior.posterior(matrix.log_prior, posterior.story_view(matrix, times, strict), theta, factors)
     for cells in (1, 500, 10**9):
-        monkeypatch.setattr(engine, "_CHUNK_CELLS", cells)
-        carried = np.concatenate([draws for _, draws in engine.posterior_blocks(matrix, times, theta, factors, strict)], axis=1)
+        monkeypatch.setattr(posterior, "_CHUNK_CELLS", cells)
+        carried = np.concatenate([draws for _, draws in posterior.posterior_blocks(matrix, times, theta, factors, strict)], axis=1)
         np.testing.assert_allclose(carried, direct, rtol=0, atol=1e-11)
 
 
 def test_repeated_visibility_states_are_computed_once_and_give_each_date_its_numbers():
     matrix = random_question(5)
     times = np.arange(-10, 400, 7)
-    distinct, index = engine.distinct_times(matrix, times, random_theta(5, decaying=False), strict=True)
+    distinct, index = posterior.distinct_times(matrix, times, random_theta(5, decaying=False), strict=True)
     assert distinct.shape[0] < times.shape[0] and np.array_equal(np.unique(distinct), np.sort(distinct))
-    seen = engine.visibility(matrix, times, strict=True)
-    assert np.array_equal(seen, engine.visibility(matrix, distinct, strict=True)[index])
-    distinct, index = engine.distinct_times(matrix, times, random_theta(5, decaying=True), strict=True)
+    seen = posterior.visibility(matrix, times, strict=True)
+    assert np.array_equal(seen, posterior.visibility(matrix, distinct, strict=True)[index])
+    distinct, index = posterior.distinct_times(matrix, times, random_theta(5, decaying=True), strict=True)
     assert np.array_equal(distinct, times) and np.array_equal(index, np.arange(times.shape[0]))
 
 
@@ -264,10 +264,10 @@ def test_probabilities_at_many_dates_equal_the_unblocked_summary(monkeypatch, sp
     for parameters in (Parameters.prior_draws(), Parameters.face_value(),
                        Parameters(random_theta(3, decaying=True, draws=200), "test draws with decay", "calibrated")):
         compiled = compile_question(question)
-        view = engine.story_view(compiled.matrix, [day_number(d) for d in dates])
-        draws = engine.posterior(compiled.matrix.log_prior, view, parameters.theta, compiled.factors(parameters))
+        view = posterior.story_view(compiled.matrix, [day_number(d) for d in dates])
+        draws = posterior.posterior(compiled.matrix.log_prior, view, parameters.theta, compiled.factors(parameters))
         low, high = quantiles(draws, INTERVAL)
-        monkeypatch.setattr(engine, "_CHUNK_CELLS", 5_000)  # many blocks of dates
+        monkeypatch.setattr(posterior, "_CHUNK_CELLS", 5_000)  # many blocks of dates
         blocked = probabilities_at(question, parameters, dates)
         for got, expected in ((blocked.mean, draws.mean(axis=0)), (blocked.low, low), (blocked.high, high)):
             np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)

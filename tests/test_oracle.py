@@ -19,12 +19,12 @@ from pgmpy.factors.discrete import TabularCPD  # noqa: E402
 from pgmpy.inference import VariableElimination  # noqa: E402
 from pgmpy.models import DiscreteBayesianNetwork  # noqa: E402
 
-from model.forecast import probabilities_at  # noqa: E402
-from model.loader import load_question_text  # noqa: E402
-from model.parameters import Parameters  # noqa: E402
-from model.scaffold import question_text  # noqa: E402
-from model.tagging import NewEvidence, evidence_entry  # noqa: E402
-from model.roundtrip import append_entry  # noqa: E402
+from model.edits.tag import NewEvidence, evidence_entry  # noqa: E402
+from model.engine.parameters import Parameters  # noqa: E402
+from model.engine.probabilities import probabilities_at  # noqa: E402
+from model.fileformat.question import question_text  # noqa: E402
+from model.fileformat.textedit import append_entry  # noqa: E402
+from model.workspace.loader import load_question_text  # noqa: E402
 
 
 def question_with(prior: np.ndarray, likelihoods: np.ndarray):

@@ -7,10 +7,18 @@ import json
 import numpy as np
 import pytest
 
-from model.engine import Theta
-from model.grades import GradeTable
-from model.parameters import MODEL_VERSION, Parameters, SavedFit, extract_bytes, file_digest, read_saved, workspace_parameters
-from model.workspace import Workspace
+from model.engine.parameters import (
+    MODEL_VERSION,
+    Parameters,
+    SavedFit,
+    extract_bytes,
+    file_digest,
+    read_saved,
+    workspace_parameters,
+)
+from model.engine.posterior import Theta
+from model.fileformat.grades import GradeTable
+from model.workspace.folder import Workspace
 from tests.helpers import vane
 
 

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from model.forecast_log import LoggedForecast, log_path, read_log, write_entries
-from model.loader import load_question
-from model.report import Week
-from model.workspace import Workspace
+from model.fileformat.log_entry import LoggedForecast, read_log
+from model.record.forecast_log import write_entries
+from model.reports.weekly import Week
+from model.workspace.folder import Workspace, log_path
+from model.workspace.loader import load_question
 from tests.helpers import TALKS, vane
 
 TODAY = dt.date.today()

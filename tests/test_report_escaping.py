@@ -20,13 +20,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.errors import Problem
-from model.forecast_log import LoggedForecast
-from model.loader import load_question_text
-from model.parameters import Parameters
-from model.question import Question
-from model.report import Week, build_report
-from model.report_render import (
+from model.base.errors import Problem
+from model.base.textsafe import BIDI_CONTROLS, visible
+from model.engine.parameters import Parameters
+from model.fileformat.log_entry import LoggedForecast
+from model.fileformat.question import Question
+from model.reports.render import (
     md_escape,
     one_line,
     render_markdown,
@@ -34,7 +33,8 @@ from model.report_render import (
     safe_url,
     write_report,
 )
-from model.textsafe import BIDI_CONTROLS, visible
+from model.reports.weekly import Week, build_report
+from model.workspace.loader import load_question_text
 from tests.helpers import TALKS
 
 NOW = dt.datetime(2025, 6, 13, 12, 0, tzinfo=dt.timezone.utc)

@@ -8,8 +8,8 @@ import textwrap
 
 import pytest
 
-from model.roundtrip import append_entry, edit_document, guess_indentation
-from model.yamlread import load_string
+from model.fileformat.textedit import append_entry, edit_document, guess_indentation
+from model.fileformat.yamlread import load_string
 
 HEAD = "question: Q?\nscenarios:\n  a: A\n  b: B\n"
 ENTRY = {"id": "e9", "date": dt.date(2025, 1, 2), "summary": "Says: 'yes' # not a comment", "grade": "",

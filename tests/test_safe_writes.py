@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from model import safewrite
-from model.errors import VaneError
-from model.loader import load_question
-from model.tagging import NewEvidence, add_evidence
+from model.base import safewrite
+from model.base.errors import VaneError
+from model.edits.tag import NewEvidence, add_evidence
+from model.workspace.loader import load_question
 from tests.helpers import TALKS, vane
 
 ADDS_PER_PROCESS = 50
@@ -63,8 +63,8 @@ def test_a_writer_killed_before_the_rename_leaves_the_old_file_and_the_next_writ
     crash = textwrap.dedent(f"""
         import datetime as dt, os
         from pathlib import Path
-        from model import safewrite
-        from model.tagging import NewEvidence, add_evidence
+        from model.base import safewrite
+        from model.edits.tag import NewEvidence, add_evidence
         safewrite.os.replace = lambda *a: os._exit(9)   # the power goes out just before the rename
         add_evidence(Path({str(path)!r}), NewEvidence(summary="lost", date=dt.date(2025, 5, 1), ratings={{"deal": "+"}}))
     """)

@@ -7,9 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model import scoring
-from model.score_report import murphy
-
+from model.record import scoring
+from model.record.scorecard import murphy
 
 
 def random_forecasts(rng, count, k):
@@ -173,7 +172,7 @@ def test_the_murphy_decomposition_adds_up(pairs):
 
 
 def test_scores_never_print_as_minus_zero():
-    from model.formats import number, signed
+    from model.base.numbers import number, signed
 
     assert number(-1e-17, 1) == "0.0" and number(-0.00004) == "0.000" and number(float("nan")) == "–"
     assert signed(-1e-9) == "+0.000" and signed(-0.25) == "-0.250" and signed(None) == "–"

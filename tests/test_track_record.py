@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from model.errors import VaneError
-from model.forecast_log import LoggedForecast, log_path, read_log, write_entries
-from model.loader import load_question
-from model.workspace import Workspace
+from model.base.errors import VaneError
+from model.fileformat.log_entry import LoggedForecast, read_log
+from model.record.forecast_log import write_entries
+from model.workspace.folder import Workspace, log_path
+from model.workspace.loader import load_question
 from tests.helpers import TALKS, vane
 
 RESOLVED = TALKS + "resolution:\n  scenario: stall\n  date: 2025-12-31\n  note: nothing came of it\n"

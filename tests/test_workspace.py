@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from model.loader import load_question
+from model.workspace.loader import load_question
 from tests.helpers import vane, vane_process
 
 

@@ -1,0 +1,68 @@
+"""``build_model``: the calibration model as a ``pm.Model``, a pure function of the data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+
+from model.calibration.data import CalibrationData
+from model.engine.parameters import PRIOR
+from model.fileformat.ratings import DELTA
+
+DATA_NAMES = ("cell_means", "cell_age", "cell_analyst", "cell_letter", "log_prior", "scenario_mask", "outcome")
+"""Every data input of the model; all are ``pm.Data`` so a compiled sampler can take new values."""
+
+
+def build_model(data: CalibrationData, slots: int | None = None) -> pm.Model:
+    """The calibration model for ``data``; per-analyst and per-letter terms only when the data carry them.
+
+    Every resolved question contributes ``o_q ~ Categorical(b_q(T_q; theta))``
+    with ``b`` the posterior of model.md at the question's horizon. Cells are
+    laid out per question, padded to ``slots`` (default: the most any question
+    has). The model without decay is this one with every age 0.
+    """
+    layout = data.by_question
+    coords = {
+        "question": list(data.question_ids),
+        "slot": list(range(layout(data.cell_age, slots=slots).shape[1])),
+        "scenario": list(range(data.log_prior.shape[1])),
+        "analyst": list(data.analysts),
+        "letter": list(data.letters),
+    }
+    with pm.Model(coords=coords) as model:
+        means = pm.Data("cell_means", layout(data.cell_means, slots=slots), dims=("question", "slot", "scenario"))
+        ages = pm.Data("cell_age", layout(data.cell_age, slots=slots), dims=("question", "slot"))
+        analyst = pm.Data("cell_analyst", layout(data.cell_analyst, slots=slots), dims=("question", "slot"))
+        letter = pm.Data("cell_letter", layout(data.cell_letter, slots=slots), dims=("question", "slot"))
+        log_prior = pm.Data("log_prior", data.log_prior, dims=("question", "scenario"))
+        mask = pm.Data("scenario_mask", data.scenario_mask.astype(float), dims=("question", "scenario"))
+        outcome = pm.Data("outcome", data.outcome, dims="question")
+
+        strength = pm.Deterministic("strength", pt.exp(pm.Normal("log_strength", *PRIOR["log_strength"])))
+        prior_strength = pm.Deterministic(
+            "prior_strength", pt.exp(pm.Normal("log_prior_strength", *PRIOR["log_prior_strength"])),
+        )
+        half_life = pm.Deterministic("half_life", pt.exp(pm.Normal("log_half_life", *PRIOR["log_half_life"])))
+        weight = strength * DELTA * _class_factor(data, analyst, letter) * pt.exp2(-ages / half_life)  # (Q, M)
+        evidence = pt.matmul(weight[:, None, :], means)[:, 0, :]  # batched (1, M) @ (M, K): no (Q, M, K) temporary
+        logits = pt.where(mask > 0, prior_strength * log_prior + evidence, -np.inf)
+        pm.Categorical("outcome_observed", logit_p=logits, observed=outcome, dims="question")
+    return model
+
+
+def _class_factor(data: CalibrationData, analyst, letter):
+    """(Q, M) multiplier of each cell from the analyst and source-letter extensions (1 when not learned)."""
+    factor = pt.as_tensor_variable(1.0)
+    if data.learns_analysts:
+        spread = pm.HalfNormal("analyst_spread", 0.3)
+        offset = pm.Normal("analyst_offset", 0.0, 1.0, dims="analyst")
+        analyst_strength = pm.Deterministic("analyst_strength", pt.exp(spread * offset), dims="analyst")
+        factor = factor * analyst_strength[analyst]
+    if data.learns_reliability:
+        spread = pm.HalfNormal("reliability_spread", 0.3)
+        offset = pm.Normal("reliability_offset", 0.0, 1.0, dims="letter")
+        multiplier = pm.Deterministic("reliability_multiplier", pt.exp(spread * offset), dims="letter")
+        pm.Deterministic("reliability", multiplier * data.default_reliability, dims="letter")
+        factor = factor * multiplier[letter]
+    return factor

@@ -1,0 +1,140 @@
+"""Sampling the calibration model and checking the result."""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# JAX reads these when it is first imported: two CPU devices so chains run in
+# parallel on both cores, and a persistent compilation cache so later runs
+# skip the compilation.
+os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=2")
+os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(Path.home() / ".cache" / "weathervane" / "jax"))
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.5")
+
+import arviz as az  # noqa: E402
+import numpy as np  # noqa: E402
+import pymc as pm  # noqa: E402
+
+from model.calibration.builder import build_model
+from model.calibration.data import CalibrationData, outcome_log_likelihood
+from model.calibration.settings import SamplerSettings
+
+RHAT_LIMIT = 1.01
+
+
+ESS_LIMIT = 400
+
+
+def fit(model: pm.Model, settings: SamplerSettings = SamplerSettings()) -> az.InferenceData:
+    """Sample the model's posterior with NUTS; returns ArviZ InferenceData with sample stats."""
+    if settings.sampler == "numpyro-jit":
+        from model.calibration.jaxrun import sample_compiled
+
+        return sample_compiled(model, settings)
+    kwargs = {}
+    if settings.sampler == "numpyro":
+        kwargs["nuts_sampler_kwargs"] = {"chain_method": "vectorized"}
+    if settings.sampler == "pymc":
+        # Workers forked from this process start with PyMC imported and the model compiled;
+        # the default "forkserver" makes each import PyMC again (about 5 s apiece here).
+        kwargs["mp_ctx"] = "fork"
+    with model:
+        return pm.sample(
+            draws=settings.draws, tune=settings.tune, chains=settings.chains, cores=min(settings.chains, 2),
+            nuts_sampler=settings.sampler, random_seed=settings.seed, progressbar=settings.progress,
+            target_accept=settings.target_accept, compute_convergence_checks=False, **kwargs,
+        )
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    """Convergence checks of one fit; ``problems`` says in words what failed."""
+
+    max_rhat: float
+    min_ess: float
+    divergences: int
+    problems: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def passed(self) -> bool:
+        """True when R-hat, bulk ESS and divergences are all within limits."""
+        return not self.problems
+
+
+def free_parameters(model: pm.Model) -> list[str]:
+    """Names of the sampled (free) parameters."""
+    return [variable.name for variable in model.free_RVs]
+
+
+def diagnose(idata: az.InferenceData, names: list[str]) -> Diagnostics:
+    """R-hat <= 1.01 and bulk ESS >= 400 for every element of every parameter, and no divergences."""
+    rhat = az.rhat(idata, var_names=names)
+    ess = az.ess(idata, var_names=names, method="bulk")
+    problems = []
+    worst_rhat, worst_ess = 0.0, math.inf
+    for name in names:
+        r, e = np.atleast_1d(rhat[name].values), np.atleast_1d(ess[name].values)
+        worst_rhat, worst_ess = max(worst_rhat, float(np.max(r))), min(worst_ess, float(np.min(e)))
+        if np.any(~np.isfinite(r)) or np.max(r) > RHAT_LIMIT:
+            problems.append(f"R-hat of {name} is {float(np.nanmax(r)):.3f} (limit {RHAT_LIMIT})")
+        if np.min(e) < ESS_LIMIT:
+            problems.append(f"bulk ESS of {name} is {float(np.min(e)):.0f} (needs {ESS_LIMIT})")
+    divergences = int(idata.sample_stats["diverging"].values.sum()) if "diverging" in idata.sample_stats else 0
+    if divergences:
+        problems.append(f"{divergences} divergent transitions")
+    return Diagnostics(worst_rhat, worst_ess, divergences, tuple(problems))
+
+
+def add_log_likelihood(idata: az.InferenceData, data: CalibrationData) -> az.InferenceData:
+    """Each question's log probability of its outcome per draw, for PSIS-LOO (computed in numpy)."""
+    posterior = idata.posterior
+    chains, draws = posterior.sizes["chain"], posterior.sizes["draw"]
+    flat = lambda name: posterior[name].values.reshape(chains * draws, *posterior[name].shape[2:])  # noqa: E731
+    half_life = flat("half_life") if data.cell_age.any() else np.full(chains * draws, np.inf)
+    log_likelihood = outcome_log_likelihood(
+        data, flat("strength"), half_life, flat("prior_strength"),
+        flat("analyst_strength") if "analyst_strength" in posterior else None,
+        flat("reliability") if "reliability" in posterior else None,
+    )
+    import xarray as xr
+
+    dataset = xr.Dataset(
+        {"outcome": (("chain", "draw", "question"), log_likelihood.reshape(chains, draws, -1))},
+        coords={"chain": posterior.chain, "draw": posterior.draw, "question": list(data.question_ids)},
+    )
+    idata.add_groups(log_likelihood=dataset)
+    return idata
+
+
+def _bucket(data: CalibrationData) -> int:
+    """Cells per question rounded up to a multiple of 8, so compiled samplers meet the same shapes again."""
+    most = int(np.bincount(data.cell_question, minlength=max(1, data.questions)).max(initial=1))
+    return 8 * math.ceil(max(most, 1) / 8)
+
+
+@dataclass(frozen=True)
+class TimedFit:
+    """A fit with its diagnostics and how long it took."""
+
+    idata: az.InferenceData
+    diagnostics: Diagnostics
+    seconds: float
+    decay: bool
+
+
+def timed_fit(data: CalibrationData, decay: bool, settings: SamplerSettings) -> TimedFit:
+    """Build, sample and diagnose one variant of the model.
+
+    Without decay is the same model with every age 0 (so ``gamma`` is 1 and the
+    half-life has no effect), on the data with each question's cells of one class
+    merged (``CalibrationData.without_decay``).
+    """
+    start = time.perf_counter()
+    variant = data if decay else data.without_decay()
+    model = build_model(variant, slots=_bucket(variant))
+    idata = add_log_likelihood(fit(model, settings), variant)
+    return TimedFit(idata, diagnose(idata, free_parameters(model)), time.perf_counter() - start, decay)

@@ -1,0 +1,223 @@
+"""Which parameter draws forecasts use, and where they came from (model.md, "Uncertainty").
+
+Three sources, in order of preference:
+
+1. a saved calibration (``vane calibrate``) whose provenance matches this model version;
+2. otherwise draws from the prior of theta, with no decay until a calibration shows it;
+3. ``face value`` (s = 1, kappa = 1, no decay) when the user asks for the ratings as written.
+
+Saved calibrations live in ``reports/calibration/``: ``fit.nc`` is the ArviZ
+NetCDF file (the record), ``draws.npz`` a small extract of it that the fast
+commands read with numpy alone (importing ArviZ takes seconds).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from model.engine.posterior import Theta
+from model.fileformat.grades import GradeTable
+from model.workspace.folder import Workspace
+
+MODEL_VERSION = "1"
+"""Version of the calibration model; saved fits with another version are not used."""
+
+
+PRIOR_DRAWS = 1000
+
+
+SHOWN_DRAWS = 1000  # forecasts use at most this many saved draws (evenly thinned)
+
+
+PRIOR = {"log_strength": (0.0, 0.5), "log_half_life": (math.log(180.0), 1.0), "log_prior_strength": (0.0, 0.3)}
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """Draws of theta, optional learned multipliers, and one plain sentence on where they came from.
+
+    ``analyst_strength`` maps an analyst to (D,) multipliers of s;
+    ``reliability`` maps a source letter to (D,) learned reliabilities that
+    replace the Admiralty default of that letter.
+    """
+
+    theta: Theta
+    source: str
+    kind: str = "face value"
+    analyst_strength: dict[str, np.ndarray] = field(default_factory=dict)
+    reliability: dict[str, np.ndarray] = field(default_factory=dict)
+    caveat: str = ""  # why a saved calibration was not used, when there is one
+
+    @property
+    def plain(self) -> str:
+        """Where the numbers come from, in one sentence for readers of a report."""
+        if self.kind == "calibrated":
+            return f"Parameters {self.source}."
+        if self.kind == "prior":
+            caveat = f" ({self.caveat})" if self.caveat else ""
+            return ("Not calibrated yet: the intervals reflect a broad prior on how far the ratings can be trusted, "
+                    f"until resolved questions show it{caveat}.")
+        return "Ratings and prior taken exactly as written (face value)."
+
+    @classmethod
+    def face_value(cls) -> "Parameters":
+        """Ratings and prior at face value, no decay (the core's default)."""
+        return cls(Theta.face_value(), "face value: ratings and prior as written, no decay (s = 1, kappa = 1)")
+
+    @classmethod
+    def prior_draws(cls, count: int = PRIOR_DRAWS, seed: int = 20250212) -> "Parameters":
+        """Draws from the prior of s and kappa, with no decay (not calibrated yet)."""
+        rng = np.random.default_rng(seed)
+        strength = np.exp(rng.normal(*PRIOR["log_strength"], count))
+        prior_strength = np.exp(rng.normal(*PRIOR["log_prior_strength"], count))
+        source = (
+            "prior draws (not calibrated yet: run 'vane calibrate' once questions resolve): "
+            "s ~ LogNormal(0, 0.5), kappa ~ LogNormal(0, 0.3), no decay"
+        )
+        return cls(Theta.of(strength, np.inf, prior_strength), source, "prior")
+
+    def class_factors(self, classes: list[tuple[str, str]], grades: GradeTable) -> np.ndarray:
+        """(D, C) multipliers of each (analyst, source letter) class of items."""
+        draws = self.theta.draws
+        factors = np.ones((draws, len(classes)))
+        for column, (analyst, letter) in enumerate(classes):
+            if analyst in self.analyst_strength:
+                factors[:, column] *= self.analyst_strength[analyst]
+            if letter in self.reliability and grades.reliability[letter] > 0:
+                factors[:, column] *= self.reliability[letter] / grades.reliability[letter]
+        return factors
+
+
+@dataclass(frozen=True)
+class SavedFit:
+    """Paths of a workspace's saved calibration."""
+
+    folder: Path
+
+    @property
+    def record(self) -> Path:
+        """The ArviZ NetCDF file."""
+        return self.folder / "fit.nc"
+
+    @property
+    def extract(self) -> Path:
+        """The numpy extract read by the fast commands."""
+        return self.folder / "draws.npz"
+
+    @classmethod
+    def of(cls, workspace: Workspace) -> "SavedFit":
+        """The calibration place of ``workspace``: ``reports/calibration/``."""
+        return cls(workspace.reports / "calibration")
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file's bytes."""
+    import hashlib  # here, not at the top: only a saved fit needs it, and OpenSSL slows every start
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+NO_CALIBRATION = "no saved calibration"
+
+
+OTHER_VERSION = "the saved calibration is for model version"
+
+
+def read_saved(saved: SavedFit) -> tuple[Parameters | None, str]:
+    """The saved calibration's draws, or None and the reason they cannot be used."""
+    if not saved.extract.exists() or not saved.record.exists():
+        return None, NO_CALIBRATION
+    try:
+        with np.load(saved.extract, allow_pickle=False) as data:
+            arrays = {name: data[name] for name in data.files}
+        provenance = json.loads(str(arrays.pop("provenance")))
+    except (OSError, ValueError, KeyError) as error:
+        return None, f"the saved calibration could not be read ({error})"
+    if provenance.get("model_version") != MODEL_VERSION:
+        return None, f"{OTHER_VERSION} {provenance.get('model_version')}, not {MODEL_VERSION}; run 'vane calibrate' again"
+    if provenance.get("record_sha256") != file_digest(saved.record):
+        return None, "the saved calibration's draws do not match fit.nc; run 'vane calibrate' again"
+    damage = draws_problem(arrays)
+    if damage:
+        return None, f"the saved calibration's draws are damaged ({damage}); run 'vane calibrate' again"
+    return _parameters_from(arrays, provenance), ""
+
+
+def calibration_problem(saved: SavedFit) -> str:
+    """Why the saved calibration is damaged (unreadable, not its record's, bad draws), else "".
+
+    An absent calibration, or one from another model version, is no problem:
+    commands use the prior draws then and say why.
+    """
+    _, reason = read_saved(saved)
+    return "" if reason in ("", NO_CALIBRATION) or reason.startswith(OTHER_VERSION) else reason
+
+
+def draws_problem(arrays: dict[str, np.ndarray]) -> str:
+    """Why saved draws cannot be parameters (missing, misshapen, not finite and positive), or ""."""
+    try:
+        draws = arrays["strength"].shape[0]
+        for name in ("strength", "half_life", "prior_strength"):
+            values = np.asarray(arrays[name], dtype=float)
+            finite = values if name != "half_life" else values[~np.isposinf(values)]  # no decay: an infinite half-life
+            if values.shape != (draws,) or not draws or not np.all(np.isfinite(finite)) or not np.all(values > 0):
+                return f"'{name}' must hold {draws or 'some'} positive numbers"
+        for names, values in (("analysts", "analyst_strength"), ("letters", "reliability")):
+            table = np.asarray(arrays[values], dtype=float)
+            if table.shape != (len(arrays[names]), draws) or not np.all(np.isfinite(table)) or not np.all(table > 0):
+                return f"'{values}' must hold positive numbers for every draw"
+    except (KeyError, ValueError, TypeError, IndexError) as error:
+        return f"unreadable: {error}"
+    return ""
+
+
+def _parameters_from(arrays: dict[str, np.ndarray], provenance: dict) -> Parameters:
+    total = arrays["strength"].shape[0]
+    keep = np.unique(np.linspace(0, total - 1, min(total, SHOWN_DRAWS)).round().astype(int))
+    theta = Theta.of(arrays["strength"][keep], arrays["half_life"][keep], arrays["prior_strength"][keep])
+    analysts = {str(name): values[keep] for name, values in zip(arrays["analysts"], arrays["analyst_strength"])}
+    letters = {str(name): values[keep] for name, values in zip(arrays["letters"], arrays["reliability"])}
+    return Parameters(theta, provenance.get("summary_line", "calibrated"), "calibrated", analysts, letters)
+
+
+def extract_bytes(parameters: Parameters, provenance: dict) -> bytes:
+    """The numpy extract of a fit as bytes (the caller writes them atomically)."""
+    import io
+
+    analysts = sorted(parameters.analyst_strength)
+    letters = sorted(parameters.reliability)
+    draws = parameters.theta.draws
+    buffer = io.BytesIO()
+    np.savez(
+        buffer,
+        strength=parameters.theta.strength, half_life=parameters.theta.half_life,
+        prior_strength=parameters.theta.prior_strength,
+        analysts=np.array(analysts, dtype=str),
+        analyst_strength=np.array([parameters.analyst_strength[a] for a in analysts]).reshape(len(analysts), draws),
+        letters=np.array(letters, dtype=str),
+        reliability=np.array([parameters.reliability[letter] for letter in letters]).reshape(len(letters), draws),
+        provenance=np.array(json.dumps(provenance)),
+    )
+    return buffer.getvalue()
+
+
+def workspace_parameters(workspace: Workspace, face_value: bool = False) -> Parameters:
+    """The parameters forecasts in ``workspace`` use: saved fit, else prior draws (or face value if asked)."""
+    if face_value:
+        return Parameters.face_value()
+    saved, reason = read_saved(SavedFit.of(workspace))
+    if saved:
+        return saved
+    fallback = Parameters.prior_draws()
+    if reason == NO_CALIBRATION:
+        return fallback
+    return Parameters(fallback.theta, f"{fallback.source} [{reason}]", fallback.kind, caveat=reason)

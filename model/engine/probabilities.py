@@ -1,0 +1,182 @@
+"""Forecasts for a question: probabilities now, their recent change, the ledger and the trajectory.
+
+This is where a ``Question`` meets the engine: its evidence becomes arrays once,
+and every view (status, ledger, weekly trajectory) is one engine call over
+time points and parameter draws, which the engine works through in blocks so
+that memory does not grow with draws x dates x items.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.engine import posterior
+from model.engine.indicators import indicator_evidence
+from model.engine.parameters import Parameters
+from model.engine.posterior import EvidenceMatrix
+from model.fileformat.evidence import Evidence
+from model.fileformat.grades import DEFAULT_GRADE, GradeTable
+from model.fileformat.question import Question
+
+INTERVAL = (0.1, 0.9)  # the 80% interval over parameter draws
+
+
+INTERVAL_NAME = f"{100 * (INTERVAL[1] - INTERVAL[0]):.0f}% interval"
+
+
+@dataclass(frozen=True)
+class Probabilities:
+    """Scenario probabilities at several dates: mean over draws and the 80% interval.
+
+    ``mean``, ``low`` and ``high`` have shape (T, K).
+    """
+
+    dates: tuple[dt.date, ...]
+    scenario_ids: tuple[str, ...]
+    mean: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+
+
+def day_number(date: dt.date) -> int:
+    """The engine's day number of a date."""
+    return date.toordinal()
+
+
+def recorded_day(item: Evidence) -> int:
+    """The day an item was tagged; unknown counts as never (invisible in strict views)."""
+    return item.recorded.date().toordinal() if item.recorded else posterior.NEVER
+
+
+def item_class(item: Evidence) -> tuple[str, str]:
+    """The class an item's strength can be learned for: its analyst and its source letter."""
+    return item.analyst, (item.grade or DEFAULT_GRADE)[0]
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A question's evidence as engine arrays, with the (analyst, letter) class of each column."""
+
+    matrix: EvidenceMatrix
+    classes: tuple[tuple[str, str], ...]
+
+    def factors(self, parameters: Parameters, grades: GradeTable | None = None) -> np.ndarray:
+        """(D, C) class multipliers under ``parameters``."""
+        return parameters.class_factors(list(self.classes), grades or GradeTable())
+
+
+def evidence_of(question: Question) -> tuple[Evidence, ...]:
+    """The evidence that counts: the items written in the file, and what its indicators add."""
+    return question.evidence + tuple(indicator_evidence(question))
+
+
+def stories_of(items) -> dict[str, list[Evidence]]:
+    """Items grouped by story, in order of first appearance."""
+    grouped: dict[str, list[Evidence]] = {}
+    for item in items:
+        grouped.setdefault(item.story_key, []).append(item)
+    return grouped
+
+
+def compile_question(question: Question, grades: GradeTable | None = None) -> Compiled:
+    """A question's prior and evidence (indicators included) as engine arrays."""
+    grades = grades or GradeTable()
+    ids = question.scenario_ids
+    items = evidence_of(question)
+    story_index = {key: index for index, key in enumerate(stories_of(items))}
+    classes = sorted({item_class(item) for item in items}) or [("", DEFAULT_GRADE[0])]
+    class_index = {key: index for index, key in enumerate(classes)}
+    matrix = EvidenceMatrix(
+        log_prior=np.log(np.array([question.prior.probabilities[sid] for sid in ids])),
+        units=np.array([[item.units.get(sid, 0.0) for sid in ids] for item in items]).reshape(len(items), len(ids)),
+        weights=np.array([grades.weight(item.grade) for item in items], dtype=float),
+        story=np.array([story_index[item.story_key] for item in items], dtype=np.int64),
+        dates=np.array([day_number(item.date) for item in items], dtype=np.int64),
+        recorded=np.array([recorded_day(item) for item in items], dtype=np.int64),
+        stories=len(story_index),
+        item_class=np.array([class_index[item_class(item)] for item in items], dtype=np.int64),
+        classes=len(classes),
+    )
+    return Compiled(matrix, tuple(classes))
+
+
+def evaluation_date(question: Question, as_of: dt.date) -> dt.date:
+    """The date a view is computed at: ``as_of``, but no later than the horizon once resolved."""
+    return min(as_of, question.horizon) if question.is_resolved else as_of
+
+
+def summarise(draws: np.ndarray, dates, scenario_ids) -> Probabilities:
+    """Mean and 80% interval over the draw axis of (D, T, K) probabilities."""
+    low, high = quantiles(draws, INTERVAL)
+    return Probabilities(tuple(dates), tuple(scenario_ids), draws.mean(axis=0), low, high)
+
+
+def quantiles(draws: np.ndarray, levels) -> np.ndarray:
+    """``np.quantile(draws, levels, axis=0)`` (linear interpolation), without the start-up cost.
+
+    ``np.quantile`` imports ``numpy.ma`` on first use (about 20 ms), which every
+    ``vane status`` would pay for two numbers per scenario.
+    """
+    ordered = np.sort(draws, axis=0)
+    position = np.asarray(levels, dtype=float) * (ordered.shape[0] - 1)
+    below = np.floor(position).astype(int)
+    above = np.minimum(below + 1, ordered.shape[0] - 1)
+    weight = (position - below).reshape((-1,) + (1,) * (ordered.ndim - 1))
+    return ordered[below] + weight * (ordered[above] - ordered[below])
+
+
+def probabilities_at(
+    question: Question, parameters: Parameters, dates, strict: bool = False,
+    grades: GradeTable | None = None,
+) -> Probabilities:
+    """Scenario probabilities at each of ``dates`` (model.md, "The posterior at time t").
+
+    The draws of a block of dates are summarised before the next block is
+    computed, so the (D, T, K) draws are never all held at once.
+    """
+    compiled = compile_question(question, grades)
+    distinct, index = posterior.distinct_times(compiled.matrix, [day_number(d) for d in dates], parameters.theta, strict)
+    blocks = posterior.posterior_blocks(compiled.matrix, distinct, parameters.theta, compiled.factors(parameters, grades), strict)
+    parts = [summarise(draws, (), question.scenario_ids) for _, draws in blocks]
+    if not parts:
+        empty = np.zeros((0, len(question.scenario_ids)))
+        return Probabilities(tuple(dates), tuple(question.scenario_ids), empty, empty, empty)
+    return Probabilities(
+        tuple(dates), tuple(question.scenario_ids),
+        *(np.concatenate([getattr(part, name) for part in parts])[index] for name in ("mean", "low", "high")),
+    )
+
+
+def story_effects(
+    question: Question, parameters: Parameters, day: dt.date, strict: bool = False,
+    grades: GradeTable | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each story's contribution to the log-odds and its leave-one-out change in points at ``day``.
+
+    Both (G, K), means over draws, with stories in the order of ``stories_of(evidence_of(question))``.
+    """
+    compiled = compile_question(question, grades)
+    return posterior.story_effects(compiled.matrix, day_number(day), parameters.theta,
+                                compiled.factors(parameters, grades), strict)
+
+
+def weekly_dates(start: dt.date, end: dt.date) -> list[dt.date]:
+    """The end (Sunday) of every ISO week from the one holding ``start`` to ``end``, then ``end``."""
+    sunday = start + dt.timedelta(days=6 - start.weekday())
+    dates = []
+    while sunday < end:
+        dates.append(sunday)
+        sunday += dt.timedelta(days=7)
+    return dates + [end]
+
+
+def visible_items(question: Question, as_of: dt.date, strict: bool = False) -> list[Evidence]:
+    """The evidence known at ``as_of``: dated by then, and recorded by then if strict."""
+    limit = day_number(as_of)
+    return [
+        item for item in evidence_of(question)
+        if day_number(item.date) <= limit and (not strict or recorded_day(item) <= limit)
+    ]

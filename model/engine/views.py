@@ -1,0 +1,165 @@
+"""What the commands show: a question's status, its evidence ledger and its weekly trajectory.
+
+Each view is plain data; the CLI only formats it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.engine.parameters import Parameters
+from model.engine.probabilities import (
+    Probabilities,
+    evaluation_date,
+    evidence_of,
+    probabilities_at,
+    stories_of,
+    story_effects,
+    visible_items,
+    weekly_dates,
+)
+from model.fileformat.evidence import Evidence
+from model.fileformat.grades import GradeTable
+from model.fileformat.question import Question
+
+CHANGE_DAYS = 7
+
+
+@dataclass(frozen=True)
+class QuestionStatus:
+    """A question at a glance: probabilities now and their change over the last week."""
+
+    question: Question
+    as_of: dt.date
+    now: Probabilities  # one date: the evaluation date
+    change: np.ndarray  # (K,) change in mean probability over CHANGE_DAYS
+    evidence_count: int  # items written in the file, visible at ``as_of``
+    story_count: int
+    indicator_count: int  # indicator outcomes (seen, or overdue and unseen) counted as evidence
+    last_evidence: dt.date | None
+    days_to_deadline: int
+
+    def as_dict(self) -> dict:
+        """Plain data for ``--json``."""
+        question = self.question
+        return {
+            "id": question.id,
+            "question": question.title,
+            "path": question.path,
+            "as_of": self.as_of.isoformat(),
+            "closes": question.closes.isoformat(),
+            "days_to_deadline": self.days_to_deadline,
+            "resolution": question.resolution.outcome if question.resolution else None,
+            "evidence": self.evidence_count,
+            "stories": self.story_count,
+            "indicator_outcomes": self.indicator_count,
+            "last_evidence": self.last_evidence.isoformat() if self.last_evidence else None,
+            "scenarios": [
+                {
+                    "id": sid,
+                    "probability": float(self.now.mean[0, k]),
+                    "interval": [float(self.now.low[0, k]), float(self.now.high[0, k])],
+                    "change_7d": float(self.change[k]),
+                }
+                for k, sid in enumerate(question.scenario_ids)
+            ],
+        }
+
+
+def question_status(
+    question: Question, parameters: Parameters, as_of: dt.date, strict: bool = False,
+    grades: GradeTable | None = None,
+) -> QuestionStatus:
+    """Probabilities at ``as_of`` (the horizon once resolved) and their change over the week before."""
+    when = evaluation_date(question, as_of)
+    week_before = when - dt.timedelta(days=CHANGE_DAYS)
+    both = probabilities_at(question, parameters, [week_before, when], strict, grades)
+    now = Probabilities((when,), both.scenario_ids, both.mean[1:], both.low[1:], both.high[1:])
+    visible = visible_items(question, when, strict)
+    items = [item for item in visible if not item.indicator]
+    return QuestionStatus(
+        question=question,
+        as_of=when,
+        now=now,
+        change=both.mean[1] - both.mean[0],
+        evidence_count=len(items),
+        story_count=len({item.story_key for item in items}),
+        indicator_count=len(visible) - len(items),
+        last_evidence=max((item.date for item in items), default=None),
+        days_to_deadline=(question.closes - as_of).days,
+    )
+
+
+@dataclass(frozen=True)
+class StoryLine:
+    """One story in the ledger: its items and what it contributes to each scenario.
+
+    ``log_odds`` (K,) is ``s delta gamma mean(w r)`` and ``leave_one_out`` (K,)
+    the change in percentage points of each scenario's probability that the
+    story causes (model.md, "Attribution"); both are means over draws.
+    """
+
+    story: str
+    date: dt.date
+    items: tuple[Evidence, ...]
+    weights: tuple[float, ...]
+    log_odds: np.ndarray
+    leave_one_out: np.ndarray
+
+    def as_dict(self, scenario_ids) -> dict:
+        """Plain data for ``--json``."""
+        return {
+            "story": self.story,
+            "date": self.date.isoformat(),
+            "items": [
+                {"id": item.id, "date": item.date.isoformat(), "grade": item.grade or "F6", "weight": weight,
+                 "summary": item.summary, "source": item.source, "url": item.url}
+                for item, weight in zip(self.items, self.weights)
+            ],
+            "log_odds": dict(zip(scenario_ids, map(float, self.log_odds))),
+            "leave_one_out_pp": dict(zip(scenario_ids, map(float, self.leave_one_out))),
+        }
+
+
+def ledger(
+    question: Question, parameters: Parameters, as_of: dt.date, strict: bool = False,
+    grades: GradeTable | None = None,
+) -> list[StoryLine]:
+    """The stories known at ``as_of`` in date order, with their contributions then."""
+    grades = grades or GradeTable()
+    when = evaluation_date(question, as_of)
+    log_odds, moved = story_effects(question, parameters, when, strict, grades)  # (G, K) each
+    visible = {item.id for item in visible_items(question, when, strict)}
+    lines = []
+    for index, (story, items) in enumerate(stories_of(evidence_of(question)).items()):
+        shown = tuple(sorted((item for item in items if item.id in visible), key=lambda item: (item.date, natural_key(item.id))))
+        if not shown:
+            continue
+        lines.append(StoryLine(
+            story=story,
+            date=min(item.date for item in shown),
+            items=shown,
+            weights=tuple(grades.weight(item.grade) for item in shown),
+            log_odds=log_odds[index],
+            leave_one_out=moved[index],
+        ))
+    return sorted(lines, key=lambda line: (line.date, natural_key(line.items[0].id)))
+
+
+def natural_key(identifier: str) -> tuple:
+    """Sort key that puts e9 before e10."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", identifier))
+
+
+def trajectory(
+    question: Question, parameters: Parameters, as_of: dt.date, strict: bool = False,
+    grades: GradeTable | None = None,
+) -> Probabilities:
+    """Probabilities at the end of every week from the question's opening to ``as_of``."""
+    when = evaluation_date(question, as_of)
+    start = min(question.opened, when)
+    return probabilities_at(question, parameters, weekly_dates(start, when), strict, grades)

@@ -1,0 +1,233 @@
+"""Editing a question file in place, keeping the user's comments, key order and formatting.
+
+Every edit is one transaction (``edit_question``): take the file's lock, read
+and validate it (a file with problems is never edited), compute the new text,
+validate that too, then write it atomically.
+
+Two ways to compute the new text:
+
+- ``append_entry`` adds an item to a block list (evidence, indicators) by
+  inserting its lines after the list's last item, in the list's own
+  indentation. Every other byte of the file stays as it was, and it is fast
+  on long files. The result is checked; anything unusual falls back to:
+- ``edit_document``, a full round trip through ruamel.yaml, which keeps
+  comments, key order and quoting while changing anything anywhere.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any, Callable
+
+from model.fileformat.yamlread import Mapping, Scalar, Sequence, load_string
+from model.fileformat.yamlwrite import present, render_entry, render_mapping
+
+_DEFAULT_INDENT = (2, 4, 2)  # mapping indent, sequence indent, dash offset
+
+
+def same_line_endings(original: str, edited: str) -> str:
+    """``edited`` with Windows line endings when ``original`` used them throughout (edits write plain newlines)."""
+    crlf = original.count("\r\n")
+    if not crlf or crlf != original.count("\n"):
+        return edited
+    return edited.replace("\r\n", "\n").replace("\n", "\r\n")
+
+
+def edit_document(text: str, mutate: Callable[[Any], None]) -> str:
+    """``text`` after ``mutate(document)`` changed its ruamel round-trip document in place."""
+    yaml, document = load_roundtrip(text)
+    mutate(document)
+    return dump_roundtrip(yaml, document)
+
+
+def append_entry(text: str, key: str, entry: dict) -> str:
+    """``text`` with ``entry`` (plain values; dicts become one-line mappings) appended to the list under ``key``.
+
+    The list's own layout is kept and nothing else in the file changes. Lists
+    written in flow style (``[a, b]``) go through the round trip instead.
+    """
+    root, problems = load_string(text, "")
+    value = root.get(key) if isinstance(root, Mapping) and not problems else None
+    count = len(value.items) if isinstance(value, Sequence) else 0
+    new_text = _insert_entry(text, root, key, value, entry) if isinstance(root, Mapping) else None
+    if new_text is not None and _appended(new_text, key, count, entry):
+        return new_text
+    return edit_document(text, lambda document: block_list(document, key).append(_roundtrip_values(entry)))
+
+
+def replace_block(text: str, key: str, block: str) -> str:
+    """``text`` with the top-level ``key`` and its value replaced by ``block`` (appended if absent).
+
+    ``block`` holds the complete lines, ``key:`` included. Every other line stays as it was.
+    """
+    root, problems = load_string(text, "")
+    if problems or not isinstance(root, Mapping):
+        raise ValueError("replace_block needs a valid mapping document")
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    value = root.get(key)
+    if value is None:
+        return "".join(lines) + block
+    first = root.key_line(key) - 1
+    return "".join(lines[:first] + [block] + lines[max(value.last_line, first + 1):])
+
+
+def add_to_entry(text: str, list_key: str, entry_id: str, values: dict) -> str:
+    """``text`` with ``key: value`` lines added to the entry of ``list_key`` whose id is ``entry_id``.
+
+    The lines go right after the entry's last line, at its indentation; nothing else changes.
+
+    Raises
+    ------
+    ValueError
+        When there is no such block-style entry, or it already has one of the keys.
+    """
+    root, problems = load_string(text, "")
+    entries = root.get(list_key) if isinstance(root, Mapping) and not problems else None
+    entry = next((item for item in getattr(entries, "items", ()) if isinstance(item, Mapping)
+                  and isinstance(item.get("id"), Scalar) and item.get("id").text == entry_id), None)
+    if entry is None or entry.flow:
+        raise ValueError(f"no block-style entry '{entry_id}' under '{list_key}'")
+    if any(entry.get(key) is not None for key in values):
+        raise ValueError(f"entry '{entry_id}' already has one of {', '.join(values)}")
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    at = entry.last_line
+    return "".join(lines[:at] + [render_mapping(values, entry.column)] + lines[at:])
+
+
+def _insert_entry(text: str, root: Mapping, key: str, value, entry: dict) -> str | None:
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    if value is None:  # no such key yet: add it at the end
+        return "".join(lines) + f"{key}:\n" + render_entry(entry, 2, 4)
+    key_line = root.key_line(key)
+    if isinstance(value, Sequence) and not value.flow and value.items:
+        first = value.items[0]
+        at = _end_of_list(lines, value.last_line, value.column)
+        return "".join(lines[:at] + [render_entry(entry, value.column, first.column)] + lines[at:])
+    empty_flow = isinstance(value, Sequence) and value.flow and not value.items and value.line == key_line
+    if empty_flow or (isinstance(value, Scalar) and value.is_null):
+        if empty_flow:  # "key: []  # note" -> "key:  # note"
+            line = lines[key_line - 1]
+            lines[key_line - 1] = line[: value.column].rstrip(" ") + line[value.end_column:]
+        indent = _key_indent(lines[key_line - 1]) + 2
+        return "".join(lines[:key_line] + [render_entry(entry, indent, indent + 2)] + lines[key_line:])
+    return None
+
+
+def _end_of_list(lines: list[str], last_line: int, dash_column: int) -> int:
+    """Index of the line before which a new item goes: after the last item and its indented comments."""
+    at = last_line
+    while at < len(lines):
+        stripped = lines[at].strip()
+        indent = len(lines[at]) - len(lines[at].lstrip(" "))
+        if stripped and not (stripped.startswith("#") and indent > dash_column):
+            break
+        at += 1
+    while at > last_line and not lines[at - 1].strip():
+        at -= 1  # blank lines stay between the list and what follows
+    return at
+
+
+def _key_indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _appended(new_text: str, key: str, count: int, entry: dict) -> bool:
+    """True when ``new_text`` parses and its ``key`` list gained exactly ``entry``'s id at the end."""
+    root, problems = load_string(new_text, "")
+    value = root.get(key) if isinstance(root, Mapping) and not problems else None
+    if not isinstance(value, Sequence) or len(value.items) != count + 1:
+        return False
+    last = value.items[-1]
+    found = last.get("id") if isinstance(last, Mapping) else None
+    return isinstance(found, Scalar) and found.text == str(entry.get("id"))
+
+
+def _roundtrip_values(entry: dict):
+    return block_mapping({
+        name: flow_mapping(value) if isinstance(value, dict) else value for name, value in present(entry).items()
+    })
+
+
+def load_roundtrip(text: str):
+    """A ruamel YAML instance set up to reproduce ``text``'s layout, and the loaded document."""
+    from ruamel.yaml import YAML  # imported here: only writing commands pay for it
+
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 1 << 16  # never re-wrap the user's long lines
+    mapping, sequence, offset = guess_indentation(text)
+    yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
+    return yaml, yaml.load(text)
+
+
+def dump_roundtrip(yaml, document) -> str:
+    """The document as text, with the layout ``yaml`` was set up with."""
+    stream = io.StringIO()
+    yaml.dump(document, stream)
+    return stream.getvalue()
+
+
+def guess_indentation(text: str) -> tuple[int, int, int]:
+    """(mapping indent, sequence indent, dash offset) as used in ``text``; defaults when unknown."""
+    mapping = sequence = offset = None
+    parent = None  # indentation of the last "key:" line with nothing after the colon
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        if parent is not None and indent >= parent:
+            dash = re.match(r"^( *)- +(?=\S)", line)
+            if dash and sequence is None:
+                offset, sequence = len(dash.group(1)) - parent, dash.end() - parent
+            elif not dash and indent > parent and mapping is None:
+                mapping = indent - parent
+        parent = indent if re.match(r"^[^#]*:\s*(#.*)?$", stripped) and not stripped.startswith("- ") else None
+        if mapping is not None and sequence is not None:
+            break
+    default_mapping, default_sequence, default_offset = _DEFAULT_INDENT
+    return (mapping or default_mapping, sequence or default_sequence,
+            default_offset if offset is None else offset)
+
+
+def block_list(document, key: str):
+    """The block-style list under ``key``, created (or converted from ``[]``/empty) when needed."""
+    from ruamel.yaml.comments import CommentedSeq
+
+    current = document.get(key)
+    if isinstance(current, CommentedSeq) and (len(current) or not current.fa.flow_style()):
+        return current
+    fresh = CommentedSeq(list(current or []))
+    fresh.fa.set_block_style()
+    document[key] = fresh  # an existing key keeps its place and comments
+    return fresh
+
+
+def flow_mapping(values: dict):
+    """A one-line ``{a: 1, b: 2}`` mapping; text values double-quoted (``-`` alone is not YAML text)."""
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    mapping = CommentedMap()
+    for key, value in values.items():
+        mapping[key] = DoubleQuotedScalarString(value) if isinstance(value, str) else value
+    mapping.fa.set_flow_style()
+    return mapping
+
+
+def block_mapping(values: dict):
+    """A block mapping in the given key order (None values left out)."""
+    from ruamel.yaml.comments import CommentedMap
+
+    mapping = CommentedMap()
+    for key, value in values.items():
+        if value is not None and value != "":
+            mapping[key] = value
+    return mapping

@@ -1,0 +1,42 @@
+"""Writing YAML text that ``model.fileformat.yamlread`` reads back exactly: scalars, one-line mappings, list entries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import yaml
+
+
+def present(entry: dict) -> dict:
+    """The entry without empty values (None or "")."""
+    return {name: value for name, value in entry.items() if value is not None and value != ""}
+
+
+def render_value(value) -> str:
+    """One value as YAML: dates plain, numbers as Python writes them, dicts as ``{a: 1}``, text quoted when needed."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{name}: {render_value(item)}" for name, item in value.items()) + "}"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dt.date, int, float)):
+        return value.isoformat() if isinstance(value, dt.date) else repr(value)
+    text = str(value)
+    if len(text) <= 2 and set(text) <= set("+-0"):
+        return json.dumps(text)  # rating symbols: always quoted, as a bare - would start a list
+    dumped = yaml.safe_dump(text, allow_unicode=True, width=1 << 16)
+    return dumped.removesuffix("\n...\n").removesuffix("\n")
+
+
+def render_entry(entry: dict, dash_column: int, content_column: int) -> str:
+    """A mapping as a block-list entry: '- key: value' then 'key: value' lines at the content column."""
+    lines = []
+    for position, (name, value) in enumerate(present(entry).items()):
+        lead = " " * dash_column + "-" + " " * (content_column - dash_column - 1) if position == 0 else " " * content_column
+        lines.append(f"{lead}{name}: {render_value(value)}\n")
+    return "".join(lines)
+
+
+def render_mapping(entry: dict, indent: int) -> str:
+    """A mapping as 'key: value' lines at ``indent``."""
+    return "".join(f"{' ' * indent}{name}: {render_value(value)}\n" for name, value in present(entry).items())

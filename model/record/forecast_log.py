@@ -1,0 +1,89 @@
+"""Appending to the forecast log: what each forecaster said and when, kept as it was published.
+
+The log is append-only: entries are only ever added after the bytes already
+there, never removed or rewritten, and a line that cannot be read stops every
+write until it is fixed. Every write holds the log's lock and replaces the
+file atomically, like the question files, so concurrent writers queue and a
+crash leaves the old log whole. The format is ``model.fileformat.log_entry``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from model.base.errors import VaneError, display_path
+from model.base.safewrite import atomic_write, locked, refuse_read_only
+from model.fileformat.log_entry import (
+    LoggedForecast,
+    check_forecaster,
+    check_probabilities,
+    read_numbered,
+)
+
+
+def refuse_damaged_log(path: Path, data: bytes | None = None) -> list[LoggedForecast]:
+    """The log's entries, when every line can be read and the log can be written.
+
+    Raises
+    ------
+    VaneError
+        With each unreadable line: writing past damage would bury it, and the
+        log is the track record, so every write stops until it is fixed. Also
+        when the log is read-only.
+    """
+    numbered, problems = read_numbered(path, data)
+    if problems:
+        raise VaneError(f"{display_path(path)} has lines that cannot be read; fix or remove them first "
+                        "(nothing was written)", problems)
+    if path.exists():  # checked before the caller writes anything else (a report, new question files)
+        refuse_read_only(path)
+    return [entry for _, entry in numbered]
+
+
+def write_entries(path: Path, entries: list[LoggedForecast]) -> int:
+    """Append ``entries`` to the log (skipping ones already in it); returns how many were added.
+
+    The log is append-only: every byte already in it is written back unchanged
+    and new lines go after it, never instead of anything. A re-run (the same
+    week's report again) adds new entries stamped with their own time, which
+    supersede the earlier ones from then on; nothing is removed or rewritten.
+    The new file replaces the old atomically under the log's lock.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with locked(path):
+        before = path.read_bytes() if path.exists() else b""
+        existing = refuse_damaged_log(path, before)
+        seen = {entry.identity() for entry in existing}
+        added = []
+        for entry in entries:
+            if entry.identity() not in seen:
+                seen.add(entry.identity())
+                added.append(entry)
+        if not added:
+            return 0
+        if before and not before.endswith(b"\n"):
+            before += b"\n"  # a last line written without its newline stays the entry it is
+        lines = "".join(json.dumps(entry.as_dict(), ensure_ascii=False) + "\n" for entry in added)
+        atomic_write(path, before + lines.encode("utf-8"))
+    return len(added)
+
+
+def stated_forecast(question, probabilities: dict[str, float], forecaster: str,
+                    now: dt.datetime | None = None) -> LoggedForecast:
+    """An analyst's own forecast for ``question``, stamped now: forecasts count from when they are recorded.
+
+    Raises
+    ------
+    VaneError
+        For a resolved or closed question, a reserved or empty name, or bad probabilities.
+    """
+    now = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+    if question.resolution is not None:
+        raise VaneError(f"{question.id} was resolved on {question.resolution.date}; a forecast now could not be scored")
+    if now >= question.window[1]:
+        raise VaneError(f"{question.id} closed on {question.closes}; a forecast now could not be scored")
+    name = check_forecaster(forecaster)
+    checked = check_probabilities(probabilities, question.scenario_ids, "the forecast")
+    return LoggedForecast(now, question.id, name, checked, "stated", "stated", recorded=now)

@@ -1,0 +1,208 @@
+"""The weekly report as Markdown and as a self-contained HTML page (Jinja2 templates in ``templates/``).
+
+Everything the analyst wrote is escaped: HTML by Jinja2's autoescaping, Markdown
+by escaping every value a template prints (``md_escape``, with backslashes, never
+HTML entities, so the plain text shows ``\\<`` and not ``&lt;``). A summary with
+``<script>``, an ``onerror=`` attribute, link or table syntax shows as plain
+text in both; control and bidi characters show as visible escapes
+(``model.base.textsafe.visible``). Links are only ever http(s); anchors and chart
+file names are built from ids as safe names (``safe_names``). The HTML page
+loads nothing from the network and runs no script; its content security policy
+forbids scripts outright.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+import jinja2
+from markupsafe import Markup
+
+from model.base.numbers import number, signed
+from model.base.safewrite import atomic_write
+from model.base.textsafe import visible
+from model.reports.charts import trajectory_chart
+from model.reports.weekly import WeeklyReport
+
+# Characters that could start markup anywhere in a line: backslash escapes, code, emphasis, links and
+# images, tables, strikethrough, raw HTML and autolinks, entities, headings' closing #s, e-mail autolinks
+# (mailto:); a colon before // would let a bare ftp:// address become a link.
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]|~<>&#@]|:(?=//)")
+
+
+# At the start of a line these begin a block (list, setext heading, thematic break, definition).
+_MARKDOWN_LEADING = ("-", "+", "=", ":")
+
+
+_ORDERED_LIST = re.compile(r"(\d+)([.)])")
+
+
+_LINE_BREAKS = re.compile(r"[\t\n\r\f\v]")
+
+
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+
+
+_HTTP = re.compile(r"https?://", re.IGNORECASE)
+
+
+_ENTITY_START = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+
+
+class Raw(str):
+    """Markdown that is already safe (built by us, never by the user), printed as it is."""
+
+
+def one_line(text: str) -> str:
+    """User text as one line: tabs and line breaks become spaces, other controls and bidi characters visible escapes."""
+    return visible(_LINE_BREAKS.sub(" ", text))
+
+
+def md_escape(value) -> str:
+    """A value as inert Markdown text: no markup, no HTML, no table cells, no block, one line.
+
+    Every character that could start markup is escaped with a backslash (never
+    as an HTML entity), whitespace is collapsed, and a value that would begin a
+    line cannot begin a list, heading or quote there.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, Raw):
+        return str(value)
+    if isinstance(value, (int, float)):
+        return str(value)  # numbers only: a leading minus sign needs no escaping mid-line
+    text = " ".join(one_line(str(value)).split())
+    text = _MARKDOWN_SPECIAL.sub(lambda match: "\\" + match.group(), text)
+    if text.startswith(_MARKDOWN_LEADING):
+        text = "\\" + text
+    return _ORDERED_LIST.sub(r"\1\\\2", text, count=1) if _ORDERED_LIST.match(text) else text
+
+
+def _html_finalize(value):
+    """Every value the HTML page prints, before autoescaping: one line, controls and bidi characters visible."""
+    if value is None or isinstance(value, (Markup, int, float)):
+        return value
+    return one_line(str(value))
+
+
+def safe_url(url: str | None) -> str | None:
+    """An http(s) address with characters that could end a link encoded; None for anything else."""
+    if not url:
+        return None
+    text = str(url).strip()
+    if not _HTTP.match(text):  # checked on the text as written: no scheme hidden behind tabs or controls
+        return None
+    return quote(text, safe=":/?#@!$&'*+,;=%-._~")
+
+
+def md_url(url: str | None) -> Raw | None:
+    """An http(s) address as a Markdown link destination (an ``&`` that would read as an entity escaped); None otherwise."""
+    address = safe_url(url)
+    return None if address is None else Raw(_ENTITY_START.sub(r"\\&", address))
+
+
+def _digest(identifier: str) -> str:
+    return hashlib.sha256(identifier.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+
+
+def safe_names(identifiers) -> dict[str, str]:
+    """A distinct, plain name for each id, usable as a file name, URL path segment and HTML anchor.
+
+    A plain id (letters, digits, ``_ . -``, starting with a letter or digit, at
+    most 100 characters) is its own name; any other becomes a slug of its safe
+    characters and a short hash of the whole id, so it can neither leave the
+    folder, break a link nor collide with another question's name (also on
+    case-insensitive file systems).
+    """
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for identifier in identifiers:
+        if identifier in names:
+            continue
+        slug = re.sub(r"[^A-Za-z0-9_-]+", "-", identifier).strip("-_")[:40] or "question"
+        name = identifier if _PLAIN_NAME.fullmatch(identifier) else f"{slug}-{_digest(identifier)}"
+        if name.casefold() in taken:
+            name = f"{slug}-{_digest(identifier)}"
+        base, number_ = name, 2
+        while name.casefold() in taken:
+            name, number_ = f"{base}-{number_}", number_ + 1
+        names[identifier] = name
+        taken.add(name.casefold())
+    return names
+
+
+def percent(value: float | None, places: int = 0) -> str:
+    """0.1234 -> '12%'."""
+    return "–" if value is None or not math.isfinite(value) else f"{100 * value:.{places}f}%"
+
+
+def points(value: float | None) -> str:
+    """A change in percentage points: +2.1 pp, or '–' when unknown."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    return "0.0 pp" if abs(100 * value) < 0.05 else f"{100 * value:+.1f} pp"
+
+
+def _raw(function):
+    """A filter whose output (numbers we format) goes into the Markdown as it is."""
+    return lambda *args, **kwargs: Raw(function(*args, **kwargs))
+
+
+def _environment(markdown: bool, anchors: dict[str, str]) -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("model.reports", "templates"), autoescape=not markdown,
+        finalize=md_escape if markdown else _html_finalize,
+        trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+    )
+    formats = {"percent": percent, "points": points, "number": number, "signed": signed}
+    wrap = _raw if markdown else (lambda function: function)
+    environment.filters.update({name: wrap(function) for name, function in formats.items()})
+    environment.filters.update(
+        bar=lambda value: max(0.0, min(100.0, 100.0 * float(value))),
+        # a URL, an anchor or a chart file name: made safe here, printed as it is in Markdown (autoescaped in HTML)
+        url=md_url if markdown else safe_url,
+        anchor=lambda identifier: wrap(str)(anchors[identifier]),
+        chart=lambda name: wrap(str)(quote(str(name), safe="")),
+    )
+    return environment
+
+
+def _anchors(report: WeeklyReport) -> dict[str, str]:
+    """Each open question's anchor: the same safe name as its chart."""
+    return safe_names(entry.question.id for entry in report.questions)
+
+
+def render_markdown(report: WeeklyReport, charts: dict[str, str]) -> str:
+    """The report as Markdown (for git and email)."""
+    return _environment(True, _anchors(report)).get_template("report.md.j2").render(report=report, charts=charts)
+
+
+def render_html(report: WeeklyReport, charts: dict[str, str]) -> str:
+    """The report as one self-contained HTML page; charts are images in ``charts/`` beside it."""
+    return _environment(False, _anchors(report)).get_template("report.html.j2").render(report=report, charts=charts)
+
+
+def write_report(report: WeeklyReport, folder: Path, progress=lambda *_: None) -> list[Path]:
+    """Write ``report.md``, ``report.html`` and their charts into ``folder``; charts of an earlier run are replaced."""
+    chart_folder = folder / "charts"
+    folder.mkdir(parents=True, exist_ok=True)
+    charts = {}
+    names = safe_names(entry.question.id for entry in report.questions)  # an id is never a path: no ../, no /
+    for position, entry in enumerate(report.questions, start=1):
+        progress(position, len(report.questions), visible(entry.question.id))  # shown on a terminal
+        name = f"{names[entry.question.id]}.png"
+        weeks = entry.trajectory
+        trajectory_chart(entry.question.scenario_ids, list(weeks.dates), weeks.mean, weeks.low, weeks.high,
+                         entry.evidence_dates, entry.question.closes, chart_folder / name)
+        charts[entry.question.id] = name
+    for leftover in chart_folder.glob("*.png") if chart_folder.exists() else ():
+        if leftover.name not in charts.values():
+            leftover.unlink()
+    markdown, page = folder / "report.md", folder / "report.html"
+    atomic_write(markdown, render_markdown(report, charts))
+    atomic_write(page, render_html(report, charts))
+    return [markdown, page, *(chart_folder / name for name in charts.values())]

@@ -1,0 +1,187 @@
+"""Loading a workspace: every question, source record and setting, with every problem found.
+
+Like a compiler, loading never stops at the first problem: it reads everything
+it can and returns the valid parts together with the located problems.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from model.base.clock import Clock
+from model.base.errors import Problem, VaneError, did_you_mean, display_path
+from model.fileformat.question import Question, question_from_node
+from model.fileformat.settings import Settings, settings_from_node
+from model.fileformat.sources import SourceRecord, check_references, source_from_node
+from model.fileformat.values import Findings
+from model.fileformat.yamlread import load_file
+from model.workspace.folder import (
+    Workspace,
+    file_name_problems,
+    id_clashes,
+    is_inside,
+    question_id_of,
+    yaml_files,
+)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What loading found: valid questions, source records and settings, plus problems."""
+
+    questions: tuple[Question, ...] = ()
+    sources: tuple[SourceRecord, ...] = ()
+    settings: Settings = Settings()
+    problems: tuple[Problem, ...] = ()
+    files: int = 0
+    workspaces: tuple[Workspace, ...] = ()  # whole workspaces among the paths loaded
+
+    def question(self, name: str) -> Question:
+        """The question with this id, or whose file this path names.
+
+        Raises
+        ------
+        VaneError
+            When it is absent (not found, or invalid: its problems are attached).
+        """
+        question_id = question_id_of(name)
+        for question in self.questions:
+            if question.id == question_id:
+                return question
+        mine = [p for p in self.problems if Path(p.path).stem == question_id]
+        if mine:
+            raise VaneError(f"question '{question_id}' has problems; fix them first (vane check)", mine)
+        known = [question.id for question in self.questions]
+        raise VaneError(f"no question '{question_id}'{did_you_mean(question_id, known)}")
+
+    def select(self, names: list[str] | None) -> list[Question]:
+        """The questions named (all of them when ``names`` is empty), in the order given."""
+        return [self.question(name) for name in names] if names else list(self.questions)
+
+
+def load_question(path: Path, clock: Clock | None = None) -> tuple[Question | None, list[Problem]]:
+    """Read and validate one question file; its id is the file name without suffix."""
+    problems = file_name_problems(path)
+    if problems:
+        return None, problems
+    root, _, problems = load_file(path)
+    if problems:
+        return None, problems
+    return question_from_node(root, display_path(path), Path(path).stem, clock or Clock.system())
+
+
+def load_question_text(text: str, path: Path, clock: Clock | None = None):
+    """Validate question text that is about to be written to ``path``."""
+    from model.fileformat.yamlread import load_string
+
+    problems = file_name_problems(path)
+    if problems:
+        return None, problems
+    root, problems = load_string(text, display_path(path))
+    if problems:
+        return None, problems
+    return question_from_node(root, display_path(path), Path(path).stem, clock or Clock.system())
+
+
+def load_settings(path: Path) -> tuple[Settings, list[Problem]]:
+    """Read ``vane.yaml``; a missing file gives the defaults."""
+    if not path.exists():
+        return Settings(), []
+    root, _, problems = load_file(path)
+    found = Findings(display_path(path), list(problems))
+    settings = settings_from_node(root, found) if not problems else Settings()
+    return settings, found.problems
+
+
+def load_source(path: Path) -> tuple[SourceRecord | None, list[Problem]]:
+    """Read one source record from ``seeds/``."""
+    root, _, problems = load_file(path)
+    if problems:
+        return None, problems
+    return source_from_node(root, display_path(path))
+
+
+def load_workspace(workspace: Workspace, clock: Clock | None = None) -> Loaded:
+    """Load every question, source record and the settings of a workspace."""
+    return load_paths([workspace.root], clock)
+
+
+def load_paths(paths: list[Path], clock: Clock | None = None) -> Loaded:
+    """Load what ``paths`` name: workspaces, folders of question or source files, or single files.
+
+    A folder named ``seeds`` (or a file in one) holds source records, ``vane.yaml``
+    holds settings, and anything else is a question file. The workspaces met
+    are listed in ``Loaded.workspaces``; their forecast logs and saved
+    calibrations are checked by ``model.record.check`` (``vane check``).
+    """
+    clock = clock or Clock.system()
+    questions, sources, problems, records = [], [], [], []
+    settings, files = Settings(), 0
+    for kind, path in _classify(paths):
+        if kind == "empty":
+            problems.append(Problem(display_path(path), 0, "no question files (.yaml) in this folder"))
+            continue
+        if kind == "records":
+            records.append(Workspace(path))
+            continue
+        if kind == "outside":
+            problems.append(Problem(display_path(path), 1, "links to a file outside the workspace, which vane would "
+                                                           "never change; copy the file into scenarios/ instead"))
+            continue
+        files += 1
+        if kind == "settings":
+            settings, found = load_settings(path)
+            problems += found
+        elif kind == "source":
+            record, found = load_source(path)
+            problems += found
+            sources += [record] if record else []
+        else:
+            question, found = load_question(path, clock)
+            problems += found
+            questions += [question] if question else []
+    clashes = id_clashes([Path(question.path) for question in questions])
+    problems += clashes
+    clashing = {Path(problem.path).stem.casefold() for problem in clashes}
+    questions = [question for question in questions if question.id.casefold() not in clashing]  # neither is the question
+    by_id = {question.id: question for question in questions}
+    for record in sources:
+        problems += check_references(record, _with_workspace_questions(record, by_id, clock))
+    return Loaded(tuple(questions), tuple(sources), settings, tuple(problems), files, tuple(records))
+
+
+
+def _with_workspace_questions(record: SourceRecord, by_id: dict, clock: Clock) -> dict:
+    """Questions a source record may cite: those loaded, plus its own workspace's (checking seeds alone)."""
+    workspace = Workspace(Path(record.path).absolute().parent.parent)
+    known = dict(by_id)
+    for path in workspace.question_files():
+        if path.stem not in known:
+            question, _ = load_question(path, clock)
+            if question:
+                known[question.id] = question
+    return known
+
+
+def _classify(paths: list[Path]):
+    for path in map(Path, paths):
+        if path.is_dir() and (path / "scenarios").is_dir():
+            workspace = Workspace(path)
+            yield from (("question" if is_inside(p, path) else "outside", p) for p in workspace.question_files())
+            yield from (("source", p) for p in yaml_files(workspace.seeds))
+            if workspace.config_file.exists():
+                yield "settings", workspace.config_file
+            yield "records", path  # the forecast log and the saved calibration (checked with ``with_records``)
+        elif path.is_dir():
+            kind = "source" if path.name == "seeds" else "question"
+            files = yaml_files(path)
+            yield from ((kind, p) for p in files) if files else [("empty", path)]
+        elif path.name == "vane.yaml":
+            yield "settings", path
+        elif path.parent.name == "seeds":
+            yield "source", path
+        elif path.exists() or path.is_symlink():
+            yield "question", path
+        else:
+            raise VaneError(f"{display_path(path)}: no such file or folder")
