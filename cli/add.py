@@ -11,20 +11,16 @@ from cli.options import (
     DirOption,
     handles_errors,
     interactive,
+    parse_assignments,
     parse_date,
+    parse_numbers,
     say,
     shown,
     writable_workspace,
 )
 from cli.render import percent, points, table
 from model.base.errors import VaneError
-from model.edits.tag import (
-    NewEvidence,
-    Tagged,
-    add_evidence,
-    parse_assignments,
-    parse_numbers,
-)
+from model.edits.tag import Tagged, add_evidence, rated
 from model.engine.parameters import workspace_parameters
 from model.fileformat.question import Question
 from model.fileformat.ratings import SCALE_TEXT, rating_units
@@ -50,14 +46,14 @@ def add(
     path = space.writable_question_path(question_id)
     ratings = parse_assignments(rate or [], "--rate")
     likelihoods = parse_numbers(likelihood or [], "--likelihood")
+    if ratings and likelihoods:
+        raise VaneError("give --rate or --likelihood, not both")
     if interactive() and not likelihoods:
         summary, ratings = _ask(path, summary, ratings)
     if summary is None:
         raise VaneError("--summary is required (what the evidence says, in your own words)")
-    new = NewEvidence(
-        summary=summary, date=parse_date(date, "--date") or dt.date.today(), ratings=ratings,
-        likelihoods=likelihoods, source=source, url=url, grade=grade, story=story, analyst=analyst,
-    )
+    new = rated(summary, parse_date(date, "--date") or dt.date.today(), ratings, likelihoods,
+                source=source, url=url, grade=grade, story=story, analyst=analyst)
     settings, _ = load_settings(space.config_file)
     tagged = add_evidence(path, new, workspace_parameters(space), settings.grades)
     say(render_added(tagged))

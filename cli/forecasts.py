@@ -13,12 +13,12 @@ from cli.options import (
     SkipBrokenOption,
     handles_errors,
     load_publishing,
+    parse_numbers,
     report_problems,
     say,
     writable_workspace,
 )
 from model.base.errors import VaneError, display_path
-from model.edits.tag import parse_numbers
 from model.engine.parameters import workspace_parameters
 from model.record.forecast_log import refuse_damaged_log, stated_forecast, write_entries
 from model.record.importing import import_forecasts as read_forecasts

@@ -11,12 +11,12 @@ from cli.options import (
     DirOption,
     handles_errors,
     parse_date,
+    parse_numbers,
     say,
     workspace,
     writable_workspace,
 )
 from cli.render import percent, shorten, table
-from model.edits.tag import parse_numbers
 from model.edits.watch import add_indicator, observe_indicator
 from model.engine.indicators import to_watch
 from model.engine.parameters import workspace_parameters

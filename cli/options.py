@@ -14,7 +14,7 @@ import typer
 
 from model.base.clock import Clock
 from model.base.dates import parse_day
-from model.base.errors import VaneError, display_path
+from model.base.errors import Refused, VaneError, display_path
 from model.base.textsafe import visible
 from model.workspace.folder import ENVIRONMENT_VARIABLE, Workspace, locate
 
@@ -117,9 +117,18 @@ def print_json(data) -> None:
     typer.echo(json.dumps(data, indent=2, ensure_ascii=True))
 
 
+OPTION_NAMES = {
+    "summary": "--summary", "date": "--date", "url": "--url", "grade": "--grade", "story": "--story",
+    "ratings": "--rate", "likelihoods": "--likelihood", "description": "--description", "due": "--due",
+    "probabilities": "--prob", "scenario": "SCENARIO", "note": "--note",
+}
+"""The option (or argument) that sets each field the library checks, so a refusal names what the user typed."""
+
+
 def report_error(error: VaneError) -> None:
     """Print a user error and its located problems to standard error."""
-    say(f"vane: {error.message}", err=True)
+    message = error.worded(OPTION_NAMES) if isinstance(error, Refused) else error.message
+    say(f"vane: {message}", err=True)
     for problem in error.problems:
         if str(problem) != error.message:
             say(f"  {problem}", err=True)
@@ -227,3 +236,39 @@ def report_problems(problems) -> None:
     for problem in problems:
         say(str(problem), err=True)
     say(f"vane: {len(problems)} problem(s) in the workspace; see 'vane check'", err=True)
+
+
+def parse_assignments(values: list[str], what: str, example: str = "deal=+") -> dict[str, str]:
+    """``["deal=+", "stall=--"]`` as ``{"deal": "+", "stall": "--"}``.
+
+    Raises
+    ------
+    VaneError
+        For an entry without ``=`` or a scenario given twice.
+    """
+    parsed: dict[str, str] = {}
+    for value in values:
+        name, sep, given = value.partition("=")
+        if not sep or not name.strip() or not given.strip():
+            raise VaneError(f"{what} '{value}' must look like scenario=value, e.g. {example}")
+        if name.strip() in parsed:
+            raise VaneError(f"{what} for '{name.strip()}' is given twice")
+        parsed[name.strip()] = given.strip()
+    return parsed
+
+
+def parse_numbers(values: list[str], what: str) -> dict[str, float]:
+    """``["deal=0.3", "stall=0.7"]`` as ``{"deal": 0.3, "stall": 0.7}``, naming ``what`` on a bad entry.
+
+    Raises
+    ------
+    VaneError
+        For an entry that is not scenario=number.
+    """
+    numbers = {}
+    for name, text in parse_assignments(values, what, example="deal=0.3").items():
+        try:
+            numbers[name] = float(text)
+        except ValueError:
+            raise VaneError(f"{what} {name}={text}: '{text}' is not a number") from None
+    return numbers

@@ -7,10 +7,17 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.options import DirOption, handles_errors, parse_date, say, writable_workspace
+from cli.options import (
+    DirOption,
+    handles_errors,
+    parse_assignments,
+    parse_date,
+    parse_numbers,
+    say,
+    writable_workspace,
+)
 from model.base.errors import display_path
 from model.edits.new import create_question
-from model.edits.tag import parse_assignments, parse_numbers
 from model.workspace.folder import init_workspace
 
 

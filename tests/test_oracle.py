@@ -19,11 +19,12 @@ from pgmpy.factors.discrete import TabularCPD  # noqa: E402
 from pgmpy.inference import VariableElimination  # noqa: E402
 from pgmpy.models import DiscreteBayesianNetwork  # noqa: E402
 
-from model.edits.tag import NewEvidence, evidence_entry  # noqa: E402
+from model.edits.tag import as_written, rated  # noqa: E402
+from model.fileformat.evidence import evidence_entry  # noqa: E402
 from model.engine.parameters import Parameters  # noqa: E402
 from model.engine.probabilities import probabilities_at  # noqa: E402
 from model.fileformat.question import question_text  # noqa: E402
-from model.fileformat.textedit import append_entry  # noqa: E402
+from model.fileformat.textedit import Draft, append_entry  # noqa: E402
 from model.workspace.loader import load_question_text  # noqa: E402
 
 
@@ -34,9 +35,10 @@ def question_with(prior: np.ndarray, likelihoods: np.ndarray):
                          dict(zip(ids, prior.tolist())), "random")
     question, _ = load_question_text(text, Path("oracle.yaml"))
     for j, row in enumerate(likelihoods):
-        new = NewEvidence(summary=f"item {j}", date=dt.date(2025, 2, 1), grade="A1",
-                          likelihoods={sid: float(value) for sid, value in zip(ids, row)})
-        text = append_entry(text, "evidence", evidence_entry(new, f"e{j + 1}", question, dt.datetime(2025, 2, 2, tzinfo=dt.timezone.utc)))
+        new = rated(f"item {j}", dt.date(2025, 2, 1), likelihoods={sid: float(value) for sid, value in zip(ids, row)},
+                    grade="A1")
+        item = as_written(new, f"e{j + 1}", question, dt.datetime(2025, 2, 2, tzinfo=dt.timezone.utc))
+        text = append_entry(Draft.parse(text), "evidence", evidence_entry(item)).text
     question, problems = load_question_text(text, Path("oracle.yaml"))
     assert not problems, problems
     return question

@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from model.fileformat.textedit import append_entry, edit_document, guess_indentation
+from model.fileformat.textedit import Draft, append_entry, edit_document, guess_indentation
 from model.fileformat.yamlread import load_string
 
 HEAD = "question: Q?\nscenarios:\n  a: A\n  b: B\n"
@@ -32,7 +32,7 @@ LAYOUTS = {
 @pytest.mark.parametrize("layout", LAYOUTS.values(), ids=LAYOUTS.keys())
 def test_append_keeps_the_file_and_adds_the_entry_last(layout):
     text = HEAD + layout
-    result = append_entry(text, "evidence", ENTRY)
+    result = append_entry(Draft.parse(text), "evidence", ENTRY).text
     root, problems = load_string(result, "x")
     assert not problems
     items = root.get("evidence").items
@@ -48,12 +48,12 @@ def test_append_keeps_the_file_and_adds_the_entry_last(layout):
 
 
 def test_append_uses_the_lists_own_indentation():
-    result = append_entry(HEAD + LAYOUTS["four spaces"], "evidence", ENTRY)
+    result = append_entry(Draft.parse(HEAD + LAYOUTS["four spaces"]), "evidence", ENTRY).text
     assert "\n    -   id: e9\n        date: 2025-01-02\n" in result
 
 
 def test_an_indented_comment_stays_with_its_item_and_a_section_comment_stays_put():
-    result = append_entry(HEAD + LAYOUTS["comments after the list"], "evidence", ENTRY)
+    result = append_entry(Draft.parse(HEAD + LAYOUTS["comments after the list"]), "evidence", ENTRY).text
     assert result.index("# about e1") < result.index("id: e9") < result.index("# next part")
 
 
@@ -65,7 +65,7 @@ def test_round_trip_edit_keeps_comments_and_order():
           a: A
           b: 'B'
         """)
-    result = edit_document(text, lambda document: document.__setitem__("resolution", {"scenario": "a"}))
+    result = edit_document(Draft.parse(text), lambda document: document.__setitem__("resolution", {"scenario": "a"})).text
     assert result.startswith(text)  # comments, order and quoting as they were
     assert result[len(text):] == "resolution:\n  scenario: a\n"  # and the edit itself is there
 

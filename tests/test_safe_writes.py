@@ -13,7 +13,7 @@ import pytest
 
 from model.base import safewrite
 from model.base.errors import VaneError
-from model.edits.tag import NewEvidence, add_evidence
+from model.edits.tag import add_evidence, rated
 from model.workspace.loader import load_question
 from tests.helpers import TALKS, vane
 
@@ -22,8 +22,8 @@ ADDS_PER_PROCESS = 50
 
 def _add_many(path: str, writer: int) -> None:
     for number in range(ADDS_PER_PROCESS):
-        add_evidence(Path(path), NewEvidence(
-            summary=f"writer {writer} item {number}", date=dt.date(2025, 5, 1), ratings={"deal": "+"},
+        add_evidence(Path(path), rated(
+            f"writer {writer} item {number}", dt.date(2025, 5, 1), ratings={"deal": "+"},
         ))
 
 
@@ -53,7 +53,7 @@ def test_a_failure_in_the_middle_of_a_write_leaves_the_old_file_and_no_temporary
 
     monkeypatch.setattr(safewrite.os, "fsync", broken_fsync)
     with pytest.raises(OSError):
-        add_evidence(path, NewEvidence(summary="lost", date=dt.date(2025, 5, 1), ratings={"deal": "+"}))
+        add_evidence(path, rated("lost", dt.date(2025, 5, 1), ratings={"deal": "+"}))
     assert path.read_text() == TALKS
     assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith(".")) == [".talks.yaml.lock"]
 
@@ -64,9 +64,9 @@ def test_a_writer_killed_before_the_rename_leaves_the_old_file_and_the_next_writ
         import datetime as dt, os
         from pathlib import Path
         from model.base import safewrite
-        from model.edits.tag import NewEvidence, add_evidence
+        from model.edits.tag import add_evidence, rated
         safewrite.os.replace = lambda *a: os._exit(9)   # the power goes out just before the rename
-        add_evidence(Path({str(path)!r}), NewEvidence(summary="lost", date=dt.date(2025, 5, 1), ratings={{"deal": "+"}}))
+        add_evidence(Path({str(path)!r}), rated("lost", dt.date(2025, 5, 1), ratings={{"deal": "+"}}))
     """)
     done = subprocess.run([sys.executable, "-c", crash], capture_output=True, text=True, timeout=120)
     assert done.returncode == 9, done.stderr
@@ -81,7 +81,7 @@ def test_a_writer_killed_before_the_rename_leaves_the_old_file_and_the_next_writ
 def test_a_refused_change_writes_nothing(space: Path):
     path = space / "scenarios" / "talks.yaml"
     with pytest.raises(VaneError):
-        add_evidence(path, NewEvidence(summary="Envoys meet for the first time", date=dt.date(2025, 5, 1), ratings={"deal": "+"}))
+        add_evidence(path, rated("Envoys meet for the first time", dt.date(2025, 5, 1), ratings={"deal": "+"}))
     assert path.read_text() == TALKS
 
 

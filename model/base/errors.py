@@ -63,3 +63,32 @@ def did_you_mean(word: str, choices) -> str:
     """A hint such as " (did you mean 'closes'?)" when a close match exists, else ""."""
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """What is wrong with one field of something being added, named by its key in the file.
+
+    ``message`` holds ``{field}`` where the field's name goes, so the command
+    line can name its own option instead (``--rate`` for ``ratings``).
+    """
+
+    field: str
+    message: str
+
+    def worded(self, names: dict[str, str] | None = None) -> str:
+        """The message with the field called by ``names`` (its key in the file when absent)."""
+        return self.message.replace("{field}", (names or {}).get(self.field, self.field))
+
+
+class Refused(VaneError):
+    """An addition refused for problems with its fields; nothing was written."""
+
+    def __init__(self, what: str, invalid: list[Invalid]):
+        self.what = what
+        self.invalid = tuple(invalid)
+        super().__init__(self.worded())
+
+    def worded(self, names: dict[str, str] | None = None) -> str:
+        """The refusal with each problem on its own line, fields called by ``names``."""
+        return f"{self.what}:\n  " + "\n  ".join(problem.worded(names) for problem in self.invalid)

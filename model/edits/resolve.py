@@ -6,26 +6,29 @@ import datetime as dt
 from pathlib import Path
 
 from model.base.clock import Clock
-from model.base.errors import VaneError, did_you_mean
+from model.base.errors import Invalid, Refused, VaneError, did_you_mean
 from model.edits.transaction import Edit, edit_question
 from model.fileformat.question import Question
 from model.fileformat.resolution import ANNULLED, Resolution, render_resolution
-from model.fileformat.textedit import replace_block
+from model.fileformat.textedit import Draft, replace_block
+from model.fileformat.values import is_url
 
 
-def check_resolution(question: Question, outcome: str, date: dt.date, note: str, clock: Clock) -> list[str]:
-    """Problems with a resolution's arguments, each naming the argument at fault."""
+def check_resolution(question: Question, new: Resolution, clock: Clock) -> list[Invalid]:
+    """Problems with a new resolution, each naming the field at fault."""
     problems = []
-    if outcome not in question.scenario_ids and outcome != ANNULLED:
-        hint = did_you_mean(outcome, [*question.scenario_ids, ANNULLED])
-        problems.append(f"SCENARIO '{outcome}' is not a scenario of {question.id}{hint}; "
-                        f"use one of {', '.join(question.scenario_ids)} or '{ANNULLED}'")
-    if date < question.opened:
-        problems.append(f"--date {date} is before the question opened ({question.opened})")
-    if clock.is_future(date):
-        problems.append(f"--date {date} is in the future")
-    if not note.strip():
-        problems.append("--note must say what happened and where it says so")
+    if new.outcome not in question.scenario_ids and new.outcome != ANNULLED:
+        hint = did_you_mean(new.outcome, [*question.scenario_ids, ANNULLED])
+        problems.append(Invalid("scenario", f"{{field}} '{new.outcome}' is not a scenario of {question.id}{hint}; "
+                                            f"use one of {', '.join(question.scenario_ids)} or '{ANNULLED}'"))
+    if new.date < question.opened:
+        problems.append(Invalid("date", f"{{field}} {new.date} is before the question opened ({question.opened})"))
+    if clock.is_future(new.date):
+        problems.append(Invalid("date", f"{{field}} {new.date} is in the future"))
+    if not new.note.strip():
+        problems.append(Invalid("note", "{field} must say what happened and where it says so"))
+    if new.url and not is_url(new.url):
+        problems.append(Invalid("url", f"{{field}} '{new.url}' must be an http:// or https:// address"))
     return problems
 
 
@@ -42,10 +45,10 @@ def resolve(
     """
     clock = clock or Clock.system()
 
-    def change(text: str, question: Question) -> tuple[str, Resolution | None]:
-        problems = check_resolution(question, outcome, date, note, clock)
+    def change(draft: Draft, question: Question) -> tuple[Draft, Resolution | None]:
+        problems = check_resolution(question, Resolution(outcome, date, note, url.strip()), clock)
         if problems:
-            raise VaneError("the question was not resolved:\n  " + "\n  ".join(problems))
+            raise Refused("the question was not resolved", problems)
         earlier = question.resolution
         if earlier and not force:
             raise VaneError(
@@ -54,7 +57,7 @@ def resolve(
             )
         history = (*earlier.history, _replaced(earlier, clock)) if earlier else ()
         new = Resolution(outcome, date, " ".join(note.split()), url.strip(), history)
-        return replace_block(text, "resolution", "resolution:\n" + render_resolution(new)), earlier
+        return replace_block(draft, "resolution", "resolution:\n" + render_resolution(new)), earlier
 
     return edit_question(path, change, clock)
 

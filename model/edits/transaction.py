@@ -14,10 +14,10 @@ from typing import Any, Callable
 from model.base.clock import Clock
 from model.base.errors import VaneError, display_path
 from model.base.safewrite import atomic_write, locked
-from model.fileformat.question import Question
-from model.fileformat.textedit import same_line_endings
+from model.fileformat.question import Question, question_from_node
+from model.fileformat.textedit import Draft
 from model.fileformat.yamlread import read_file_text
-from model.workspace.loader import load_question_text
+from model.workspace.folder import file_name_problems
 
 
 @dataclass(frozen=True)
@@ -29,11 +29,14 @@ class Edit:
     result: Any
 
 
-def edit_question(path: Path, change: Callable[[str, Question], tuple[str, Any]], clock: Clock | None = None) -> Edit:
-    """Apply ``change(text, question) -> (new_text, result)`` to the question file at ``path`` safely.
+def edit_question(path: Path, change: Callable[[Draft, Question], tuple[Draft, Any]], clock: Clock | None = None) -> Edit:
+    """Apply ``change(draft, question) -> (new_draft, result)`` to the question file at ``path`` safely.
 
-    ``question`` is the validated question the text was read as. ``change``
-    raises ``VaneError`` to refuse; nothing is written then.
+    The file is read and parsed once, under its lock; ``question`` is the
+    validated question the draft reads as. The change works on the draft with
+    ``model.fileformat.textedit``, whose drafts carry their parsed tree, so
+    the new text is validated without another parse. ``change`` raises
+    ``VaneError`` to refuse; nothing is written then.
 
     Raises
     ------
@@ -41,15 +44,23 @@ def edit_question(path: Path, change: Callable[[str, Question], tuple[str, Any]]
         When the file has problems, the change refuses, or the lock is held too long.
     """
     clock = clock or Clock.system()
+    where = display_path(path)
     with locked(path):
-        text = read_file_text(path)
-        before, problems = load_question_text(text, path, clock)
-        if problems:
-            raise VaneError(f"{display_path(path)} has problems, so it was not changed; fix them first", problems)
-        new_text, result = change(text, before)
-        new_text = same_line_endings(text, new_text)
-        after, problems = load_question_text(new_text, path, clock)
-        if problems:  # a bug in the change, never the user's fault: refuse rather than write a broken file
-            raise VaneError(f"{display_path(path)}: the edit would make the file invalid; nothing was written", problems)
-        atomic_write(path, new_text)
+        draft = Draft.parse(read_file_text(path), where)
+        before = _valid(draft, path, clock, f"{where} has problems, so it was not changed; fix them first")
+        changed, result = change(draft, before)
+        # a problem now is a bug in the change, never the user's fault: refuse rather than write a broken file
+        after = _valid(changed, path, clock, f"{where}: the edit would make the file invalid; nothing was written")
+        atomic_write(path, changed.with_line_endings_of(draft).text)
     return Edit(before, after, result)
+
+
+def _valid(draft: Draft, path: Path, clock: Clock, refusal: str) -> Question:
+    """The question ``draft`` reads as, or ``VaneError(refusal)`` with its problems."""
+    problems = file_name_problems(path) or list(draft.problems)
+    question = None
+    if not problems:
+        question, problems = question_from_node(draft.root, draft.where, path.stem, clock)
+    if problems:
+        raise VaneError(refusal, problems)
+    return question

@@ -31,7 +31,11 @@ class Evidence:
 
     ``units`` holds the rating units ``r_jk`` per scenario (model.md, "Ratings ->
     likelihood ratios"): ratings as written, or ``log P(E|S_k) / ln 2`` for
-    explicit likelihoods. Scenarios not rated are neutral (0).
+    explicit likelihoods. Scenarios not rated are neutral (0). ``scale`` says
+    how the item is written: ``ratings`` (symbols), ``likelihoods``, or ""
+    for symbols when every unit is a whole step of the scale.
+
+    An item not yet in a file (``vane add``) has no id: the edit gives it one.
     """
 
     id: str
@@ -44,6 +48,7 @@ class Evidence:
     grade: str = ""
     story: str = ""
     analyst: str = ""
+    scale: str = field(default="", compare=False)  # how it is written, not what it says
     indicator: str = ""  # the indicator this item stands for when it is not written in the file
     line: int = field(default=0, compare=False)
 
@@ -136,19 +141,20 @@ def read_evidence_item(node: Node, scenario_ids, clock: Clock, found: Findings) 
         grade=grade or "",
         story=(read_identifier(mapping.get("story"), "story", found, line) or "") if mapping.get("story") else "",
         analyst=read_text(mapping.get("analyst"), "analyst", found, line, required=False) or "",
+        scale="likelihoods" if mapping.get("likelihoods") is not None else "ratings",
         line=line,
     )
     return item if len(found.problems) == before else None
 
 
-
-
-def written_evidence(item: Evidence) -> dict:
+def evidence_entry(item: Evidence) -> dict:
+    """The item as the file writes it: keys in the documented order, values as ``read_evidence_item`` reads them."""
     whole = all(float(units).is_integer() and -2 <= units <= 2 for units in item.units.values())
     scale = (
-        {"ratings": {sid: symbol(units) for sid, units in item.units.items()}} if whole
+        {"ratings": {sid: symbol(units) for sid, units in item.units.items()}}
+        if item.scale == "ratings" or (whole and item.scale != "likelihoods")
         else {"likelihoods": {sid: round(2.0 ** units, 12) for sid, units in item.units.items()}}
     )
-    recorded = utc_seconds(item.recorded) if item.recorded else None
-    return {"id": item.id, "date": item.date, "recorded": recorded, "summary": item.summary, "source": item.source,
-            "url": item.url, "grade": item.grade, "story": item.story, "analyst": item.analyst, **scale}
+    return {"id": item.id, "date": item.date, "recorded": utc_seconds(item.recorded) if item.recorded else None,
+            "summary": item.summary, "source": item.source, "url": item.url, "grade": item.grade, "story": item.story,
+            "analyst": item.analyst, **scale}

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from model.base.clock import Clock
+from model.base.dates import utc_seconds
 from model.fileformat.values import (
     Findings,
     check_keys,
@@ -81,5 +82,7 @@ def due_date_problem(due: dt.date, opened: dt.date | None, closes: dt.date | Non
 
 
 def indicator_entry(indicator: Indicator) -> dict:
+    """The indicator as the file writes it: keys in the documented order, values as ``read_indicator`` reads them."""
     return {"id": indicator.id, "description": indicator.description, "due": indicator.due,
+            "recorded": utc_seconds(indicator.recorded) if indicator.recorded else None,
             "probabilities": indicator.probabilities, "observed": indicator.observed, "evidence": indicator.evidence}

@@ -155,6 +155,11 @@ def _refuse_constant(name: str):
     raise ValueError(f"{name} is not a number")
 
 
+def entry_line(entry: LoggedForecast) -> str:
+    """The entry as one line of the log, newline included (``parse_line`` reads it back)."""
+    return json.dumps(entry.as_dict(), ensure_ascii=False) + "\n"
+
+
 def parse_line(raw: bytes) -> LoggedForecast:
     """One line of the log (without its newline) as an entry.
 

@@ -18,7 +18,7 @@ from model.base.limits import MAX_ENTRIES, MAX_SCENARIOS
 from model.fileformat.evidence import (
     Evidence,
     read_evidence_item,
-    written_evidence,
+    evidence_entry,
 )
 from model.fileformat.indicator import (
     Indicator,
@@ -331,7 +331,7 @@ def render_question(question: Question, comment: str = "") -> str:
     lines.append("prior:\n" + render_mapping({"basis": question.prior.basis, "probabilities": {
         sid: round(p, 12) for sid, p in question.prior.probabilities.items()}}, 2))
     lines.append("evidence:" + ("\n" if question.evidence else " []\n"))
-    lines += [render_entry(written_evidence(item), 2, 4) for item in question.evidence]
+    lines += [render_entry(evidence_entry(item), 2, 4) for item in question.evidence]
     lines.append("indicators:" + ("\n" if question.indicators else " []\n"))
     lines += [render_entry(indicator_entry(indicator), 2, 4) for indicator in question.indicators]
     if question.resolution:

@@ -1,8 +1,9 @@
-"""Editing a question file in place, keeping the user's comments, key order and formatting.
+"""Text surgery on a question file: change what must change, keep the user's comments, key order and layout.
 
-Every edit is one transaction (``edit_question``): take the file's lock, read
-and validate it (a file with problems is never edited), compute the new text,
-validate that too, then write it atomically.
+Everything here works on a ``Draft``: a file's text with the tree it parses to,
+parsed once. Each change returns a new draft whose tree was parsed from the new
+text, so the edit transaction (``model.edits.transaction``) validates it
+without parsing again.
 
 Two ways to compute the new text:
 
@@ -18,12 +19,43 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import dataclass
 from typing import Any, Callable
 
-from model.fileformat.yamlread import Mapping, Scalar, Sequence, load_string
+from model.base.errors import Problem
+from model.fileformat.yamlread import Mapping, Node, Scalar, Sequence, load_string
 from model.fileformat.yamlwrite import present, render_entry, render_mapping
 
 _DEFAULT_INDENT = (2, 4, 2)  # mapping indent, sequence indent, dash offset
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A question file's text and the tree it parses to (``root`` is None when it does not parse)."""
+
+    text: str
+    root: Node | None
+    problems: tuple[Problem, ...] = ()
+    where: str = ""  # the path problems are reported against
+
+    @classmethod
+    def parse(cls, text: str, where: str = "") -> "Draft":
+        """``text`` parsed once."""
+        root, problems = load_string(text, where)
+        return cls(text, root, tuple(problems), where)
+
+    def changed(self, text: str) -> "Draft":
+        """A new draft of ``text``, reported against the same path."""
+        return Draft.parse(text, self.where)
+
+    @property
+    def mapping(self) -> Mapping | None:
+        """The top-level mapping, when the text parsed to one."""
+        return self.root if isinstance(self.root, Mapping) and not self.problems else None
+
+    def with_line_endings_of(self, original: "Draft") -> "Draft":
+        """This draft with Windows line endings when ``original`` used them throughout (the tree is the same)."""
+        return Draft(same_line_endings(original.text, self.text), self.root, self.problems, self.where)
 
 
 def same_line_endings(original: str, edited: str) -> str:
@@ -34,48 +66,48 @@ def same_line_endings(original: str, edited: str) -> str:
     return edited.replace("\r\n", "\n").replace("\n", "\r\n")
 
 
-def edit_document(text: str, mutate: Callable[[Any], None]) -> str:
-    """``text`` after ``mutate(document)`` changed its ruamel round-trip document in place."""
-    yaml, document = load_roundtrip(text)
+def edit_document(draft: Draft, mutate: Callable[[Any], None]) -> Draft:
+    """``draft`` after ``mutate(document)`` changed its ruamel round-trip document in place."""
+    yaml, document = load_roundtrip(draft.text)
     mutate(document)
-    return dump_roundtrip(yaml, document)
+    return draft.changed(dump_roundtrip(yaml, document))
 
 
-def append_entry(text: str, key: str, entry: dict) -> str:
-    """``text`` with ``entry`` (plain values; dicts become one-line mappings) appended to the list under ``key``.
+def append_entry(draft: Draft, key: str, entry: dict) -> Draft:
+    """``draft`` with ``entry`` (plain values; dicts become one-line mappings) appended to the list under ``key``.
 
     The list's own layout is kept and nothing else in the file changes. Lists
     written in flow style (``[a, b]``) go through the round trip instead.
     """
-    root, problems = load_string(text, "")
-    value = root.get(key) if isinstance(root, Mapping) and not problems else None
+    root = draft.mapping
+    value = root.get(key) if root else None
     count = len(value.items) if isinstance(value, Sequence) else 0
-    new_text = _insert_entry(text, root, key, value, entry) if isinstance(root, Mapping) else None
-    if new_text is not None and _appended(new_text, key, count, entry):
-        return new_text
-    return edit_document(text, lambda document: block_list(document, key).append(_roundtrip_values(entry)))
+    new_text = _insert_entry(draft.text, root, key, value, entry) if root else None
+    if new_text is not None:
+        inserted = draft.changed(new_text)
+        if _appended(inserted, key, count, entry):
+            return inserted
+    return edit_document(draft, lambda document: block_list(document, key).append(_roundtrip_values(entry)))
 
 
-def replace_block(text: str, key: str, block: str) -> str:
-    """``text`` with the top-level ``key`` and its value replaced by ``block`` (appended if absent).
+def replace_block(draft: Draft, key: str, block: str) -> Draft:
+    """``draft`` with the top-level ``key`` and its value replaced by ``block`` (appended if absent).
 
     ``block`` holds the complete lines, ``key:`` included. Every other line stays as it was.
     """
-    root, problems = load_string(text, "")
-    if problems or not isinstance(root, Mapping):
+    root = draft.mapping
+    if root is None:
         raise ValueError("replace_block needs a valid mapping document")
-    lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
+    lines = _whole_lines(draft.text)
     value = root.get(key)
     if value is None:
-        return "".join(lines) + block
+        return draft.changed("".join(lines) + block)
     first = root.key_line(key) - 1
-    return "".join(lines[:first] + [block] + lines[max(value.last_line, first + 1):])
+    return draft.changed("".join(lines[:first] + [block] + lines[max(value.last_line, first + 1):]))
 
 
-def add_to_entry(text: str, list_key: str, entry_id: str, values: dict) -> str:
-    """``text`` with ``key: value`` lines added to the entry of ``list_key`` whose id is ``entry_id``.
+def add_to_entry(draft: Draft, list_key: str, entry_id: str, values: dict) -> Draft:
+    """``draft`` with ``key: value`` lines added to the entry of ``list_key`` whose id is ``entry_id``.
 
     The lines go right after the entry's last line, at its indentation; nothing else changes.
 
@@ -84,25 +116,28 @@ def add_to_entry(text: str, list_key: str, entry_id: str, values: dict) -> str:
     ValueError
         When there is no such block-style entry, or it already has one of the keys.
     """
-    root, problems = load_string(text, "")
-    entries = root.get(list_key) if isinstance(root, Mapping) and not problems else None
+    entries = draft.mapping.get(list_key) if draft.mapping else None
     entry = next((item for item in getattr(entries, "items", ()) if isinstance(item, Mapping)
                   and isinstance(item.get("id"), Scalar) and item.get("id").text == entry_id), None)
     if entry is None or entry.flow:
         raise ValueError(f"no block-style entry '{entry_id}' under '{list_key}'")
     if any(entry.get(key) is not None for key in values):
         raise ValueError(f"entry '{entry_id}' already has one of {', '.join(values)}")
+    lines = _whole_lines(draft.text)
+    at = entry.last_line
+    return draft.changed("".join(lines[:at] + [render_mapping(values, entry.column)] + lines[at:]))
+
+
+def _whole_lines(text: str) -> list[str]:
+    """The lines of ``text``, each ending in a newline (the last one too)."""
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
-    at = entry.last_line
-    return "".join(lines[:at] + [render_mapping(values, entry.column)] + lines[at:])
+    return lines
 
 
 def _insert_entry(text: str, root: Mapping, key: str, value, entry: dict) -> str | None:
-    lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
+    lines = _whole_lines(text)
     if value is None:  # no such key yet: add it at the end
         return "".join(lines) + f"{key}:\n" + render_entry(entry, 2, 4)
     key_line = root.key_line(key)
@@ -138,10 +173,9 @@ def _key_indent(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
 
 
-def _appended(new_text: str, key: str, count: int, entry: dict) -> bool:
-    """True when ``new_text`` parses and its ``key`` list gained exactly ``entry``'s id at the end."""
-    root, problems = load_string(new_text, "")
-    value = root.get(key) if isinstance(root, Mapping) and not problems else None
+def _appended(draft: Draft, key: str, count: int, entry: dict) -> bool:
+    """True when ``draft`` parses and its ``key`` list gained exactly ``entry``'s id at the end."""
+    value = draft.mapping.get(key) if draft.mapping else None
     if not isinstance(value, Sequence) or len(value.items) != count + 1:
         return False
     last = value.items[-1]

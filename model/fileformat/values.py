@@ -154,10 +154,15 @@ def read_identifier(node: Node | None, what: str, found: Findings, line: int) ->
     return text
 
 
+def is_url(text: str) -> bool:
+    """True for an http(s) address with no spaces in it."""
+    return re.fullmatch(r"https?://\S+", text, re.IGNORECASE) is not None
+
+
 def read_url(node: Node | None, what: str, found: Findings, line: int) -> str | None:
     """An optional http(s) address."""
     text = read_text(node, what, found, line, required=False)
-    if text and not re.match(r"^https?://[^\s]+$", text, re.IGNORECASE):
+    if text and not is_url(text):
         found.add(node.line, f"{what} '{text}' must be an http:// or https:// address")
         return None
     return text

@@ -10,7 +10,6 @@ crash leaves the old log whole. The format is ``model.fileformat.log_entry``.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 from model.base.errors import VaneError, display_path
@@ -19,6 +18,7 @@ from model.fileformat.log_entry import (
     LoggedForecast,
     check_forecaster,
     check_probabilities,
+    entry_line,
     read_numbered,
 )
 
@@ -65,7 +65,7 @@ def write_entries(path: Path, entries: list[LoggedForecast]) -> int:
             return 0
         if before and not before.endswith(b"\n"):
             before += b"\n"  # a last line written without its newline stays the entry it is
-        lines = "".join(json.dumps(entry.as_dict(), ensure_ascii=False) + "\n" for entry in added)
+        lines = "".join(entry_line(entry) for entry in added)
         atomic_write(path, before + lines.encode("utf-8"))
     return len(added)
 
