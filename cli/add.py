@@ -18,8 +18,9 @@ from cli.options import (
     shown,
     writable_workspace,
 )
-from cli.render import percent, points, table
+from cli.render import table
 from model.base.errors import VaneError
+from model.base.numbers import percent, points
 from model.edits.tag import Tagged, add_evidence, rated
 from model.engine.parameters import workspace_parameters
 from model.fileformat.question import Question

@@ -18,7 +18,7 @@ from cli.options import (
     writable_workspace,
 )
 from model.base.errors import VaneError
-from model.calibration.settings import SAMPLERS
+from model.calibration.settings import SAMPLERS, SamplerSettings
 from model.engine.parameters import SavedFit
 from model.workspace.loader import load_paths
 
@@ -47,12 +47,11 @@ def calibrate(
     from model.calibration.fit import (
         calibrate as run_calibration,  # heavy: PyMC, PyTensor, ArviZ
     )
-    from model.calibration.settings import SamplerSettings
 
     settings = SamplerSettings(sampler, draws, tune, chains, seed, progress=not json_output and _terminal())
     result = run_calibration(loaded.questions, SavedFit.of(space), settings, loaded.settings.grades, note)
     if json_output:
-        print_json(_as_data(result))
+        print_json(result.as_dict())
     else:
         say("\n".join(result.summary))
         say(f"saved to {SavedFit.of(space).record}" if result.saved else f"not saved: {result.refusal}")
@@ -64,19 +63,3 @@ def _terminal() -> bool:
     import sys
 
     return sys.stderr.isatty()
-
-
-def _as_data(result) -> dict:
-    return {
-        "questions": result.data.questions,
-        "saved": result.saved,
-        "refusal": result.refusal,
-        "chosen": result.comparison.chosen,
-        "comparison": result.comparison.sentence(),
-        "summary": list(result.summary),
-        "fits": {
-            name: {"seconds": fit.seconds, "max_rhat": fit.diagnostics.max_rhat, "min_bulk_ess": fit.diagnostics.min_ess,
-                   "divergences": fit.diagnostics.divergences, "problems": list(fit.diagnostics.problems)}
-            for name, fit in result.fits.items()
-        },
-    }

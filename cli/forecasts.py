@@ -19,6 +19,7 @@ from cli.options import (
     writable_workspace,
 )
 from model.base.errors import VaneError, display_path
+from model.base.numbers import percent
 from model.engine.parameters import workspace_parameters
 from model.record.forecast_log import refuse_damaged_log, stated_forecast, write_entries
 from model.record.importing import import_forecasts as read_forecasts
@@ -51,7 +52,7 @@ def forecast(
     question = load_workspace(space).question(question_id)
     entry = stated_forecast(question, parse_numbers(probabilities, "probability"), forecaster)
     added = write_entries(log_path(space), [entry])
-    shown = ", ".join(f"{sid} {100 * p:.0f}%" for sid, p in entry.probabilities.items())
+    shown = ", ".join(f"{sid} {percent(p, 0)}" for sid, p in entry.probabilities.items())
     say(f"recorded {entry.forecaster}'s forecast for {question.id}: {shown}" if added else "already recorded")
 
 

@@ -16,7 +16,8 @@ from cli.options import (
     workspace,
     writable_workspace,
 )
-from cli.render import percent, shorten, table
+from cli.render import shorten, table
+from model.base.numbers import percent
 from model.edits.watch import add_indicator, observe_indicator
 from model.engine.indicators import to_watch
 from model.engine.parameters import workspace_parameters

@@ -1,22 +1,6 @@
-"""Plain-text tables and number formats for the terminal."""
+"""Plain-text tables and words for the terminal; numbers are formatted by ``model.base.numbers``."""
 
 from __future__ import annotations
-
-
-def percent(value: float, places: int = 1) -> str:
-    """0.1234 -> '12.3%'."""
-    return f"{100 * value:.{places}f}%"
-
-
-def points(value: float) -> str:
-    """A change in percentage points with its sign: 0.021 -> '+2.1'; tiny changes show as '0.0'."""
-    shown = 100 * value
-    return "0.0" if abs(shown) < 0.05 else f"{shown:+.1f}"
-
-
-def interval(low: float, high: float) -> str:
-    """An interval of probabilities: '12–34%'."""
-    return f"{100 * low:.0f}–{100 * high:.0f}%"
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:

@@ -20,10 +20,8 @@ from cli.options import (
     writable_workspace,
 )
 from model.base.errors import display_path
-from model.engine.parameters import workspace_parameters
-from model.record.forecast_log import refuse_damaged_log, write_entries
-from model.reports.weekly import Week, build_report, published_entries
-from model.workspace.folder import log_path
+from model.reports.publish import publish_week
+from model.reports.weekly import Week
 
 
 @handles_errors
@@ -38,22 +36,13 @@ def report(
     chosen = _week(week)
     space = writable_workspace(directory)
     loaded = load_publishing(space, skip_broken)
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    log = refuse_damaged_log(log_path(space))  # the report compares with published forecasts: it needs them all
-    parameters = workspace_parameters(space)
-    weekly = build_report(list(loaded.questions), parameters, chosen, log, now, strict, loaded.settings.grades,
-                          loaded.settings.report, _progress("forecasting"), broken=loaded.problems)
-    from model.reports.render import (
-        write_report,  # matplotlib and Jinja2: only when writing a report
-    )
-
-    paths = write_report(weekly, (out or space.reports) / chosen.label, _progress("drawing"))
-    published = write_entries(log_path(space), published_entries(weekly, parameters)) if not weekly.reconstructed else 0
-    say(f"wrote {display_path(paths[0])} and {display_path(paths[1])} ({len(weekly.questions)} open question(s))")
-    if published:
-        say(f"published the engine's forecasts for {published} question(s) in {display_path(log_path(space))}")
-    elif weekly.reconstructed:
-        say(f"{chosen.label} is past: reconstructed as of {weekly.as_of}; nothing added to the forecast log")
+    done = publish_week(space, loaded, chosen, out, strict, _progress())
+    markdown, page = done.paths[:2]
+    say(f"wrote {display_path(markdown)} and {display_path(page)} ({len(done.report.questions)} open question(s))")
+    if done.published:
+        say(f"published the engine's forecasts for {done.published} question(s) in {display_path(done.log)}")
+    elif done.report.reconstructed:
+        say(f"{chosen.label} is past: reconstructed as of {done.report.as_of}; nothing added to the forecast log")
 
 
 def _week(label: Optional[str]) -> Week:
@@ -68,12 +57,12 @@ def _week(label: Optional[str]) -> Week:
     return chosen
 
 
-def _progress(stage: str):
-    """A one-line progress display on a terminal; silent otherwise."""
+def _progress():
+    """A one-line progress display of each stage on a terminal; silent otherwise."""
     if not sys.stderr.isatty():
         return lambda *_: None
 
-    def show(number: int, total: int, name: str) -> None:
+    def show(stage: str, number: int, total: int, name: str) -> None:
         end = "\n" if number == total else ""
         sys.stderr.write(f"\r{stage} {number}/{total}: {shown(name)[:50]:<50}{end}")
         sys.stderr.flush()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from pathlib import Path
 from typing import Annotated, Optional
@@ -21,15 +19,12 @@ from cli.options import (
 )
 from cli.render import table
 from model.base.errors import display_path
-from model.base.numbers import number, signed
-from model.base.textsafe import visible
-from model.engine.parameters import workspace_parameters
-from model.fileformat.log_entry import PRIOR, UNIFORM, read_log
-from model.record.publishing import backtest_forecasts
-from model.record.scorecard import SCORE_NAMES, ScoreReport, score_questions
-from model.workspace.folder import log_path
+from model.base.numbers import MISSING, number, percent, signed
+from model.fileformat.log_entry import PRIOR, UNIFORM
+from model.record.scorecard import ScoreReport
+from model.record.track_record import score_workspace
 
-RISKY = ("=", "+", "-", "@", "\t", "\r")
+SUMMARY_SCORES = {"brier": "Brier", "log": "log", "baseline": "baseline"}  # the means the text summary shows, as headed
 
 
 @handles_errors
@@ -48,20 +43,14 @@ def score(
                                  param_hint="--csv")
     space = workspace(directory)
     loaded = load_reporting(space)
-    chosen = loaded.select(questions)
-    entries, log_problems = read_log(log_path(space))
+    report, log_problems = score_workspace(space, loaded.select(questions), loaded.settings.grades, backtest, hindsight)
     for problem in log_problems:
         say(str(problem), err=True)
-    parameters = workspace_parameters(space)
-    grades = loaded.settings.grades
-    backtests = [entry for question in chosen if backtest and question.resolution and not question.resolution.annulled
-                 for entry in backtest_forecasts(question, parameters, hindsight, grades)]
-    report = score_questions(chosen, entries, backtests, parameters, grades)
     diagram = _diagram(report, plot or space.reports / "scores" / "reliability.png")
     if csv_file:
         _write_csv(report, csv_file)
     if json_output:
-        print_json(score_data(report, diagram))
+        print_json(report.as_dict(diagram))
     elif csv_file != Path("-"):
         say(render(report, diagram))
 
@@ -74,33 +63,6 @@ def _diagram(report: ScoreReport, path: Path) -> Path | None:
     )
 
     return reliability_diagram(report.calibration, path)
-
-
-def score_data(report: ScoreReport, diagram: Path | None) -> dict:
-    """The report as plain data (documented in the README)."""
-    by_question: dict[str, list] = {}
-    for row in report.rows:
-        by_question.setdefault(row.question, []).append(row.as_dict())
-    return {
-        "questions": [{"id": qid, "outcome": report.outcomes[qid], "forecasters": rows} for qid, rows in by_question.items()],
-        "summary": [
-            {"forecaster": s.forecaster, "questions": s.questions,
-             "time_averaged": {name: {"mean": m, "low": lo, "high": hi} for name, (m, lo, hi) in s.means.items()},
-             "brier_versus_baselines": s.versus}
-            for s in report.summaries
-        ],
-        "calibration": {name: [b.__dict__ for b in buckets] for name, buckets in report.calibration.items()},
-        "murphy": {name: m.__dict__ for name, m in report.murphy.items()},
-        "coherence": [
-            {"question": c.question, "forecaster": c.forecaster, "time": c.time.isoformat(), "stated": c.stated,
-             "engine": c.engine, "gap": c.gap, "stated_log": c.stated_log, "engine_log": c.engine_log}
-            for c in report.coherence
-        ],
-        "reliability_diagram": str(diagram) if diagram else None,
-        "skipped_forecasts": list(report.skipped),
-    }
-
-
 
 
 def render(report: ScoreReport, diagram: Path | None) -> str:
@@ -122,8 +84,8 @@ def render(report: ScoreReport, diagram: Path | None) -> str:
         parts.append(f"{question} (resolved: {outcome})\n" + table(headers, cells, right=set(range(1, len(headers)))))
     parts.append("Across questions (time-averaged means, 90% bootstrap interval; Brier against each baseline on the "
                  "forecaster's own questions, below 0 is better)\n" + table(
-        ["forecaster", "questions", "Brier", "log", "baseline", "Brier − uniform", "Brier − prior"],
-        [[s.forecaster, str(s.questions)] + [_interval(s.means.get(name)) for name in ("brier", "log", "baseline")]
+        ["forecaster", "questions", *SUMMARY_SCORES.values(), "Brier − uniform", "Brier − prior"],
+        [[s.forecaster, str(s.questions)] + [_interval(s.means.get(name)) for name in SUMMARY_SCORES]
          + [signed(s.versus.get(name)) for name in (UNIFORM, PRIOR)]
          for s in report.summaries], right={1, 5, 6}))
     parts.append("Murphy decomposition of the final forecasts' Brier score (per scenario probability)\n" + table(
@@ -139,13 +101,13 @@ def render(report: ScoreReport, diagram: Path | None) -> str:
 
 
 def _interval(value) -> str:
-    return "–" if value is None else f"{number(value[0])} ({number(value[1])} to {number(value[2])})"
+    return MISSING if value is None else f"{number(value[0])} ({number(value[1])} to {number(value[2])})"
 
 
 def _render_calibration(report: ScoreReport) -> str:
     lines = ["Calibration of final forecasts (every scenario's probability; observed frequency / count per 10% bucket)"]
     header = ["forecaster"] + [f"{int(100 * b)}–{int(100 * b + 10)}%" for b in (i / 10 for i in range(10))]
-    rows = [[name] + [f"{100 * b.observed:.0f}%/{b.count}" if b.count else "·" for b in buckets]
+    rows = [[name] + [f"{percent(b.observed, 0)}/{b.count}" if b.count else "·" for b in buckets]
             for name, buckets in report.calibration.items()]
     return "\n".join(lines) + "\n" + table(header, rows, right=set(range(1, 11)))
 
@@ -153,35 +115,22 @@ def _render_calibration(report: ScoreReport) -> str:
 def _render_coherence(report: ScoreReport) -> str:
     rows = []
     for c in report.coherence:
-        better = "–" if c.stated_log is None else ("stated" if c.stated_log > c.engine_log else "engine" if c.engine_log > c.stated_log else "tie")
+        better = MISSING if c.stated_log is None else ("stated" if c.stated_log > c.engine_log else "engine" if c.engine_log > c.stated_log else "tie")
         rows.append([c.question, c.forecaster, f"{c.time:%Y-%m-%d}",
-                     " ".join(f"{k} {100 * v:.0f}%" for k, v in c.stated.items()),
-                     " ".join(f"{k} {100 * v:.0f}%" for k, v in c.engine.items()), f"{100 * c.gap:.0f} pp", better])
+                     _probabilities(c.stated), _probabilities(c.engine), f"{100 * c.gap:.0f} pp", better])
     return ("Coherence: stated forecasts beside what the evidence implied then (gap: total variation distance)\n"
             + table(["question", "forecaster", "date", "stated", "evidence implies", "gap", "scored better"], rows))
 
 
+def _probabilities(probabilities: dict[str, float]) -> str:
+    return " ".join(f"{sid} {percent(p, 0)}" for sid, p in probabilities.items())
+
+
 def _write_csv(report: ScoreReport, path: Path) -> None:
-    header = ["question", "forecaster", "kind", "forecasts"]
-    header += [f"{name}_{when}" for name in SCORE_NAMES for when in ("time_averaged", "final")] + ["spot_baseline", "spot_peer"]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for row in report.rows:
-        values = [row.averaged[name] if when == "time_averaged" else row.final[name]
-                  for name in SCORE_NAMES for when in ("time_averaged", "final")]
-        writer.writerow([_safe(row.question), _safe(row.forecaster), _safe(row.kind), row.forecasts]
-                        + ["" if not math.isfinite(v) else repr(v) for v in values + [row.spot["baseline"], row.spot["peer"]]])
+    text = report.as_csv()
     if str(path) == "-":
-        typer.echo(buffer.getvalue(), nl=False)  # every text cell is already made safe (``_safe``)
+        typer.echo(text, nl=False)  # every text cell is already made safe (``spreadsheet_safe``)
     else:
         from model.base.safewrite import atomic_write
 
-        atomic_write(path, buffer.getvalue())
-
-
-def _safe(text: str) -> str:
-    """A text cell shown as written but inert: control and bidi characters made visible, and a
-    leading quote on cells that a spreadsheet would run as a formula."""
-    text = visible(text)
-    return "'" + text if text.startswith(RISKY) else text
+        atomic_write(path, text)

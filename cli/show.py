@@ -18,8 +18,9 @@ from cli.options import (
     say,
     viewing,
 )
-from cli.render import percent, shorten, table
+from cli.render import shorten, table
 from cli.status import render_status
+from model.base.numbers import percent
 from model.engine.parameters import Parameters
 from model.engine.probabilities import Probabilities
 from model.engine.views import StoryLine, ledger, question_status, trajectory

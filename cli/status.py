@@ -19,7 +19,8 @@ from cli.options import (
     say,
     viewing,
 )
-from cli.render import interval, percent, plural, points, table
+from cli.render import plural, table
+from model.base.numbers import interval, percent, points
 from model.engine.probabilities import INTERVAL_NAME
 from model.engine.views import QuestionStatus, question_status
 

@@ -65,10 +65,17 @@ def vane(*args: str, input: str | None = None) -> Result:
     return Result(result.exit_code, result.stdout, result.stderr)
 
 
-def vane_process(*args: str, cwd: Path | None = None, env: dict | None = None, input: str | None = None) -> Result:
-    """Run ``vane`` as a real process (for tracebacks, imports and concurrency)."""
+def spawn_vane(args, cwd: Path | None = None, env: dict | None = None, input=None,
+               text: bool = True) -> subprocess.CompletedProcess:
+    """Run ``vane`` as a real process, outside any workspace named by ``VANE_DIR``; ``text=False`` keeps the bytes."""
     command = [sys.executable, "-c", "from cli.app import main; main()", *args]
     environment = {name: value for name, value in os.environ.items() if name != "VANE_DIR"}
     environment.update(env or {})
-    done = subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True, input=input, timeout=120)
+    return subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=text, input=input,
+                          timeout=120, check=False)
+
+
+def vane_process(*args: str, cwd: Path | None = None, env: dict | None = None, input: str | None = None) -> Result:
+    """Run ``vane`` as a real process (for tracebacks, imports and concurrency)."""
+    done = spawn_vane(args, cwd, env, input)
     return Result(done.returncode, done.stdout, done.stderr)

@@ -25,7 +25,7 @@ from model.calibration.fit import calibrate, parameters_from  # noqa: E402
 from model.calibration.sampling import fit, timed_fit  # noqa: E402
 from model.calibration.settings import SamplerSettings  # noqa: E402
 from model.calibration.synthetic import World, synthetic_questions  # noqa: E402
-from model.engine.parameters import Parameters, SavedFit  # noqa: E402
+from model.engine.parameters import PRIOR, Parameters, SavedFit  # noqa: E402
 from model.engine.probabilities import probabilities_at  # noqa: E402
 from model.fileformat.grades import RELIABILITY  # noqa: E402
 from model.workspace.folder import Workspace  # noqa: E402
@@ -83,9 +83,9 @@ def prior_world(rng: np.random.Generator) -> World:
     spread = abs(rng.normal(0, 0.3))
     multipliers = np.exp(spread * rng.normal(0, 1, len(RELIABILITY)))
     return World(
-        strength=float(np.exp(rng.normal(0.0, 0.5))),
-        half_life=float(np.exp(rng.normal(np.log(180.0), 1.0))),
-        prior_strength=float(np.exp(rng.normal(0.0, 0.3))),
+        strength=float(np.exp(rng.normal(*PRIOR["log_strength"]))),
+        half_life=float(np.exp(rng.normal(*PRIOR["log_half_life"]))),
+        prior_strength=float(np.exp(rng.normal(*PRIOR["log_prior_strength"]))),
         reliability={letter: RELIABILITY[letter] * m for letter, m in zip(RELIABILITY, multipliers)},
         items=12.0,
     )

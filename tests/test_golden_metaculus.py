@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from model.record.scoring import SCORE_NAMES, SPOT_SCORES
 from tests.helpers import SHARED, vane
 
 DATA = SHARED / "data" / "metaculus-aib-q1-2025"
@@ -62,7 +63,7 @@ def test_only_the_annulled_question_goes_unscored(scored):
 
 def test_every_score_is_listed_by_name(scored):
     scores = scored["questions"][0]["forecasters"][0]["scores"]
-    for name in ("brier", "log", "baseline", "peer"):
+    for name in SCORE_NAMES:
         assert set(scores[name]) == {"time_averaged", "final"}
-    assert "spot_baseline" in scores and "spot_peer" in scores
+    assert set(scores) == set(SCORE_NAMES) | {f"spot_{name}" for name in SPOT_SCORES}
     assert scored["reliability_diagram"].endswith("reliability.png") and Path(scored["reliability_diagram"]).exists()

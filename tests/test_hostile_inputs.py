@@ -30,8 +30,6 @@ import os
 import re
 import signal
 import stat
-import subprocess
-import sys
 import unicodedata
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -41,6 +39,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.app import build_app
+from tests.helpers import spawn_vane
 from tests.hostile_corpus import (
     ACCEPT,
     BASE,
@@ -316,6 +315,26 @@ def test_check(case: Case, make_space):
     fail_if(problems, result)
 
 
+@dataclass
+class Attempt:
+    """One command run on a case's workspace: the workspace's state before, the result, and what is wrong so far."""
+
+    space: Space
+    refused: bool | None
+    outside: object
+    inside: object
+    result: Run
+    problems: list[str]
+
+
+def attempt(space: Space, *args: str) -> Attempt:
+    """Run ``vane args`` on ``space`` after taking the state of everything it must not touch."""
+    refused = verdict(space)
+    outside, inside = space.outside_state(), space.inside_state()
+    result = run(*args)
+    return Attempt(space, refused, outside, inside, result, basic_problems(result))
+
+
 def untouched(space: Space, outside, inside, command: str) -> list[str]:
     """Problems when a reading command changed anything outside the workspace or in it."""
     return outside_untouched(space, outside) + [
@@ -325,10 +344,8 @@ def untouched(space: Space, outside, inside, command: str) -> list[str]:
 @pytest.mark.parametrize("case", CASES, ids=ids(CASES))
 def test_status(case: Case, make_space):
     space = make_space(case)
-    refused = verdict(space)
-    outside, inside = space.outside_state(), space.inside_state()
-    result = run("status", "--dir", str(space.workspace))
-    problems = basic_problems(result)
+    tried = attempt(space, "status", "--dir", str(space.workspace))
+    refused, outside, inside, result, problems = tried.refused, tried.outside, tried.inside, tried.result, tried.problems
     if refused is True:
         if result.code != 1:
             problems.append("check refuses the workspace, so status must exit 1")
@@ -343,10 +360,8 @@ def test_status(case: Case, make_space):
 @pytest.mark.parametrize("case", WITH_QUESTION, ids=ids(WITH_QUESTION))
 def test_show(case: Case, make_space):
     space = make_space(case)
-    refused = verdict(space)
-    outside, inside = space.outside_state(), space.inside_state()
-    result = run(*command_args("show", space))
-    problems = basic_problems(result)
+    tried = attempt(space, *command_args("show", space))
+    refused, outside, inside, result, problems = tried.refused, tried.outside, tried.inside, tried.result, tried.problems
     if refused is True and not case.workspace_only and result.code != 1:
         problems.append("check refuses this question's file, so show must exit 1")
     if refused is False and result.code != 0 and "show" not in case.may_fail:
@@ -379,10 +394,8 @@ assert REPORT_ALSO <= {case.id for case in CASES}
 @pytest.mark.parametrize("case", REPORT_CASES, ids=ids(REPORT_CASES))
 def test_report(case: Case, make_space):
     space = make_space(case)
-    refused = verdict(space)
-    outside, inside = space.outside_state(), space.inside_state()
-    result = run("report", "--dir", str(space.workspace))
-    problems = basic_problems(result)
+    tried = attempt(space, "report", "--dir", str(space.workspace))
+    refused, outside, inside, result, problems = tried.refused, tried.outside, tried.inside, tried.result, tried.problems
     problems += outside_untouched(space, outside)
     written = changes(inside, space.inside_state())
     reports = space.workspace / "reports"
@@ -465,10 +478,8 @@ def _markdown_html(text: str) -> str:
 @pytest.mark.parametrize("case", WITH_QUESTION, ids=ids(WITH_QUESTION))
 def test_add(case: Case, make_space):
     space = make_space(case)
-    refused = verdict(space)
-    outside, inside = space.outside_state(), space.inside_state()
-    result = run(*command_args("add", space))
-    problems = basic_problems(result)
+    tried = attempt(space, *command_args("add", space))
+    refused, outside, inside, result, problems = tried.refused, tried.outside, tried.inside, tried.result, tried.problems
     problems += outside_untouched(space, outside)
     written = changes(inside, space.inside_state())
     if refused is True and not case.workspace_only:
@@ -493,10 +504,7 @@ def process(*args: str, cwd: Path) -> Run:
     Standard output is strict UTF-8, as in a terminal with a UTF-8 locale such as en_US.UTF-8 (Python
     only relaxes it to ``surrogateescape`` under the C and POSIX locales).
     """
-    command = [sys.executable, "-c", "from cli.app import main; main()", *args]
-    environment = {name: value for name, value in os.environ.items() if name != "VANE_DIR"}
-    environment["PYTHONIOENCODING"] = "utf-8:strict"
-    done = subprocess.run(command, cwd=cwd, env=environment, capture_output=True, timeout=120, check=False)
+    done = spawn_vane(args, cwd, env={"PYTHONIOENCODING": "utf-8:strict"}, text=False)
     return Run(tuple(args), done.returncode, _text(done.stdout), _text(done.stderr))
 
 

@@ -66,6 +66,31 @@ def test_prior_predictive_outcomes_are_real_scenarios_and_theta_follows_its_prio
     assert np.median(half_life) == pytest.approx(180.0, rel=0.2)
 
 
+def test_the_prior_of_theta_is_an_argument_of_the_model(data):
+    mine = {"log_strength": (1.0, 0.2), "log_half_life": (np.log(30.0), 0.5), "log_prior_strength": (0.0, 0.1)}
+    with build_model(data, theta_prior=mine):
+        prior = pm.sample_prior_predictive(draws=400, random_seed=12, compile_kwargs=FAST)
+    log_strength = np.log(prior.prior["strength"].values.ravel())
+    assert np.mean(log_strength) == pytest.approx(1.0, abs=0.04) and np.std(log_strength) == pytest.approx(0.2, abs=0.03)
+    assert np.median(prior.prior["half_life"].values) == pytest.approx(30.0, rel=0.2)
+
+
+def test_draws_are_flattened_chain_after_chain():
+    import arviz as az
+
+    from model.calibration.sampling import flat_draws
+
+    strength = np.arange(6.0).reshape(2, 3)
+    analysts = np.arange(12.0).reshape(2, 3, 2)
+    posterior = az.from_dict(posterior={"strength": strength, "half_life": strength + 10, "prior_strength": strength + 20,
+                                        "analyst_strength": analysts}).posterior
+    decaying = flat_draws(posterior, decay=True)
+    assert decaying.strength.tolist() == [0, 1, 2, 3, 4, 5] and decaying.half_life.tolist() == [10, 11, 12, 13, 14, 15]
+    assert decaying.analyst_strength.shape == (6, 2) and decaying.analyst_strength[4].tolist() == [8, 9]
+    assert decaying.reliability is None
+    assert np.all(np.isinf(flat_draws(posterior, decay=False).half_life))
+
+
 def _fit_with_log_likelihood(per_question: np.ndarray, decay: bool):
     """A hand-built fit: 4 chains x 200 draws whose outcome log-likelihoods are ``per_question`` plus noise."""
     import arviz as az
@@ -89,3 +114,26 @@ def test_decay_is_kept_only_when_enough_questions_show_it():
     assert better.chosen == "decay" and better.questions == 40 >= MIN_COMPARED
     worse = compare(_fit_with_log_likelihood(many - 0.2, True), _fit_with_log_likelihood(many, False))
     assert worse.chosen == "no decay" and "does not support decay" in worse.sentence()
+
+
+def test_a_calibration_as_data_has_the_shape_of_the_json_output():
+    from model.calibration.fit import Calibration, Comparison
+    from model.calibration.sampling import Diagnostics, TimedFit
+    from model.engine.parameters import Parameters
+
+    data = calibration_data(synthetic_questions(3, World(), seed=4))
+    fits = {"decay": TimedFit(None, Diagnostics(1.02, 150.0, 3, ("R-hat of x is 1.020 (limit 1.01)",)), 2.5, True),
+            "no decay": TimedFit(None, Diagnostics(1.0, 900.0, 0), 1.5, False)}
+    comparison = Comparison({"decay": -2.0, "no decay": -2.1}, {"decay": 0.1, "no decay": 0.1}, 0.1, 0.2, "no decay",
+                            questions=3)
+    result = Calibration(data, fits, comparison, Parameters.face_value(), ("one", "two"), False, "why not")
+    assert result.as_dict() == {
+        "questions": 3, "saved": False, "refusal": "why not", "chosen": "no decay",
+        "comparison": comparison.sentence(), "summary": ["one", "two"],
+        "fits": {
+            "decay": {"seconds": 2.5, "max_rhat": 1.02, "min_bulk_ess": 150.0, "divergences": 3,
+                      "problems": ["R-hat of x is 1.020 (limit 1.01)"]},
+            "no decay": {"seconds": 1.5, "max_rhat": 1.0, "min_bulk_ess": 900.0, "divergences": 0, "problems": []},
+        },
+    }
+    assert list(result.as_dict()) == ["questions", "saved", "refusal", "chosen", "comparison", "summary", "fits"]

@@ -9,6 +9,7 @@ import pytest
 
 from model.engine.parameters import (
     MODEL_VERSION,
+    PRIOR,
     Parameters,
     SavedFit,
     extract_bytes,
@@ -30,6 +31,14 @@ def test_prior_draws_follow_the_prior_and_have_no_decay():
     assert np.std(np.log(parameters.theta.prior_strength)) == pytest.approx(0.3, abs=0.02)
     again = Parameters.prior_draws(4000)
     assert np.array_equal(again.theta.strength, parameters.theta.strength)  # seeded: same numbers every run
+
+
+def test_the_prior_draws_describe_the_prior_they_follow(monkeypatch):
+    assert "s ~ LogNormal(0, 0.5), kappa ~ LogNormal(0, 0.3), no decay" in Parameters.prior_draws(10).source
+    monkeypatch.setitem(PRIOR, "log_strength", (0.25, 0.75))
+    parameters = Parameters.prior_draws(4000)
+    assert "s ~ LogNormal(0.25, 0.75)," in parameters.source
+    assert np.std(np.log(parameters.theta.strength)) == pytest.approx(0.75, abs=0.03)
 
 
 def test_class_factors_combine_analyst_strength_and_learned_reliability():

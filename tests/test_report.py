@@ -11,9 +11,10 @@ import pytest
 
 from model.fileformat.log_entry import LoggedForecast, read_log
 from model.record.forecast_log import write_entries
+from model.reports.publish import publish_week
 from model.reports.weekly import Week
 from model.workspace.folder import Workspace, log_path
-from model.workspace.loader import load_question
+from model.workspace.loader import load_question, load_workspace
 from tests.helpers import TALKS, vane
 
 TODAY = dt.date.today()
@@ -90,6 +91,19 @@ def test_a_past_week_is_reconstructed_and_not_published(reporting: Path):
     assert "Leak:" not in markdown  # evidence dated later does not exist yet in that week
     entries, _ = read_log(log_path(Workspace(reporting)))
     assert entries == []
+
+
+def test_publishing_the_week_is_a_library_use_case(reporting: Path):
+    space = Workspace(reporting)
+    stages = []
+    past = publish_week(space, load_workspace(space), Week.parse("2025-W10"),
+                        progress=lambda stage, number, total, name: stages.append((stage, number, total)))
+    assert past.report.reconstructed and past.published == 0 and not past.log.exists()
+    assert [path.name for path in past.paths[:2]] == ["report.md", "report.html"] and past.paths[0].parent.name == "2025-W10"
+    assert {stage for stage, _, _ in stages} == {"forecasting", "drawing"}
+    current = publish_week(space, load_workspace(space), WEEK)
+    assert current.published == 2 and current.log == log_path(space)
+    assert publish_week(space, load_workspace(space), WEEK, now=current.report.generated).published == 0  # same entries
 
 
 def publish_last_week(space: Path, deal: float) -> dt.datetime:

@@ -119,6 +119,7 @@ def test_time_averaged_and_peer_scores_match_a_brute_force_integrator(seed):
         peer_members=np.array([True, True, True, False]),
     )
     pairs = scoring.score(data)
+    assert set(pairs.averaged) == set(pairs.final) == set(scoring.SCORE_NAMES) and set(pairs.spot) == set(scoring.SPOT_SCORES)
     for p in range(pairs.question.shape[0]):
         q, f = int(pairs.question[p]), int(pairs.forecaster[p])
         want = expected[q][f]
@@ -176,6 +177,15 @@ def test_scores_never_print_as_minus_zero():
 
     assert number(-1e-17, 1) == "0.0" and number(-0.00004) == "0.000" and number(float("nan")) == "–"
     assert signed(-1e-9) == "+0.000" and signed(-0.25) == "-0.250" and signed(None) == "–"
+
+
+def test_probabilities_and_changes_have_one_format_everywhere():
+    from model.base.numbers import interval, percent, points
+
+    assert percent(0.1234) == "12.3%" and percent(0.1234, 0) == "12%" and percent(None) == percent(float("nan")) == "–"
+    assert points(0.021) == "+2.1" and points(-0.021) == "-2.1" and points(0.0004) == "0.0" and points(None) == "–"
+    assert points(0.021, " pp") == "+2.1 pp" and points(1e-6, " pp") == "0.0 pp" and points(None, " pp") == "–"
+    assert interval(0.12, 0.345) == "12–34%" and interval(None, 0.3) == "–"
 
 
 def test_scoring_in_blocks_of_questions_gives_the_same_scores(monkeypatch):

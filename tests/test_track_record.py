@@ -14,6 +14,8 @@ import pytest
 from model.base.errors import VaneError
 from model.fileformat.log_entry import LoggedForecast, read_log
 from model.record.forecast_log import write_entries
+from model.record.scorecard import CSV_HEADER
+from model.record.track_record import score_workspace
 from model.workspace.folder import Workspace, log_path
 from model.workspace.loader import load_question
 from tests.helpers import TALKS, vane
@@ -251,6 +253,18 @@ def test_csv_output_neutralises_formula_cells(resolved: Path):
     assert rows[0][:4] == ["question", "forecaster", "kind", "forecasts"]
     forecasters = [row[1] for row in rows[1:]]
     assert "'=HYPERLINK(\"http://x\")" in forecasters and not any(f.startswith("=") for f in forecasters)
+
+
+def test_the_track_record_is_a_library_use_case(resolved: Path):
+    question, _ = load_question(resolved / "scenarios" / "talks.yaml")
+    report, problems = score_workspace(Workspace(resolved), [question], backtest=True)
+    assert not problems and {row.kind for row in report.rows} == {"stated", "baseline", "backtest"}
+    assert report.as_dict()["reliability_diagram"] is None and report.as_dict(Path("r.png"))["reliability_diagram"] == "r.png"
+    rows = list(csv.reader(io.StringIO(report.as_csv())))
+    assert tuple(rows[0]) == CSV_HEADER and len(rows) == 1 + len(report.rows)
+    assert all(len(row) == len(CSV_HEADER) for row in rows)
+    without, _ = score_workspace(Workspace(resolved), [question])
+    assert "backtest" not in {row.kind for row in without.rows}
 
 
 def test_score_without_resolved_questions_says_so(space: Path):

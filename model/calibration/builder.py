@@ -1,6 +1,8 @@
-"""``build_model``: the calibration model as a ``pm.Model``, a pure function of the data."""
+"""``build_model``: the calibration model as a ``pm.Model``, a pure function of the data and the prior of theta."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 import pymc as pm
@@ -10,17 +12,23 @@ from model.calibration.data import CalibrationData
 from model.engine.parameters import PRIOR
 from model.fileformat.ratings import DELTA
 
+ThetaPrior = Mapping[str, tuple[float, float]]
+"""(mean, sd) of the normal prior of each log parameter, as in ``PRIOR``."""
+
+
 DATA_NAMES = ("cell_means", "cell_age", "cell_analyst", "cell_letter", "log_prior", "scenario_mask", "outcome")
 """Every data input of the model; all are ``pm.Data`` so a compiled sampler can take new values."""
 
 
-def build_model(data: CalibrationData, slots: int | None = None) -> pm.Model:
+def build_model(data: CalibrationData, slots: int | None = None, theta_prior: ThetaPrior = PRIOR) -> pm.Model:
     """The calibration model for ``data``; per-analyst and per-letter terms only when the data carry them.
 
     Every resolved question contributes ``o_q ~ Categorical(b_q(T_q; theta))``
     with ``b`` the posterior of model.md at the question's horizon. Cells are
     laid out per question, padded to ``slots`` (default: the most any question
-    has). The model without decay is this one with every age 0.
+    has). The model without decay is this one with every age 0. ``theta_prior``
+    gives the (mean, sd) of the normal prior of ``log_strength``,
+    ``log_half_life`` and ``log_prior_strength`` (default: ``PRIOR``).
     """
     layout = data.by_question
     coords = {
@@ -39,11 +47,11 @@ def build_model(data: CalibrationData, slots: int | None = None) -> pm.Model:
         mask = pm.Data("scenario_mask", data.scenario_mask.astype(float), dims=("question", "scenario"))
         outcome = pm.Data("outcome", data.outcome, dims="question")
 
-        strength = pm.Deterministic("strength", pt.exp(pm.Normal("log_strength", *PRIOR["log_strength"])))
+        strength = pm.Deterministic("strength", pt.exp(pm.Normal("log_strength", *theta_prior["log_strength"])))
         prior_strength = pm.Deterministic(
-            "prior_strength", pt.exp(pm.Normal("log_prior_strength", *PRIOR["log_prior_strength"])),
+            "prior_strength", pt.exp(pm.Normal("log_prior_strength", *theta_prior["log_prior_strength"])),
         )
-        half_life = pm.Deterministic("half_life", pt.exp(pm.Normal("log_half_life", *PRIOR["log_half_life"])))
+        half_life = pm.Deterministic("half_life", pt.exp(pm.Normal("log_half_life", *theta_prior["log_half_life"])))
         weight = strength * DELTA * _class_factor(data, analyst, letter) * pt.exp2(-ages / half_life)  # (Q, M)
         evidence = pt.matmul(weight[:, None, :], means)[:, 0, :]  # batched (1, M) @ (M, K): no (Q, M, K) temporary
         logits = pt.where(mask > 0, prior_strength * log_prior + evidence, -np.inf)

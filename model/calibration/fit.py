@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -21,7 +21,7 @@ from model.base.errors import VaneError
 from model.base.safewrite import atomic_write
 from model.calibration import sampling
 from model.calibration.data import CalibrationData, calibration_data
-from model.calibration.sampling import TimedFit
+from model.calibration.sampling import TimedFit, flat_draws
 from model.calibration.settings import SamplerSettings
 from model.engine.parameters import (
     MODEL_VERSION,
@@ -79,6 +79,18 @@ class Calibration:
         """The variant that was kept."""
         return self.fits[self.comparison.chosen]
 
+    def as_dict(self) -> dict:
+        """What the run found and did, as plain data (``vane calibrate --json``)."""
+        return {
+            "questions": self.data.questions,
+            "saved": self.saved,
+            "refusal": self.refusal,
+            "chosen": self.comparison.chosen,
+            "comparison": self.comparison.sentence(),
+            "summary": list(self.summary),
+            "fits": {name: fit.as_dict() for name, fit in self.fits.items()},
+        }
+
 
 MIN_COMPARED = 5  # fewer resolved questions than this cannot tell decay from no decay
 
@@ -112,20 +124,16 @@ def compare(decay: TimedFit, flat: TimedFit) -> Comparison:
 
 def parameters_from(fit: TimedFit, data: CalibrationData, summary_line: str) -> Parameters:
     """The fit's posterior draws as forecast parameters (chains flattened)."""
-    posterior = fit.idata.posterior
-    flat = lambda name: posterior[name].values.reshape(-1, *posterior[name].shape[2:])  # noqa: E731
-    strength = flat("strength")
-    half_life = flat("half_life") if fit.decay else np.full(strength.shape[0], np.inf)
-    analysts = (
-        {name: flat("analyst_strength")[:, index] for index, name in enumerate(data.analysts)}
-        if "analyst_strength" in posterior else {}
-    )
-    letters = (
-        {name: flat("reliability")[:, index] for index, name in enumerate(data.letters)}
-        if "reliability" in posterior else {}
-    )
-    theta = Theta.of(strength, half_life, flat("prior_strength"))
+    draws = flat_draws(fit.idata.posterior, fit.decay)
+    theta = Theta.of(draws.strength, draws.half_life, draws.prior_strength)
+    analysts = _columns(draws.analyst_strength, data.analysts)
+    letters = _columns(draws.reliability, data.letters)
     return Parameters(theta, summary_line, "calibrated", analysts, letters)
+
+
+def _columns(table: np.ndarray | None, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """(D, N) draws as {name: (D,) draws}; nothing when the model did not learn them."""
+    return {} if table is None else {name: table[:, index] for index, name in enumerate(names)}
 
 
 def plain_summary(parameters: Parameters, data: CalibrationData, comparison: Comparison) -> list[str]:
@@ -230,6 +238,8 @@ def calibrate(
 ) -> Calibration:
     """Fit theta on every question resolved to a scenario; save it when the diagnostics pass.
 
+    ``report`` receives each step's progress as a line of text.
+
     Raises
     ------
     VaneError
@@ -238,28 +248,46 @@ def calibrate(
     data = calibration_data(questions, grades)
     if not data.questions:
         raise VaneError("no resolved questions to learn from: resolve a question first")
-    extensions = [name for name, on in (("per-analyst strengths", data.learns_analysts),
-                                        ("per-letter reliabilities", data.learns_reliability)) if on]
-    report(f"calibrating on {data.questions} resolved question(s), {data.cell_age.shape[0]} story cells"
-           + (f"; also learning {' and '.join(extensions)}" if extensions else ""))
-    fits = {}
-    for name, decay in (("decay", True), ("no decay", False)):
-        report(f"fitting the model with {name} ({settings.sampler}, {settings.chains} chains x {settings.draws} draws)")
-        fits[name] = sampling.timed_fit(data, decay, settings)
-        report(f"  done in {fits[name].seconds:.1f} s; " + _diagnostic_sentence(fits[name]))
+    report(_data_sentence(data))
+    fits = {name: _fit_variant(data, name, decay, settings, report) for name, decay in VARIANTS}
     comparison = compare(fits["decay"], fits["no decay"])
     report(comparison.sentence())
     chosen = fits[comparison.chosen]
-    line = f"calibrated on {data.questions} resolved question(s) on {dt.date.today()} ({comparison.chosen})"
-    parameters = parameters_from(chosen, data, line)
-    summary = plain_summary(parameters, data, comparison)
-    parameters = Parameters(parameters.theta, f"{line}: " + "; ".join(summary[:2]), "calibrated",
-                            parameters.analyst_strength, parameters.reliability)
+    parameters, summary = _summarised(chosen, data, comparison)
     if not chosen.diagnostics.passed:
         refusal = "the fit failed its diagnostics (" + "; ".join(chosen.diagnostics.problems) + "); the saved fit was not replaced"
         return Calibration(data, fits, comparison, parameters, tuple(summary), False, refusal)
     save(saved, chosen, parameters, provenance(data, chosen, settings, comparison, parameters.source))
     return Calibration(data, fits, comparison, parameters, tuple(summary), True)
+
+
+VARIANTS = (("decay", True), ("no decay", False))
+"""The two models compared, by name: with decay, and without (every age 0)."""
+
+
+def _data_sentence(data: CalibrationData) -> str:
+    """What the fit learns from, and which optional multipliers it learns too."""
+    extensions = [name for name, on in (("per-analyst strengths", data.learns_analysts),
+                                        ("per-letter reliabilities", data.learns_reliability)) if on]
+    return (f"calibrating on {data.questions} resolved question(s), {data.cell_age.shape[0]} story cells"
+            + (f"; also learning {' and '.join(extensions)}" if extensions else ""))
+
+
+def _fit_variant(data: CalibrationData, name: str, decay: bool, settings: SamplerSettings,
+                 report: Callable[[str], None]) -> TimedFit:
+    """Sample one variant of the model, reporting before and after."""
+    report(f"fitting the model with {name} ({settings.sampler}, {settings.chains} chains x {settings.draws} draws)")
+    fitted = sampling.timed_fit(data, decay, settings)
+    report(f"  done in {fitted.seconds:.1f} s; " + _diagnostic_sentence(fitted))
+    return fitted
+
+
+def _summarised(chosen: TimedFit, data: CalibrationData, comparison: Comparison) -> tuple[Parameters, list[str]]:
+    """The kept fit as parameters whose source names the run and its first two findings, and every finding."""
+    line = f"calibrated on {data.questions} resolved question(s) on {dt.date.today()} ({comparison.chosen})"
+    parameters = parameters_from(chosen, data, line)
+    summary = plain_summary(parameters, data, comparison)
+    return replace(parameters, source=f"{line}: " + "; ".join(summary[:2])), summary
 
 
 def _diagnostic_sentence(fit: TimedFit) -> str:

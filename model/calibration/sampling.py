@@ -89,16 +89,40 @@ def diagnose(idata: az.InferenceData, names: list[str]) -> Diagnostics:
     return Diagnostics(worst_rhat, worst_ess, divergences, tuple(problems))
 
 
+@dataclass(frozen=True)
+class Draws:
+    """A posterior's draws with its chains laid end to end (``D = chains x draws``).
+
+    ``strength``, ``half_life`` and ``prior_strength`` are (D,); ``analyst_strength``
+    is (D, A) and ``reliability`` (D, L), or None when the model did not learn them.
+    """
+
+    strength: np.ndarray
+    half_life: np.ndarray
+    prior_strength: np.ndarray
+    analyst_strength: np.ndarray | None = None
+    reliability: np.ndarray | None = None
+
+
+def flat_draws(posterior, decay: bool) -> Draws:
+    """The draws of theta and of the learned multipliers in ``posterior`` (chain, draw, ...), flattened to (D, ...).
+
+    Without ``decay`` the half-life is infinite in every draw (no evidence loses weight).
+    """
+    flat = lambda name: posterior[name].values.reshape(-1, *posterior[name].shape[2:])  # noqa: E731
+    optional = lambda name: flat(name) if name in posterior else None  # noqa: E731
+    strength = flat("strength")
+    half_life = flat("half_life") if decay else np.full(strength.shape[0], np.inf)
+    return Draws(strength, half_life, flat("prior_strength"), optional("analyst_strength"), optional("reliability"))
+
+
 def add_log_likelihood(idata: az.InferenceData, data: CalibrationData) -> az.InferenceData:
     """Each question's log probability of its outcome per draw, for PSIS-LOO (computed in numpy)."""
     posterior = idata.posterior
     chains, draws = posterior.sizes["chain"], posterior.sizes["draw"]
-    flat = lambda name: posterior[name].values.reshape(chains * draws, *posterior[name].shape[2:])  # noqa: E731
-    half_life = flat("half_life") if data.cell_age.any() else np.full(chains * draws, np.inf)
+    theta = flat_draws(posterior, decay=bool(data.cell_age.any()))
     log_likelihood = outcome_log_likelihood(
-        data, flat("strength"), half_life, flat("prior_strength"),
-        flat("analyst_strength") if "analyst_strength" in posterior else None,
-        flat("reliability") if "reliability" in posterior else None,
+        data, theta.strength, theta.half_life, theta.prior_strength, theta.analyst_strength, theta.reliability,
     )
     import xarray as xr
 
@@ -124,6 +148,12 @@ class TimedFit:
     diagnostics: Diagnostics
     seconds: float
     decay: bool
+
+    def as_dict(self) -> dict:
+        """How long the fit took and how its diagnostics came out, as plain data for ``--json``."""
+        d = self.diagnostics
+        return {"seconds": self.seconds, "max_rhat": d.max_rhat, "min_bulk_ess": d.min_ess,
+                "divergences": d.divergences, "problems": list(d.problems)}
 
 
 def timed_fit(data: CalibrationData, decay: bool, settings: SamplerSettings) -> TimedFit:

@@ -37,6 +37,12 @@ SHOWN_DRAWS = 1000  # forecasts use at most this many saved draws (evenly thinne
 PRIOR = {"log_strength": (0.0, 0.5), "log_half_life": (math.log(180.0), 1.0), "log_prior_strength": (0.0, 0.3)}
 
 
+def lognormal_in_words(symbol: str, name: str) -> str:
+    """The prior ``PRIOR[name]`` of ``log symbol`` in words, e.g. "s ~ LogNormal(0, 0.5)"."""
+    mean, sd = PRIOR[name]
+    return f"{symbol} ~ LogNormal({mean:g}, {sd:g})"
+
+
 @dataclass(frozen=True)
 class Parameters:
     """Draws of theta, optional learned multipliers, and one plain sentence on where they came from.
@@ -77,7 +83,7 @@ class Parameters:
         prior_strength = np.exp(rng.normal(*PRIOR["log_prior_strength"], count))
         source = (
             "prior draws (not calibrated yet: run 'vane calibrate' once questions resolve): "
-            "s ~ LogNormal(0, 0.5), kappa ~ LogNormal(0, 0.3), no decay"
+            f"{lognormal_in_words('s', 'log_strength')}, {lognormal_in_words('kappa', 'log_prior_strength')}, no decay"
         )
         return cls(Theta.of(strength, np.inf, prior_strength), source, "prior")
 

@@ -24,7 +24,8 @@ from model.fileformat.question import Question
 INTERVAL = (0.1, 0.9)  # the 80% interval over parameter draws
 
 
-INTERVAL_NAME = f"{100 * (INTERVAL[1] - INTERVAL[0]):.0f}% interval"
+INTERVAL_PERCENT = f"{100 * (INTERVAL[1] - INTERVAL[0]):.0f}%"  # "80%"
+INTERVAL_NAME = f"{INTERVAL_PERCENT} interval"
 
 
 @dataclass(frozen=True)

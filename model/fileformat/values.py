@@ -83,16 +83,21 @@ def read_text(node: Node | None, what: str, found: Findings, line: int, required
     return text
 
 
-def read_date(node: Node | None, what: str, found: Findings, line: int) -> dt.date | None:
-    """A date written YYYY-MM-DD, in the accepted years (``model.base.dates``)."""
+def read_parsed(node: Node | None, what: str, found: Findings, line: int, parse):
+    """``parse(text)`` of a required text value, or None with the parser's reason as a problem."""
     text = read_text(node, what, found, line)
     if text is None:
         return None
     try:
-        return parse_day(text)
+        return parse(text)
     except ValueError as error:
         found.add(node.line, f"{what} '{text}' {error}")
         return None
+
+
+def read_date(node: Node | None, what: str, found: Findings, line: int) -> dt.date | None:
+    """A date written YYYY-MM-DD, in the accepted years (``model.base.dates``)."""
+    return read_parsed(node, what, found, line, parse_day)
 
 
 def read_moment(node: Node | None, what: str, found: Findings, line: int) -> tuple[dt.date, dt.datetime | None] | None:
@@ -109,14 +114,7 @@ def read_moment(node: Node | None, what: str, found: Findings, line: int) -> tup
 
 def read_datetime(node: Node | None, what: str, found: Findings, line: int) -> dt.datetime | None:
     """An ISO 8601 time in the accepted years, as UTC; without a zone it is taken as UTC."""
-    text = read_text(node, what, found, line)
-    if text is None:
-        return None
-    try:
-        return parse_utc(text)
-    except ValueError as error:
-        found.add(node.line, f"{what} '{text}' {error}")
-        return None
+    return read_parsed(node, what, found, line, parse_utc)
 
 
 def read_number(node: Node | None, what: str, found: Findings, line: int) -> float | None:

@@ -8,25 +8,38 @@ engine can be added; it is labelled as such and never mixed into peer scores.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
-from dataclasses import dataclass, field
+import io
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 
+from model.base.textsafe import visible
 from model.engine.parameters import Parameters
 from model.engine.probabilities import probabilities_at
 from model.fileformat.grades import GradeTable
 from model.fileformat.log_entry import PRIOR, UNIFORM, LoggedForecast, reserved_kind
 from model.fileformat.question import Question
 from model.record import scoring
-
-SCORE_NAMES = ("brier", "log", "baseline", "peer", "ranked_brier")
-
+from model.record.scoring import SCORE_NAMES, SPOT_SCORES
 
 BUCKETS = 10
 
 
 BOOTSTRAP = 2000
+
+
+WHEN = ("time_averaged", "final")  # the two versions of every score over a question's window
+
+
+CSV_HEADER = ("question", "forecaster", "kind", "forecasts",
+              *(f"{name}_{when}" for name in SCORE_NAMES for when in WHEN), *(f"spot_{name}" for name in SPOT_SCORES))
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet runs a cell starting with one of these
 
 
 @dataclass(frozen=True)
@@ -45,13 +58,26 @@ class ScoreRow:
         """Every score by name, time-averaged and final (and spot for baseline and peer)."""
         scores = {name: {"time_averaged": _plain(self.averaged[name]), "final": _plain(self.final[name])}
                   for name in SCORE_NAMES}
-        scores["spot_baseline"] = _plain(self.spot["baseline"])
-        scores["spot_peer"] = _plain(self.spot["peer"])
+        scores.update({f"spot_{name}": _plain(self.spot[name]) for name in SPOT_SCORES})
         return {"forecaster": self.forecaster, "kind": self.kind, "forecasts": self.forecasts, "scores": scores}
+
+    def csv_cells(self) -> list:
+        """The row's cells under ``CSV_HEADER``: text cells made inert, missing scores empty."""
+        values = [self.averaged[name] if when == "time_averaged" else self.final[name]
+                  for name in SCORE_NAMES for when in WHEN] + [self.spot[name] for name in SPOT_SCORES]
+        return ([spreadsheet_safe(self.question), spreadsheet_safe(self.forecaster), spreadsheet_safe(self.kind),
+                 self.forecasts] + ["" if not math.isfinite(value) else repr(value) for value in values])
 
 
 def _plain(value: float) -> float | None:
     return None if value is None or not np.isfinite(value) else float(value)
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A text cell shown as written but inert: control and bidi characters made visible, and a
+    leading quote on cells that a spreadsheet would run as a formula."""
+    text = visible(text)
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 @dataclass(frozen=True)
@@ -62,6 +88,12 @@ class Summary:
     questions: int
     means: dict[str, tuple[float, float, float]]  # name -> (mean, low, high), time-averaged scores
     versus: dict[str, float] = field(default_factory=dict)  # baseline -> mean Brier difference on the same questions
+
+    def as_dict(self) -> dict:
+        """The summary as plain data: means with their intervals, and the Brier differences with the baselines."""
+        return {"forecaster": self.forecaster, "questions": self.questions,
+                "time_averaged": {name: {"mean": m, "low": lo, "high": hi} for name, (m, lo, hi) in self.means.items()},
+                "brier_versus_baselines": self.versus}
 
 
 @dataclass(frozen=True)
@@ -98,6 +130,12 @@ class Coherence:
     stated_log: float | None = None
     engine_log: float | None = None
 
+    def as_dict(self) -> dict:
+        """The comparison as plain data (the time as ISO 8601)."""
+        return {"question": self.question, "forecaster": self.forecaster, "time": self.time.isoformat(),
+                "stated": self.stated, "engine": self.engine, "gap": self.gap,
+                "stated_log": self.stated_log, "engine_log": self.engine_log}
+
 
 @dataclass(frozen=True)
 class ScoreReport:
@@ -110,6 +148,31 @@ class ScoreReport:
     coherence: tuple[Coherence, ...]
     outcomes: dict[str, str]
     skipped: tuple[str, ...] = field(default_factory=tuple)
+
+    def as_dict(self, diagram: Path | None = None) -> dict:
+        """The report as plain data (``vane score --json``, documented in the README); ``diagram``: the reliability diagram's file."""
+        by_question: dict[str, list] = {}
+        for row in self.rows:
+            by_question.setdefault(row.question, []).append(row.as_dict())
+        return {
+            "questions": [{"id": qid, "outcome": self.outcomes[qid], "forecasters": rows} for qid, rows in by_question.items()],
+            "summary": [summary.as_dict() for summary in self.summaries],
+            "calibration": {name: [asdict(bucket) for bucket in buckets] for name, buckets in self.calibration.items()},
+            "murphy": {name: asdict(parts) for name, parts in self.murphy.items()},
+            "coherence": [entry.as_dict() for entry in self.coherence],
+            "reliability_diagram": str(diagram) if diagram else None,
+            "skipped_forecasts": list(self.skipped),
+        }
+
+    def csv_rows(self) -> list[list]:
+        """The per-question scores as CSV rows, header first (every text cell inert in a spreadsheet)."""
+        return [CSV_HEADER, *(row.csv_cells() for row in self.rows)]
+
+    def as_csv(self) -> str:
+        """``csv_rows`` as CSV text."""
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(self.csv_rows())
+        return buffer.getvalue()
 
 
 def references(question: Question) -> list[LoggedForecast]:
@@ -177,7 +240,7 @@ def score_questions(
             kind=kinds[names[pairs.forecaster[p]]], forecasts=int(pairs.forecasts[p]),
             averaged={name: float(pairs.averaged[name][p]) for name in SCORE_NAMES},
             final={name: float(pairs.final[name][p]) for name in SCORE_NAMES},
-            spot={name: float(pairs.spot[name][p]) for name in ("baseline", "peer")},
+            spot={name: float(pairs.spot[name][p]) for name in SPOT_SCORES},
         )
         for p in range(pairs.question.shape[0])
     )

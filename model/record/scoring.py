@@ -26,7 +26,13 @@ import numpy as np
 LOG_FLOOR = 1e-15  # a forecast of 0 on what happened scores ln(1e-15), not minus infinity
 
 
-OWN_SCORES = ("brier", "log", "baseline", "ranked_brier")
+SCORE_NAMES = ("brier", "log", "baseline", "peer", "ranked_brier")  # every score, in the order reports list them
+
+
+OWN_SCORES = tuple(name for name in SCORE_NAMES if name != "peer")  # a forecast's scores on its own, without the others
+
+
+SPOT_SCORES = ("baseline", "peer")  # the scores also taken at the spot-scoring time (Metaculus)
 
 
 @dataclass(frozen=True)

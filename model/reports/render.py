@@ -14,7 +14,6 @@ forbids scripts outright.
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from pathlib import Path
 from urllib.parse import quote
@@ -22,9 +21,10 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
-from model.base.numbers import number, signed
+from model.base.numbers import number, percent, points, signed
 from model.base.safewrite import atomic_write
 from model.base.textsafe import visible
+from model.engine.probabilities import INTERVAL_PERCENT
 from model.reports.charts import trajectory_chart
 from model.reports.weekly import WeeklyReport
 
@@ -135,16 +135,14 @@ def safe_names(identifiers) -> dict[str, str]:
     return names
 
 
-def percent(value: float | None, places: int = 0) -> str:
-    """0.1234 -> '12%'."""
-    return "–" if value is None or not math.isfinite(value) else f"{100 * value:.{places}f}%"
+def report_percent(value: float | None, places: int = 0) -> str:
+    """``percent`` as the report shows it: whole percent unless a template asks for decimals."""
+    return percent(value, places)
 
 
-def points(value: float | None) -> str:
-    """A change in percentage points: +2.1 pp, or '–' when unknown."""
-    if value is None or not math.isfinite(value):
-        return "–"
-    return "0.0 pp" if abs(100 * value) < 0.05 else f"{100 * value:+.1f} pp"
+def report_points(value: float | None) -> str:
+    """``points`` as the report shows it: '+2.1 pp'."""
+    return points(value, " pp")
 
 
 def _raw(function):
@@ -158,7 +156,7 @@ def _environment(markdown: bool, anchors: dict[str, str]) -> jinja2.Environment:
         finalize=md_escape if markdown else _html_finalize,
         trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
     )
-    formats = {"percent": percent, "points": points, "number": number, "signed": signed}
+    formats = {"percent": report_percent, "points": report_points, "number": number, "signed": signed}
     wrap = _raw if markdown else (lambda function: function)
     environment.filters.update({name: wrap(function) for name, function in formats.items()})
     environment.filters.update(
@@ -168,6 +166,7 @@ def _environment(markdown: bool, anchors: dict[str, str]) -> jinja2.Environment:
         anchor=lambda identifier: wrap(str)(anchors[identifier]),
         chart=lambda name: wrap(str)(quote(str(name), safe="")),
     )
+    environment.globals["interval_percent"] = wrap(str)(INTERVAL_PERCENT)  # "80%": the width lives in one place
     return environment
 
 

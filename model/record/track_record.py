@@ -1,0 +1,40 @@
+"""The track record of a workspace (``vane score``): its forecast log scored on the resolved questions.
+
+``model.record.scorecard`` does the scoring and holds the result's shapes
+(``ScoreReport.as_dict`` and ``as_csv``); this module gathers what it scores.
+"""
+
+from __future__ import annotations
+
+from model.base.errors import Problem
+from model.engine.parameters import Parameters, workspace_parameters
+from model.fileformat.grades import GradeTable
+from model.fileformat.log_entry import LoggedForecast, read_log
+from model.fileformat.question import Question
+from model.record.publishing import backtest_forecasts
+from model.record.scorecard import ScoreReport, score_questions
+from model.workspace.folder import Workspace, log_path
+
+
+def has_outcome(question: Question) -> bool:
+    """Resolved to one of its scenarios (not open, not annulled): there is something to score against."""
+    return question.resolution is not None and not question.resolution.annulled
+
+
+def backtests(questions: list[Question], parameters: Parameters, grades: GradeTable | None = None,
+              hindsight: bool = False) -> list[LoggedForecast]:
+    """The engine's backtest forecasts on every question with an outcome (``backtest_forecasts``)."""
+    return [entry for question in questions if has_outcome(question)
+            for entry in backtest_forecasts(question, parameters, hindsight, grades)]
+
+
+def score_workspace(space: Workspace, questions: list[Question], grades: GradeTable | None = None,
+                    backtest: bool = False, hindsight: bool = False) -> tuple[ScoreReport, list[Problem]]:
+    """Score the workspace's forecast log on ``questions``, with the engine's backtest if asked.
+
+    Returns the report and the log's unreadable lines (left out of the scores).
+    """
+    entries, problems = read_log(log_path(space))
+    parameters = workspace_parameters(space)
+    extra = backtests(questions, parameters, grades, hindsight) if backtest else []
+    return score_questions(questions, entries, extra, parameters, grades), problems

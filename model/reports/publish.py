@@ -1,0 +1,56 @@
+"""Publishing the week's report (``vane report``): build it, write its files, and log the engine's forecasts.
+
+Only the current week is published to the forecast log: a past week is
+reconstructed as of its end and written, but adds nothing to the log (its
+forecasts were not made then). The log is checked before anything is written:
+the report compares with the forecasts published earlier, so it needs them all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from model.engine.parameters import workspace_parameters
+from model.record.forecast_log import refuse_damaged_log, write_entries
+from model.reports.weekly import Week, WeeklyReport, build_report, published_entries
+from model.workspace.folder import Workspace, log_path
+from model.workspace.loader import Loaded
+
+Progress = Callable[[str, int, int, str], None]  # (stage, number, total, name): "forecasting" 3/12 talks
+
+
+@dataclass(frozen=True)
+class PublishedWeek:
+    """What publishing the week's report did: the report, the files written, entries added to the log."""
+
+    report: WeeklyReport
+    paths: list[Path]  # report.md, report.html, then the charts
+    published: int  # forecast-log entries added (0 for a past week)
+    log: Path
+
+
+def publish_week(space: Workspace, loaded: Loaded, week: Week, folder: Path | None = None, strict: bool = False,
+                 progress: Progress = lambda *_: None, now: dt.datetime | None = None) -> PublishedWeek:
+    """Write ``week``'s report into ``folder``/<week> (default: the workspace's reports/) and publish its forecasts.
+
+    Raises
+    ------
+    VaneError
+        When the forecast log has lines that cannot be read or is read-only (nothing is written).
+    """
+    now = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    log = refuse_damaged_log(log_path(space))
+    parameters = workspace_parameters(space)
+    weekly = build_report(list(loaded.questions), parameters, week, log, now, strict, loaded.settings.grades,
+                          loaded.settings.report, functools.partial(progress, "forecasting"), broken=loaded.problems)
+    from model.reports.render import (
+        write_report,  # matplotlib and Jinja2: only when writing a report
+    )
+
+    paths = write_report(weekly, (folder or space.reports) / week.label, functools.partial(progress, "drawing"))
+    published = 0 if weekly.reconstructed else write_entries(log_path(space), published_entries(weekly, parameters))
+    return PublishedWeek(weekly, paths, published, log_path(space))
