@@ -56,7 +56,7 @@ def add(
     new = rated(summary, parse_date(date, "--date") or dt.date.today(), ratings, likelihoods,
                 source=source, url=url, grade=grade, story=story, analyst=analyst)
     settings, _ = load_settings(space.config_file)
-    tagged = add_evidence(path, new, workspace_parameters(space), settings.grades)
+    tagged = add_evidence(path, new, workspace_parameters(space, grades=settings.grades))
     say(render_added(tagged))
 
 

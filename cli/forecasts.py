@@ -35,7 +35,7 @@ def snapshot(skip_broken: SkipBrokenOption = False, directory: DirOption = None)
     space = writable_workspace(directory)
     loaded = load_publishing(space, skip_broken)
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    entries = engine_forecasts(list(loaded.questions), workspace_parameters(space), "snapshot", now, loaded.settings.grades)
+    entries = engine_forecasts(list(loaded.questions), workspace_parameters(space, grades=loaded.settings.grades), "snapshot", now)
     added = write_entries(log_path(space), entries)
     say(f"recorded the engine's forecasts for {added} open question(s) in {display_path(log_path(space))}")
 

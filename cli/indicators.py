@@ -74,8 +74,8 @@ def list_indicators(question_id: QuestionArgument, directory: DirOption = None) 
     loaded = load_workspace(space)
     question = loaded.question(question_id)
     today = dt.date.today()
-    belief = probabilities_at(question, workspace_parameters(space), [evaluation_date(question, today)],
-                              grades=loaded.settings.grades).mean[0]
+    parameters = workspace_parameters(space, grades=loaded.settings.grades)
+    belief = probabilities_at(question, parameters, [evaluation_date(question, today)]).mean[0]
     rows = [[w.indicator.id, str(w.indicator.due), f"{w.information_bits:.3f}", percent(w.chance_observed, 0),
              shorten(w.indicator.description, 50)] for w in to_watch(question, belief, today)]
     say(table(["id", "due", "bits", "P(seen)", "watch for"], rows, right={2, 3}) if rows else "no open indicators")

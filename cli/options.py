@@ -84,7 +84,7 @@ def viewing(directory: Optional[Path], as_of: Optional[str], face_value: bool):
 
     space = workspace(directory)
     loaded = load_workspace(space)
-    return loaded, workspace_parameters(space, face_value), as_of_date(as_of)
+    return loaded, workspace_parameters(space, face_value, loaded.settings.grades), as_of_date(as_of)
 
 
 def writable_workspace(directory: Optional[Path]) -> Workspace:

@@ -43,13 +43,12 @@ def show(
     """The evidence ledger in date order with each story's contribution, and the weekly trajectory."""
     loaded, parameters, day = viewing(directory, as_of, face_value)
     question = loaded.question(question_id)
-    grades = loaded.settings.grades
-    lines = ledger(question, parameters, day, strict, grades)
-    weeks = trajectory(question, parameters, day, strict, grades)
+    lines = ledger(question, parameters, day, strict)
+    weeks = trajectory(question, parameters, day, strict)
     if json_output:
         print_json(show_data(question, parameters, day, strict, lines, weeks))
         return
-    say(render_status(question_status(question, parameters, day, strict, grades), parameters.theta.draws > 1))
+    say(render_status(question_status(question, parameters, day, strict), parameters.theta.draws > 1))
     say(f"  parameters: {parameters.source}\n")
     say(render_ledger(question, lines))
     say("")

@@ -37,7 +37,7 @@ def status(
     """Scenario probabilities now, their 7-day change, evidence counts and days to deadline."""
     loaded, parameters, day = viewing(directory, as_of, face_value)
     selected = loaded.select(questions)
-    statuses = [question_status(q, parameters, day, strict, loaded.settings.grades) for q in selected]
+    statuses = [question_status(q, parameters, day, strict) for q in selected]
     if json_output:
         print_json({
             "as_of": day.isoformat(), "strict": strict, "parameters": parameters.source,

@@ -17,7 +17,6 @@ from model.calibration.synthetic import World, synthetic_questions, write_questi
 from model.engine import posterior
 from model.engine.posterior import Theta
 from model.engine.probabilities import compile_question, day_number
-from model.fileformat.grades import GradeTable
 from model.fileformat.resolution import Resolution
 from model.workspace.loader import load_question, load_question_text
 from tests.helpers import TALKS
@@ -32,7 +31,7 @@ def talks(resolution="stall", date="2025-12-31"):
 def engine_log_probability(question, theta: Theta, parameters=None) -> np.ndarray:
     compiled = compile_question(question)
     view = posterior.story_view(compiled.matrix, [day_number(question.horizon)])
-    factors = parameters.class_factors(list(compiled.classes), GradeTable()) if parameters else None
+    factors = parameters.class_factors(list(compiled.classes)) if parameters else None
     log_b = posterior.log_posterior(compiled.matrix.log_prior, view, theta, factors)[:, 0]
     return log_b[:, question.scenario_ids.index(question.resolution.outcome)]
 

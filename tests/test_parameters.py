@@ -18,7 +18,6 @@ from model.engine.parameters import (
     workspace_parameters,
 )
 from model.engine.posterior import Theta
-from model.fileformat.grades import GradeTable
 from model.workspace.folder import Workspace
 from tests.helpers import vane
 
@@ -44,7 +43,7 @@ def test_the_prior_draws_describe_the_prior_they_follow(monkeypatch):
 def test_class_factors_combine_analyst_strength_and_learned_reliability():
     theta = Theta.of([1.0, 1.0], np.inf, 1.0)
     parameters = Parameters(theta, "test", "calibrated", {"mk": np.array([2.0, 0.5])}, {"C": np.array([0.65, 0.325])})
-    factors = parameters.class_factors([("mk", "C"), ("other", "C"), ("mk", "A")], GradeTable())
+    factors = parameters.class_factors([("mk", "C"), ("other", "C"), ("mk", "A")])
     assert factors.tolist() == [[2.0, 1.0, 2.0], [0.25, 0.5, 0.5]]
 
 

@@ -155,3 +155,24 @@ def test_the_trend_line_fits_a_terminal_on_a_long_question(space: Path):
     assert result.code == 0
     trend = [line for line in result.stdout.splitlines() if line.strip().startswith("deal ")][-1]
     assert len(trend) < 80 and "each mark about" in result.stdout
+
+
+WEAK_SOURCES = "grades:\n  reliability: {A: 0.05, B: 0.05, C: 0.05, D: 0.05, E: 0.05, F: 0.05}\n"
+
+
+@pytest.mark.parametrize("command", [
+    ["status", "--json", "--face-value"],
+    ["show", "talks", "--face-value"],
+    ["add", "talks", "-s", "Envoys agree an agenda", "--date", "2025-04-01", "-r", "deal=+"],
+])
+def test_the_workspace_grade_weights_reach_every_forecast(space: Path, command):
+    """vane.yaml's Admiralty weights travel with the parameters into every command that forecasts."""
+    def run() -> str:
+        result = vane(*command, "--dir", str(space))
+        assert result.code == 0, result.stderr
+        (space / "scenarios" / "talks.yaml").write_text(TALKS, encoding="utf-8")  # as it was, for the next run
+        return result.stdout
+
+    as_default = run()
+    (space / "vane.yaml").write_text(WEAK_SOURCES, encoding="utf-8")
+    assert run() != as_default

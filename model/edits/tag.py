@@ -13,7 +13,7 @@ from model.edits.transaction import edit_question
 from model.engine.parameters import Parameters
 from model.engine.probabilities import Probabilities, evaluation_date, probabilities_at
 from model.fileformat.evidence import Evidence, evidence_entry
-from model.fileformat.grades import GradeTable, parse_grade
+from model.fileformat.grades import parse_grade
 from model.fileformat.question import Question
 from model.fileformat.ratings import discriminates, likelihood_units, rating_units
 from model.fileformat.stories import normalise_summary, normalise_url
@@ -171,8 +171,7 @@ def append_evidence(draft: Draft, new: Evidence, question: Question, clock: Cloc
 
 
 def add_evidence(
-    path: Path, new: Evidence, parameters: Parameters | None = None,
-    grades: GradeTable | None = None, clock: Clock | None = None,
+    path: Path, new: Evidence, parameters: Parameters | None = None, clock: Clock | None = None,
 ) -> Tagged:
     """Tag one evidence item in the question file at ``path`` and report what it changed.
 
@@ -188,8 +187,8 @@ def add_evidence(
     parameters = parameters or Parameters.face_value()
     edit = edit_question(path, lambda draft, question: append_evidence(draft, new, question, clock), clock)
     when = evaluation_date(edit.after, clock.today)
-    before = probabilities_at(edit.before, parameters, [when], grades=grades)
-    after = probabilities_at(edit.after, parameters, [when], grades=grades)
+    before = probabilities_at(edit.before, parameters, [when])
+    after = probabilities_at(edit.after, parameters, [when])
     return Tagged(edit.result, edit.after, before, after, tuple(_warnings(new, edit.after, when)))
 
 

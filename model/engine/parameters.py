@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +58,7 @@ class Parameters:
     analyst_strength: dict[str, np.ndarray] = field(default_factory=dict)
     reliability: dict[str, np.ndarray] = field(default_factory=dict)
     caveat: str = ""  # why a saved calibration was not used, when there is one
+    grades: GradeTable = field(default_factory=GradeTable)  # the Admiralty weights (vane.yaml may change them)
 
     @property
     def plain(self) -> str:
@@ -87,15 +88,19 @@ class Parameters:
         )
         return cls(Theta.of(strength, np.inf, prior_strength), source, "prior")
 
-    def class_factors(self, classes: list[tuple[str, str]], grades: GradeTable) -> np.ndarray:
+    def with_grades(self, grades: GradeTable | None) -> "Parameters":
+        """These draws with the workspace's Admiralty weights (the defaults when ``grades`` is None)."""
+        return replace(self, grades=grades or GradeTable())
+
+    def class_factors(self, classes: list[tuple[str, str]]) -> np.ndarray:
         """(D, C) multipliers of each (analyst, source letter) class of items."""
         draws = self.theta.draws
         factors = np.ones((draws, len(classes)))
         for column, (analyst, letter) in enumerate(classes):
             if analyst in self.analyst_strength:
                 factors[:, column] *= self.analyst_strength[analyst]
-            if letter in self.reliability and grades.reliability[letter] > 0:
-                factors[:, column] *= self.reliability[letter] / grades.reliability[letter]
+            if letter in self.reliability and self.grades.reliability[letter] > 0:
+                factors[:, column] *= self.reliability[letter] / self.grades.reliability[letter]
         return factors
 
 
@@ -216,8 +221,15 @@ def extract_bytes(parameters: Parameters, provenance: dict) -> bytes:
     return buffer.getvalue()
 
 
-def workspace_parameters(workspace: Workspace, face_value: bool = False) -> Parameters:
-    """The parameters forecasts in ``workspace`` use: saved fit, else prior draws (or face value if asked)."""
+def workspace_parameters(workspace: Workspace, face_value: bool = False, grades: GradeTable | None = None) -> Parameters:
+    """The parameters forecasts in ``workspace`` use: saved fit, else prior draws (or face value if asked).
+
+    ``grades`` are the workspace's Admiralty weights (``Settings.grades``); the defaults when None.
+    """
+    return _drawn(workspace, face_value).with_grades(grades)
+
+
+def _drawn(workspace: Workspace, face_value: bool) -> Parameters:
     if face_value:
         return Parameters.face_value()
     saved, reason = read_saved(SavedFit.of(workspace))

@@ -64,9 +64,9 @@ class Compiled:
     matrix: EvidenceMatrix
     classes: tuple[tuple[str, str], ...]
 
-    def factors(self, parameters: Parameters, grades: GradeTable | None = None) -> np.ndarray:
+    def factors(self, parameters: Parameters) -> np.ndarray:
         """(D, C) class multipliers under ``parameters``."""
-        return parameters.class_factors(list(self.classes), grades or GradeTable())
+        return parameters.class_factors(list(self.classes))
 
 
 def evidence_of(question: Question) -> tuple[Evidence, ...]:
@@ -131,16 +131,15 @@ def quantiles(draws: np.ndarray, levels) -> np.ndarray:
 
 def probabilities_at(
     question: Question, parameters: Parameters, dates, strict: bool = False,
-    grades: GradeTable | None = None,
 ) -> Probabilities:
     """Scenario probabilities at each of ``dates`` (model.md, "The posterior at time t").
 
     The draws of a block of dates are summarised before the next block is
     computed, so the (D, T, K) draws are never all held at once.
     """
-    compiled = compile_question(question, grades)
+    compiled = compile_question(question, parameters.grades)
     distinct, index = posterior.distinct_times(compiled.matrix, [day_number(d) for d in dates], parameters.theta, strict)
-    blocks = posterior.posterior_blocks(compiled.matrix, distinct, parameters.theta, compiled.factors(parameters, grades), strict)
+    blocks = posterior.posterior_blocks(compiled.matrix, distinct, parameters.theta, compiled.factors(parameters), strict)
     parts = [summarise(draws, (), question.scenario_ids) for _, draws in blocks]
     if not parts:
         empty = np.zeros((0, len(question.scenario_ids)))
@@ -153,15 +152,14 @@ def probabilities_at(
 
 def story_effects(
     question: Question, parameters: Parameters, day: dt.date, strict: bool = False,
-    grades: GradeTable | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each story's contribution to the log-odds and its leave-one-out change in points at ``day``.
 
     Both (G, K), means over draws, with stories in the order of ``stories_of(evidence_of(question))``.
     """
-    compiled = compile_question(question, grades)
+    compiled = compile_question(question, parameters.grades)
     return posterior.story_effects(compiled.matrix, day_number(day), parameters.theta,
-                                compiled.factors(parameters, grades), strict)
+                                compiled.factors(parameters), strict)
 
 
 def weekly_dates(start: dt.date, end: dt.date) -> list[dt.date]:

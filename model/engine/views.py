@@ -23,7 +23,6 @@ from model.engine.probabilities import (
     weekly_dates,
 )
 from model.fileformat.evidence import Evidence
-from model.fileformat.grades import GradeTable
 from model.fileformat.question import Question
 
 CHANGE_DAYS = 7
@@ -72,12 +71,11 @@ class QuestionStatus:
 
 def question_status(
     question: Question, parameters: Parameters, as_of: dt.date, strict: bool = False,
-    grades: GradeTable | None = None,
 ) -> QuestionStatus:
     """Probabilities at ``as_of`` (the horizon once resolved) and their change over the week before."""
     when = evaluation_date(question, as_of)
     week_before = when - dt.timedelta(days=CHANGE_DAYS)
-    both = probabilities_at(question, parameters, [week_before, when], strict, grades)
+    both = probabilities_at(question, parameters, [week_before, when], strict)
     now = Probabilities((when,), both.scenario_ids, both.mean[1:], both.low[1:], both.high[1:])
     visible = visible_items(question, when, strict)
     items = [item for item in visible if not item.indicator]
@@ -127,12 +125,10 @@ class StoryLine:
 
 def ledger(
     question: Question, parameters: Parameters, as_of: dt.date, strict: bool = False,
-    grades: GradeTable | None = None,
 ) -> list[StoryLine]:
     """The stories known at ``as_of`` in date order, with their contributions then."""
-    grades = grades or GradeTable()
     when = evaluation_date(question, as_of)
-    log_odds, moved = story_effects(question, parameters, when, strict, grades)  # (G, K) each
+    log_odds, moved = story_effects(question, parameters, when, strict)  # (G, K) each
     visible = {item.id for item in visible_items(question, when, strict)}
     lines = []
     for index, (story, items) in enumerate(stories_of(evidence_of(question)).items()):
@@ -143,7 +139,7 @@ def ledger(
             story=story,
             date=min(item.date for item in shown),
             items=shown,
-            weights=tuple(grades.weight(item.grade) for item in shown),
+            weights=tuple(parameters.grades.weight(item.grade) for item in shown),
             log_odds=log_odds[index],
             leave_one_out=moved[index],
         ))
@@ -157,9 +153,8 @@ def natural_key(identifier: str) -> tuple:
 
 def trajectory(
     question: Question, parameters: Parameters, as_of: dt.date, strict: bool = False,
-    grades: GradeTable | None = None,
 ) -> Probabilities:
     """Probabilities at the end of every week from the question's opening to ``as_of``."""
     when = evaluation_date(question, as_of)
     start = min(question.opened, when)
-    return probabilities_at(question, parameters, weekly_dates(start, when), strict, grades)
+    return probabilities_at(question, parameters, weekly_dates(start, when), strict)

@@ -13,7 +13,6 @@ from model.engine.probabilities import (
     probabilities_at,
     weekly_dates,
 )
-from model.fileformat.grades import GradeTable
 from model.fileformat.log_entry import ENGINE, LoggedForecast
 from model.fileformat.question import Question
 
@@ -46,18 +45,18 @@ def engine_entry(question: Question, forecast: Probabilities, parameters: Parame
 
 def engine_forecasts(
     questions: list[Question], parameters: Parameters, batch: str, now: dt.datetime,
-    grades: GradeTable | None = None, as_of: dt.date | None = None, strict: bool = False,
+    as_of: dt.date | None = None, strict: bool = False,
 ) -> list[LoggedForecast]:
     """The engine's forecast for every open question, as entries to publish in the forecast log."""
     day = as_of or now.date()
     return [
-        engine_entry(question, probabilities_at(question, parameters, [day], strict, grades), parameters, batch, now)
+        engine_entry(question, probabilities_at(question, parameters, [day], strict), parameters, batch, now)
         for question in questions if is_open(question, day)
     ]
 
 
 def backtest_forecasts(
-    question: Question, parameters: Parameters, hindsight: bool = False, grades: GradeTable | None = None,
+    question: Question, parameters: Parameters, hindsight: bool = False,
 ) -> list[LoggedForecast]:
     """The engine's weekly forecasts over the question's life, recomputed as of each week's end.
 
@@ -67,7 +66,7 @@ def backtest_forecasts(
     label = f"{ENGINE} (backtest, {'hindsight' if hindsight else 'strict'})"
     last = evaluation_date(question, question.horizon)
     dates = [question.opened - dt.timedelta(days=1)] + weekly_dates(question.opened, last)
-    weekly = probabilities_at(question, parameters, dates, strict=not hindsight, grades=grades)
+    weekly = probabilities_at(question, parameters, dates, strict=not hindsight)
     return [
         LoggedForecast(
             time=dt.datetime.combine(date + dt.timedelta(days=1), dt.time(), dt.timezone.utc), question=question.id,

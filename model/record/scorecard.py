@@ -20,7 +20,6 @@ import numpy as np
 from model.base.textsafe import visible
 from model.engine.parameters import Parameters
 from model.engine.probabilities import probabilities_at
-from model.fileformat.grades import GradeTable
 from model.fileformat.log_entry import PRIOR, UNIFORM, LoggedForecast, reserved_kind
 from model.fileformat.question import Question
 from model.record import scoring
@@ -227,7 +226,7 @@ def build_input(questions: list[Question], entries: list[LoggedForecast]) -> tup
 
 def score_questions(
     questions: list[Question], entries: list[LoggedForecast], backtests: list[LoggedForecast] = (),
-    parameters: Parameters | None = None, grades: GradeTable | None = None, seed: int = 0,
+    parameters: Parameters | None = None, seed: int = 0,
 ) -> ScoreReport:
     """Score every forecaster (and the baselines) on every resolved question."""
     resolved = [q for q in questions if q.resolution is not None and not q.resolution.annulled]
@@ -250,7 +249,7 @@ def score_questions(
         summaries=tuple(summarise(rows, name, seed) for name in dict.fromkeys(row.forecaster for row in rows)),
         calibration={name: calibration_table(*pairs_) for name, pairs_ in finals.items()},
         murphy={name: murphy(*pairs_) for name, pairs_ in finals.items()},
-        coherence=tuple(coherence(resolved + [q for q in questions if q not in resolved], entries, parameters, grades)),
+        coherence=tuple(coherence(resolved + [q for q in questions if q not in resolved], entries, parameters)),
         outcomes={q.id: q.resolution.outcome for q in resolved},
         skipped=tuple(skipped),
     )
@@ -335,7 +334,7 @@ def murphy(forecasts: np.ndarray, happened: np.ndarray) -> Murphy:
     )
 
 
-def coherence(questions: list[Question], entries, parameters: Parameters | None, grades) -> list[Coherence]:
+def coherence(questions: list[Question], entries, parameters: Parameters | None) -> list[Coherence]:
     """Each stated forecast beside the engine's evidence-implied forecast at that time (strict: recorded by then)."""
     if parameters is None:
         return []
@@ -345,7 +344,7 @@ def coherence(questions: list[Question], entries, parameters: Parameters | None,
         question = by_id.get(entry.question)
         if entry.kind != "stated" or question is None or set(entry.probabilities) != set(question.scenario_ids):
             continue
-        implied = probabilities_at(question, parameters, [entry.time.date()], strict=True, grades=grades).mean[0]
+        implied = probabilities_at(question, parameters, [entry.time.date()], strict=True).mean[0]
         engine = dict(zip(question.scenario_ids, map(float, implied)))
         gap = 0.5 * sum(abs(entry.probabilities[sid] - engine[sid]) for sid in question.scenario_ids)
         outcome = question.resolution.outcome if question.resolution and not question.resolution.annulled else None

@@ -21,11 +21,10 @@ def has_outcome(question: Question) -> bool:
     return question.resolution is not None and not question.resolution.annulled
 
 
-def backtests(questions: list[Question], parameters: Parameters, grades: GradeTable | None = None,
-              hindsight: bool = False) -> list[LoggedForecast]:
+def backtests(questions: list[Question], parameters: Parameters, hindsight: bool = False) -> list[LoggedForecast]:
     """The engine's backtest forecasts on every question with an outcome (``backtest_forecasts``)."""
     return [entry for question in questions if has_outcome(question)
-            for entry in backtest_forecasts(question, parameters, hindsight, grades)]
+            for entry in backtest_forecasts(question, parameters, hindsight)]
 
 
 def score_workspace(space: Workspace, questions: list[Question], grades: GradeTable | None = None,
@@ -35,6 +34,6 @@ def score_workspace(space: Workspace, questions: list[Question], grades: GradeTa
     Returns the report and the log's unreadable lines (left out of the scores).
     """
     entries, problems = read_log(log_path(space))
-    parameters = workspace_parameters(space)
-    extra = backtests(questions, parameters, grades, hindsight) if backtest else []
-    return score_questions(questions, entries, extra, parameters, grades), problems
+    parameters = workspace_parameters(space, grades=grades)
+    extra = backtests(questions, parameters, hindsight) if backtest else []
+    return score_questions(questions, entries, extra, parameters), problems

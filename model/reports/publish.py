@@ -44,8 +44,8 @@ def publish_week(space: Workspace, loaded: Loaded, week: Week, folder: Path | No
     """
     now = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     log = refuse_damaged_log(log_path(space))
-    parameters = workspace_parameters(space)
-    weekly = build_report(list(loaded.questions), parameters, week, log, now, strict, loaded.settings.grades,
+    parameters = workspace_parameters(space, grades=loaded.settings.grades)
+    weekly = build_report(list(loaded.questions), parameters, week, log, now, strict,
                           loaded.settings.report, functools.partial(progress, "forecasting"), broken=loaded.problems)
     from model.reports.render import (
         write_report,  # matplotlib and Jinja2: only when writing a report

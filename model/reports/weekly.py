@@ -30,7 +30,6 @@ from model.engine.probabilities import (
     weekly_dates,
 )
 from model.fileformat.evidence import Evidence
-from model.fileformat.grades import GradeTable
 from model.fileformat.indicator import Indicator
 from model.fileformat.log_entry import LoggedForecast
 from model.fileformat.question import Question
@@ -180,9 +179,9 @@ def is_new_this_week(item: Evidence, week: Week) -> bool:
 
 
 def story_movers(question: Question, parameters: Parameters, as_of: dt.date, since_date: dt.date,
-                 since_time: dt.datetime | None, strict: bool, grades: GradeTable | None) -> tuple[Mover, ...]:
+                 since_time: dt.datetime | None, strict: bool) -> tuple[Mover, ...]:
     """For each scenario, the story that moved it most (leave-one-out), among stories new since the previous report."""
-    _, moved = story_effects(question, parameters, as_of, strict, grades)  # (G, K), in blocks of stories
+    _, moved = story_effects(question, parameters, as_of, strict)  # (G, K), in blocks of stories
     visible = {item.id for item in visible_items(question, as_of, strict)}
     stories = list(stories_of(evidence_of(question)).items())
     movers = []
@@ -201,25 +200,25 @@ def story_movers(question: Question, parameters: Parameters, as_of: dt.date, sin
 
 def question_report(
     question: Question, parameters: Parameters, week: Week, as_of: dt.date, log: list[LoggedForecast],
-    strict: bool, grades: GradeTable | None, published_before: dt.datetime,
+    strict: bool, published_before: dt.datetime,
 ) -> QuestionReport:
     """One question's part of the report."""
     when = evaluation_date(question, as_of)
-    now = probabilities_at(question, parameters, [when], strict, grades)
+    now = probabilities_at(question, parameters, [when], strict)
     earlier = previous_forecast(question, log, week, published_before)
     if earlier is not None:
         previous, label = earlier.probabilities, f"published {earlier.time:%Y-%m-%d}"
         since_date, since_time = earlier.time.date(), earlier.time
     else:
         since_date, since_time = when - dt.timedelta(days=7), None
-        week_before = probabilities_at(question, parameters, [since_date], strict, grades).mean[0]
+        week_before = probabilities_at(question, parameters, [since_date], strict).mean[0]
         previous, label = dict(zip(question.scenario_ids, map(float, week_before))), f"a week earlier ({since_date}, recomputed)"
     items = visible_items(question, when, strict)
     start = min(question.opened, when)
-    trajectory = probabilities_at(question, parameters, weekly_dates(start, when), strict, grades)
+    trajectory = probabilities_at(question, parameters, weekly_dates(start, when), strict)
     return QuestionReport(
         question=question, as_of=when, now=now, previous=previous, previous_label=label,
-        movers=story_movers(question, parameters, when, since_date, since_time, strict, grades),
+        movers=story_movers(question, parameters, when, since_date, since_time, strict),
         new_evidence=tuple(sorted((i for i in items if is_new_this_week(i, week)), key=lambda i: i.date)),
         trajectory=trajectory, evidence_dates=tuple(sorted({item.date for item in items if item.date >= start})),
         watch=tuple(to_watch(question, now.mean[0], when)), overdue=tuple(overdue(question, when)),
@@ -235,7 +234,7 @@ def resolved_by(question: Question, day: dt.date) -> bool:
 
 def build_report(
     questions: list[Question], parameters: Parameters, week: Week, log: list[LoggedForecast],
-    now: dt.datetime, strict: bool = False, grades: GradeTable | None = None,
+    now: dt.datetime, strict: bool = False,
     settings: ReportSettings = ReportSettings(), progress: Callable[[int, int, str], None] = lambda *_: None,
     broken: tuple[Problem, ...] = (),
 ) -> WeeklyReport:
@@ -251,10 +250,10 @@ def build_report(
     entries = []
     for number, question in enumerate(followed, start=1):
         progress(number, len(followed), question.id)
-        entries.append(question_report(question, parameters, week, as_of, log, strict, grades, published_before))
+        entries.append(question_report(question, parameters, week, as_of, log, strict, published_before))
     stale_days = 7 * settings.stale_weeks
     resolved = [q for q in questions if resolved_by(q, as_of)]
-    record = score_questions(resolved, [e for e in log if e.time <= published_before], [], None, grades) if resolved else None
+    record = score_questions(resolved, [e for e in log if e.time <= published_before], []) if resolved else None
     return WeeklyReport(
         week=week, as_of=as_of, generated=now, strict=strict, reconstructed=not current,
         parameters=parameters.plain, questions=tuple(entries),
