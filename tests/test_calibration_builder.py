@@ -10,7 +10,9 @@ pm = pytest.importorskip("pymc")
 from model.calibration.builder import build_model  # noqa: E402
 from model.calibration.data import calibration_data, outcome_log_likelihood  # noqa: E402
 from model.calibration.sampling import free_parameters  # noqa: E402
+from model.calibration.settings import SamplerSettings  # noqa: E402
 from model.calibration.synthetic import World, synthetic_questions  # noqa: E402
+from model.engine.parameters import PRIOR  # noqa: E402
 
 FAST = {"mode": "FAST_COMPILE"}  # Python implementations: no C compilation in these tests
 
@@ -23,7 +25,7 @@ def data():
 def test_structure_has_named_coords_and_dims(data):
     model = build_model(data)
     assert set(free_parameters(model)) == {
-        "log_strength", "log_prior_strength", "log_half_life",
+        "log_strength", "log_prior_strength", "decay_rate",
         "analyst_spread", "analyst_offset", "reliability_spread", "reliability_offset",
     }
     assert model.coords["question"] == data.question_ids
@@ -43,7 +45,7 @@ def test_extensions_appear_only_when_the_data_carry_them():
 def test_the_models_likelihood_equals_the_exact_engine(data):
     model = build_model(data)
     point = {
-        "log_strength": np.log(0.7), "log_prior_strength": np.log(1.2), "log_half_life": np.log(120.0),
+        "log_strength": np.log(0.7), "log_prior_strength": np.log(1.2), "decay_rate_log__": np.log(np.log(2) / 120.0),
         "analyst_spread_log__": np.log(0.4), "analyst_offset": np.array([0.5, -1.0]),
         "reliability_spread_log__": np.log(0.2), "reliability_offset": np.linspace(-1, 1, len(data.letters)),
     }
@@ -62,17 +64,18 @@ def test_prior_predictive_outcomes_are_real_scenarios_and_theta_follows_its_prio
                                      outcomes[..., None], axis=-1))
     log_strength = np.log(prior.prior["strength"].values.ravel())
     assert np.mean(log_strength) == pytest.approx(0.0, abs=0.08) and np.std(log_strength) == pytest.approx(0.5, abs=0.06)
-    half_life = prior.prior["half_life"].values.ravel()
-    assert np.median(half_life) == pytest.approx(180.0, rel=0.2)
+    rate = prior.prior["decay_rate"].values.ravel()  # half-normal: mode at 0 (no decay), scale PRIOR's
+    assert np.median(rate) == pytest.approx(0.674 * PRIOR["decay_rate"][1], rel=0.15)
+    assert np.mean(rate < 0.1 * PRIOR["decay_rate"][1]) == pytest.approx(0.08, abs=0.04)  # half-lives of years: likely
 
 
 def test_the_prior_of_theta_is_an_argument_of_the_model(data):
-    mine = {"log_strength": (1.0, 0.2), "log_half_life": (np.log(30.0), 0.5), "log_prior_strength": (0.0, 0.1)}
+    mine = {"log_strength": (1.0, 0.2), "decay_rate": (0.0, 0.1), "log_prior_strength": (0.0, 0.1)}
     with build_model(data, theta_prior=mine):
         prior = pm.sample_prior_predictive(draws=400, random_seed=12, compile_kwargs=FAST)
     log_strength = np.log(prior.prior["strength"].values.ravel())
     assert np.mean(log_strength) == pytest.approx(1.0, abs=0.04) and np.std(log_strength) == pytest.approx(0.2, abs=0.03)
-    assert np.median(prior.prior["half_life"].values) == pytest.approx(30.0, rel=0.2)
+    assert np.median(prior.prior["decay_rate"].values) == pytest.approx(0.0674, rel=0.15)
 
 
 def test_draws_are_flattened_chain_after_chain():
@@ -84,56 +87,67 @@ def test_draws_are_flattened_chain_after_chain():
     analysts = np.arange(12.0).reshape(2, 3, 2)
     posterior = az.from_dict(posterior={"strength": strength, "half_life": strength + 10, "prior_strength": strength + 20,
                                         "analyst_strength": analysts}).posterior
-    decaying = flat_draws(posterior, decay=True)
+    decaying = flat_draws(posterior)
     assert decaying.strength.tolist() == [0, 1, 2, 3, 4, 5] and decaying.half_life.tolist() == [10, 11, 12, 13, 14, 15]
     assert decaying.analyst_strength.shape == (6, 2) and decaying.analyst_strength[4].tolist() == [8, 9]
     assert decaying.reliability is None
-    assert np.all(np.isinf(flat_draws(posterior, decay=False).half_life))
 
 
-def _fit_with_log_likelihood(per_question: np.ndarray, decay: bool):
+def _fit_with_log_likelihood(per_question: np.ndarray):
     """A hand-built fit: 4 chains x 200 draws whose outcome log-likelihoods are ``per_question`` plus noise."""
     import arviz as az
 
     from model.calibration.sampling import Diagnostics, TimedFit
 
-    rng = np.random.default_rng(int(decay))
+    rng = np.random.default_rng(5)
     values = per_question[None, None, :] + rng.normal(0, 0.01, (4, 200, per_question.size))
     idata = az.from_dict(posterior={"strength": rng.lognormal(0, 0.1, (4, 200))},
                          log_likelihood={"outcome": values})
-    return TimedFit(idata, Diagnostics(1.0, 1000.0, 0), 0.0, decay)
+    return TimedFit(idata, Diagnostics(1.0, 1000.0, 0), 0.0, SamplerSettings())
 
 
-def test_decay_is_kept_only_when_enough_questions_show_it():
-    from model.calibration.fit import MIN_COMPARED, compare
+def two_scenario_data(count: int):
+    """``count`` two-scenario questions whose written prior gave the outcome 0.5."""
+    data = calibration_data(synthetic_questions(count, World(scenarios=(2, 2)), seed=9))
+    return data.__class__(**{**data.__dict__, "log_prior": np.log(np.full((count, 2), 0.5)),
+                             "scenario_mask": np.ones((count, 2), dtype=bool)})
 
-    one = compare(_fit_with_log_likelihood(np.array([-0.1]), True), _fit_with_log_likelihood(np.array([-0.2]), False))
-    assert one.chosen == "no decay" and "cannot compare" in one.sentence()
-    many = np.full(40, -0.7)
-    better = compare(_fit_with_log_likelihood(many + 0.2, True), _fit_with_log_likelihood(many, False))
-    assert better.chosen == "decay" and better.questions == 40 >= MIN_COMPARED
-    worse = compare(_fit_with_log_likelihood(many - 0.2, True), _fit_with_log_likelihood(many, False))
-    assert worse.chosen == "no decay" and "does not support decay" in worse.sentence()
+
+@pytest.mark.parametrize("gain, shown", [(0.2, True), (0.0, False), (-0.2, False), (0.01, False)])
+def test_the_ratings_value_is_shown_only_when_clearly_above_the_prior(gain, shown):
+    from model.calibration.fit import ratings_value
+
+    data = two_scenario_data(40)
+    noise = np.random.default_rng(1).normal(0, 0.3, 40)  # spread across questions: the gain's standard error
+    per_question = np.log(0.5) + gain + noise - noise.mean()
+    value = ratings_value(_fit_with_log_likelihood(per_question), data)
+    assert value.questions == 40 and value.gain == pytest.approx(gain, abs=0.01)
+    assert value.shown is shown
+    assert ("have predicted outcomes" in value.sentence()) is shown
+    assert ("not yet shown predictive value" in value.sentence()) is not shown
+
+
+def test_too_few_questions_cannot_show_the_ratings_value():
+    from model.calibration.fit import MIN_COMPARED, ratings_value
+
+    data = two_scenario_data(MIN_COMPARED - 1)
+    value = ratings_value(_fit_with_log_likelihood(np.full(MIN_COMPARED - 1, np.log(0.5) + 1.0)), data)
+    assert not value.shown and "too few" in value.sentence()
 
 
 def test_a_calibration_as_data_has_the_shape_of_the_json_output():
-    from model.calibration.fit import Calibration, Comparison
+    from model.calibration.fit import Calibration, RatingsValue
     from model.calibration.sampling import Diagnostics, TimedFit
     from model.engine.parameters import Parameters
 
     data = calibration_data(synthetic_questions(3, World(), seed=4))
-    fits = {"decay": TimedFit(None, Diagnostics(1.02, 150.0, 3, ("R-hat of x is 1.020 (limit 1.01)",)), 2.5, True),
-            "no decay": TimedFit(None, Diagnostics(1.0, 900.0, 0), 1.5, False)}
-    comparison = Comparison({"decay": -2.0, "no decay": -2.1}, {"decay": 0.1, "no decay": 0.1}, 0.1, 0.2, "no decay",
-                            questions=3)
-    result = Calibration(data, fits, comparison, Parameters.face_value(), ("one", "two"), False, "why not")
+    fitted = TimedFit(None, Diagnostics(1.02, 150.0, 3, ("R-hat of x is 1.020 (limit 1.01)",)), 2.5, SamplerSettings())
+    value = RatingsValue(0.1, 0.2, 3)
+    result = Calibration(data, fitted, value, Parameters.face_value(), ("one", "two"), False, "why not")
     assert result.as_dict() == {
-        "questions": 3, "saved": False, "refusal": "why not", "chosen": "no decay",
-        "comparison": comparison.sentence(), "summary": ["one", "two"],
-        "fits": {
-            "decay": {"seconds": 2.5, "max_rhat": 1.02, "min_bulk_ess": 150.0, "divergences": 3,
-                      "problems": ["R-hat of x is 1.020 (limit 1.01)"]},
-            "no decay": {"seconds": 1.5, "max_rhat": 1.0, "min_bulk_ess": 900.0, "divergences": 0, "problems": []},
-        },
+        "questions": 3, "saved": False, "refusal": "why not", "ratings_value": value.as_dict(),
+        "summary": ["one", "two"],
+        "fit": {"seconds": 2.5, "max_rhat": 1.02, "min_bulk_ess": 150.0, "divergences": 3,
+                "problems": ["R-hat of x is 1.020 (limit 1.01)"]},
     }
-    assert list(result.as_dict()) == ["questions", "saved", "refusal", "chosen", "comparison", "summary", "fits"]
+    assert list(result.as_dict()) == ["questions", "saved", "refusal", "ratings_value", "summary", "fit"]

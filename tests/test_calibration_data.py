@@ -104,13 +104,3 @@ def test_indicator_evidence_is_part_of_what_calibration_learns_from():
     assert outcome_log_likelihood(data, 1.0, np.inf, 1.0)[0] == pytest.approx(engine_log_probability(question, theta))
 
 
-def test_merging_cells_without_decay_keeps_the_likelihood():
-    data = calibration_data(synthetic_questions(30, World(analysts={"ana": 1.0, "ben": 0.6}), seed=11))
-    merged = data.without_decay()
-    assert merged.cell_age.shape[0] < data.cell_age.shape[0] and not merged.cell_age.any()
-    rng = np.random.default_rng(2)
-    strength, prior_strength = rng.lognormal(0, 0.5, 50), rng.lognormal(0, 0.3, 50)
-    analysts = rng.lognormal(0, 0.3, (50, len(data.analysts)))
-    reliability = rng.uniform(0.2, 1.0, (50, len(data.letters)))
-    flat = outcome_log_likelihood(data, strength, np.inf, prior_strength, analysts, reliability)
-    assert np.allclose(outcome_log_likelihood(merged, strength, np.inf, prior_strength, analysts, reliability), flat, atol=1e-12)

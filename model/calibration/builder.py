@@ -16,6 +16,14 @@ ThetaPrior = Mapping[str, tuple[float, float]]
 """(mean, sd) of the normal prior of each log parameter, as in ``PRIOR``."""
 
 
+SPREAD_SCALE = 0.5
+"""Scale of the half-normal prior of the spread of log analyst strengths and of log letter reliabilities.
+
+The marginal prior sd of each log multiplier is this scale: analysts 0.6x to 1.6x
+of the average are well inside it, so a few analysts are not pulled to the middle.
+"""
+
+
 DATA_NAMES = ("cell_means", "cell_age", "cell_analyst", "cell_letter", "log_prior", "scenario_mask", "outcome")
 """Every data input of the model; all are ``pm.Data`` so a compiled sampler can take new values."""
 
@@ -26,9 +34,9 @@ def build_model(data: CalibrationData, slots: int | None = None, theta_prior: Th
     Every resolved question contributes ``o_q ~ Categorical(b_q(T_q; theta))``
     with ``b`` the posterior of model.md at the question's horizon. Cells are
     laid out per question, padded to ``slots`` (default: the most any question
-    has). The model without decay is this one with every age 0. ``theta_prior``
-    gives the (mean, sd) of the normal prior of ``log_strength``,
-    ``log_half_life`` and ``log_prior_strength`` (default: ``PRIOR``).
+    has). ``theta_prior`` gives the (mean, sd) of the normal prior of
+    ``log_strength`` and ``log_prior_strength`` and the scale of the half-normal
+    prior of ``decay_rate`` (per day; default: ``PRIOR``).
     """
     layout = data.by_question
     coords = {
@@ -51,8 +59,10 @@ def build_model(data: CalibrationData, slots: int | None = None, theta_prior: Th
         prior_strength = pm.Deterministic(
             "prior_strength", pt.exp(pm.Normal("log_prior_strength", *theta_prior["log_prior_strength"])),
         )
-        half_life = pm.Deterministic("half_life", pt.exp(pm.Normal("log_half_life", *theta_prior["log_half_life"])))
-        weight = strength * DELTA * _class_factor(data, analyst, letter) * pt.exp2(-ages / half_life)  # (Q, M)
+        # decay as a rate with its prior's mode at 0, so "no decay" lies inside the model rather than in another one
+        decay_rate = pm.HalfNormal("decay_rate", theta_prior["decay_rate"][1])
+        pm.Deterministic("half_life", np.log(2.0) / decay_rate)
+        weight = strength * DELTA * _class_factor(data, analyst, letter) * pt.exp(-decay_rate * ages)  # (Q, M)
         evidence = pt.matmul(weight[:, None, :], means)[:, 0, :]  # batched (1, M) @ (M, K): no (Q, M, K) temporary
         logits = pt.where(mask > 0, prior_strength * log_prior + evidence, -np.inf)
         pm.Categorical("outcome_observed", logit_p=logits, observed=outcome, dims="question")
@@ -63,12 +73,12 @@ def _class_factor(data: CalibrationData, analyst, letter):
     """(Q, M) multiplier of each cell from the analyst and source-letter extensions (1 when not learned)."""
     factor = pt.as_tensor_variable(1.0)
     if data.learns_analysts:
-        spread = pm.HalfNormal("analyst_spread", 0.3)
+        spread = pm.HalfNormal("analyst_spread", SPREAD_SCALE)
         offset = pm.Normal("analyst_offset", 0.0, 1.0, dims="analyst")
         analyst_strength = pm.Deterministic("analyst_strength", pt.exp(spread * offset), dims="analyst")
         factor = factor * analyst_strength[analyst]
     if data.learns_reliability:
-        spread = pm.HalfNormal("reliability_spread", 0.3)
+        spread = pm.HalfNormal("reliability_spread", SPREAD_SCALE)
         offset = pm.Normal("reliability_offset", 0.0, 1.0, dims="letter")
         multiplier = pm.Deterministic("reliability_multiplier", pt.exp(spread * offset), dims="letter")
         pm.Deterministic("reliability", multiplier * data.default_reliability, dims="letter")

@@ -9,7 +9,6 @@ What remains for the model is a sum over these "cells" and a softmax.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from dataclasses import dataclass
 
@@ -80,23 +79,6 @@ class CalibrationData:
         padded = np.full((self.questions, slots) + values.shape[1:], fill, dtype=values.dtype)
         padded[self.cell_question[order], position] = values[order]
         return padded
-
-    def without_decay(self) -> "CalibrationData":
-        """The same data for the model without decay: every age 0, and cells of one class in a question merged.
-
-        Without decay a question's evidence is a sum over its cells of
-        ``factor(class) * means``, so cells sharing a question, analyst and letter
-        add up to one: the same likelihood from a few cells per question instead of
-        one per story, which makes this variant several times faster to sample.
-        """
-        keys = np.stack([self.cell_question, self.cell_analyst, self.cell_letter], axis=1)
-        merged, group = np.unique(keys, axis=0, return_inverse=True)
-        means = np.zeros((merged.shape[0],) + self.cell_means.shape[1:])
-        np.add.at(means, group.ravel(), self.cell_means)
-        return dataclasses.replace(
-            self, cell_question=merged[:, 0], cell_analyst=merged[:, 1], cell_letter=merged[:, 2],
-            cell_age=np.zeros(merged.shape[0]), cell_means=means,
-        )
 
     def digest(self) -> str:
         """sha256 of everything the fit depends on (the "hash of the data used")."""

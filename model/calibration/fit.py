@@ -1,17 +1,19 @@
 """Calibration, end to end: learn theta from resolved questions and save it with its provenance.
 
-model.md, "Learning theta from what happened": fit the model with and without
-decay, keep the variant PSIS-LOO supports (decay only when it predicts held-out
-outcomes better by more than one standard error), check the diagnostics, and
-save the draws only when they pass.
+model.md, "Learning theta from what happened": one model, with decay as a rate
+whose prior has its mode at 0 (so "no decay" is inside it), sampled with NUTS
+and retried with longer chains when the diagnostics fail. What the ratings are
+worth out of sample is measured against the written priors alone (PSIS-LOO),
+and the draws are saved only when the diagnostics pass.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import tempfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -20,6 +22,7 @@ import numpy as np
 from model.base.errors import VaneError
 from model.base.safewrite import atomic_write
 from model.calibration import sampling
+from model.calibration.builder import SPREAD_SCALE
 from model.calibration.data import CalibrationData, calibration_data
 from model.calibration.sampling import TimedFit, flat_draws
 from model.calibration.settings import SamplerSettings
@@ -35,31 +38,63 @@ from model.engine.posterior import Theta
 from model.engine.probabilities import INTERVAL, INTERVAL_NAME
 from model.fileformat.grades import GradeTable
 
+MIN_COMPARED = 5  # fewer resolved questions than this cannot show what the ratings are worth
+CLEAR = 2.0  # the gain must exceed this many standard errors to count as shown
+
 
 @dataclass(frozen=True)
-class Comparison:
-    """PSIS-LOO of the two variants and which one is kept."""
+class RatingsValue:
+    """What the ratings add out of sample: PSIS-LOO log score per question over the written priors alone."""
 
-    elpd: dict[str, float]
-    se: dict[str, float]
-    difference: float  # elpd(decay) - elpd(no decay)
-    difference_se: float
-    chosen: str
-    pareto_warnings: dict[str, int] = field(default_factory=dict)
-    questions: int = 0
+    gain: float  # mean nats per question
+    se: float
+    questions: int
+    pareto_warnings: int = 0
+
+    @property
+    def shown(self) -> bool:
+        """True when the gain is clearly above zero (more than ``CLEAR`` standard errors)."""
+        return self.questions >= MIN_COMPARED and self.gain > CLEAR * self.se
 
     def sentence(self) -> str:
-        """The choice in words."""
+        """The value in words, saying plainly when the ratings have not predicted outcomes."""
         if self.questions < MIN_COMPARED:
-            return (f"PSIS-LOO cannot compare decay with no decay on {self.questions} resolved question(s) "
-                    f"(it needs {MIN_COMPARED}); keeping the simpler model, no decay")
-        better = "supports decay" if self.chosen == "decay" else "does not support decay"
-        shaky = sum(self.pareto_warnings.values())
-        caveat = f"; {shaky} question(s) with Pareto k above 0.7, so treat the comparison with care" if shaky else ""
-        return (
-            f"PSIS-LOO {better}: elpd {self.elpd['decay']:.1f} with decay vs {self.elpd['no decay']:.1f} without "
-            f"(difference {self.difference:+.1f} ± {self.difference_se:.1f}){caveat}"
-        )
+            return (f"{self.questions} resolved question(s) are too few to test whether your ratings predict outcomes "
+                    f"(it takes {MIN_COMPARED}): forecasts lean on the priors")
+        figure = f"{self.gain:+.2f} ± {self.se:.2f} nats per question over the priors alone, PSIS-LOO"
+        shaky = (f"; {self.pareto_warnings} question(s) with Pareto k above 0.7, so treat this with care"
+                 if self.pareto_warnings else "")
+        if self.shown:
+            return f"your ratings have predicted outcomes ({figure}){shaky}"
+        return f"your ratings have not yet shown predictive value ({figure}): forecasts lean on the priors{shaky}"
+
+    def as_dict(self) -> dict:
+        """The value as plain data."""
+        return {"gain_nats_per_question": self.gain, "se": self.se, "questions": self.questions,
+                "shown": self.shown, "pareto_warnings": self.pareto_warnings}
+
+
+def ratings_value(fit: TimedFit, data: CalibrationData) -> RatingsValue:
+    """PSIS-LOO of the fit against the log probability the written prior gave each outcome."""
+    import warnings
+
+    import arviz as az
+
+    with warnings.catch_warnings():  # ArviZ warns when one question makes pointwise and total LOO equal
+        warnings.simplefilter("ignore", UserWarning)
+        loo = az.loo(fit.idata, pointwise=True)
+    gains = np.asarray(loo.loo_i) - prior_log_score(data)
+    count = gains.shape[0]
+    se = float(np.std(gains) / math.sqrt(count)) if count > 1 else math.inf
+    return RatingsValue(float(np.mean(gains)), se, count, int(np.sum(np.asarray(loo.pareto_k) > 0.7)))
+
+
+def prior_log_score(data: CalibrationData) -> np.ndarray:
+    """Each question's log probability of its outcome under its written prior alone."""
+    log_prior = np.where(data.scenario_mask, data.log_prior, -np.inf)
+    top = log_prior.max(axis=1, keepdims=True)
+    normaliser = top[:, 0] + np.log(np.exp(log_prior - top).sum(axis=1))
+    return log_prior[np.arange(log_prior.shape[0]), data.outcome] - normaliser
 
 
 @dataclass(frozen=True)
@@ -67,17 +102,12 @@ class Calibration:
     """What a calibration run found and did."""
 
     data: CalibrationData
-    fits: dict[str, TimedFit]
-    comparison: Comparison
+    fit: TimedFit
+    value: RatingsValue
     parameters: Parameters
     summary: tuple[str, ...]
     saved: bool
     refusal: str = ""
-
-    @property
-    def chosen(self) -> TimedFit:
-        """The variant that was kept."""
-        return self.fits[self.comparison.chosen]
 
     def as_dict(self) -> dict:
         """What the run found and did, as plain data (``vane calibrate --json``)."""
@@ -85,46 +115,15 @@ class Calibration:
             "questions": self.data.questions,
             "saved": self.saved,
             "refusal": self.refusal,
-            "chosen": self.comparison.chosen,
-            "comparison": self.comparison.sentence(),
+            "ratings_value": self.value.as_dict(),
             "summary": list(self.summary),
-            "fits": {name: fit.as_dict() for name, fit in self.fits.items()},
+            "fit": self.fit.as_dict(),
         }
-
-
-MIN_COMPARED = 5  # fewer resolved questions than this cannot tell decay from no decay
-
-
-def compare(decay: TimedFit, flat: TimedFit) -> Comparison:
-    """PSIS-LOO of both fits; decay is kept only when better by more than one standard error of the difference.
-
-    With fewer than ``MIN_COMPARED`` questions the standard error means nothing
-    (with one it is 0), so the simpler model, no decay, is kept.
-    """
-    import warnings
-
-    import arviz as az
-
-    with warnings.catch_warnings():  # ArviZ warns when one question makes pointwise and total LOO equal
-        warnings.simplefilter("ignore", UserWarning)
-        loos = {"decay": az.loo(decay.idata, pointwise=True), "no decay": az.loo(flat.idata, pointwise=True)}
-    difference_pointwise = np.asarray(loos["decay"].loo_i) - np.asarray(loos["no decay"].loo_i)
-    difference = float(difference_pointwise.sum())
-    difference_se = float(np.sqrt(difference_pointwise.shape[0] * np.var(difference_pointwise)))
-    enough = difference_pointwise.shape[0] >= MIN_COMPARED
-    chosen = "decay" if enough and difference > difference_se else "no decay"
-    return Comparison(
-        elpd={name: float(loo.elpd_loo) for name, loo in loos.items()},
-        se={name: float(loo.se) for name, loo in loos.items()},
-        difference=difference, difference_se=difference_se, chosen=chosen,
-        pareto_warnings={name: int(np.sum(np.asarray(loo.pareto_k) > 0.7)) for name, loo in loos.items()},
-        questions=int(difference_pointwise.shape[0]),
-    )
 
 
 def parameters_from(fit: TimedFit, data: CalibrationData, summary_line: str) -> Parameters:
     """The fit's posterior draws as forecast parameters (chains flattened)."""
-    draws = flat_draws(fit.idata.posterior, fit.decay)
+    draws = flat_draws(fit.idata.posterior)
     theta = Theta.of(draws.strength, draws.half_life, draws.prior_strength)
     analysts = _columns(draws.analyst_strength, data.analysts)
     letters = _columns(draws.reliability, data.letters)
@@ -136,37 +135,43 @@ def _columns(table: np.ndarray | None, names: tuple[str, ...]) -> dict[str, np.n
     return {} if table is None else {name: table[:, index] for index, name in enumerate(names)}
 
 
-def plain_summary(parameters: Parameters, data: CalibrationData, comparison: Comparison) -> list[str]:
-    """What the fit means, in the analyst's words."""
+LEARNED = 0.5  # a parameter whose prior variance the data cut by less than half is "mostly the prior"
+
+
+def plain_summary(parameters: Parameters, data: CalibrationData, value: RatingsValue) -> list[str]:
+    """What the fit means, in the analyst's words: the value of the ratings first, then each parameter.
+
+    A figure the data have not narrowed much is said to be mostly the prior, never given as if learned.
+    """
     theta = parameters.theta
+    rate = np.log(2.0) / theta.half_life
+    rate_sd = PRIOR["decay_rate"][1] * math.sqrt(1 - 2 / math.pi)  # sd of the half-normal prior
     lines = [
+        value.sentence(),
         f"your ratings behave as about {_median(theta.strength):.2g}x their face value "
-        f"({INTERVAL_NAME} {_range(theta.strength)})",
-    ]
-    learned = contraction(np.log(theta.strength), PRIOR["log_strength"][1])
-    if learned < 0.5:
-        lines.append(f"caution: {data.questions} resolved question(s) say little yet (the interval of s is "
-                     f"{100 * max(learned, 0.0):.0f}% narrower than before any question resolved): these figures are mostly the prior")
-    if comparison.chosen == "decay":
-        lines.append(
-            f"evidence loses half its weight in about {_median(theta.half_life):.0f} days "
-            f"({INTERVAL_NAME} {_range(theta.half_life, '.0f')} days)"
-        )
-    elif comparison.questions < MIN_COMPARED:
-        lines.append(f"old evidence keeps its full weight until {MIN_COMPARED} questions have resolved to test decay")
-    else:
-        lines.append("old evidence keeps its weight: the outcomes do not support decay")
-    lines.append(
+        f"({INTERVAL_NAME} {_range(theta.strength)})" + _hedge(np.log(theta.strength), PRIOR["log_strength"][1]),
+        f"evidence loses half its weight in about {_median(theta.half_life):.0f} days ({INTERVAL_NAME} "
+        f"{_range(theta.half_life, '.0f')} days; after 30 days it keeps {_range(np.exp(-30 * rate), '.0%')})"
+        + _hedge(rate, rate_sd),
         f"your priors behave as about {_median(theta.prior_strength):.2g}x as written "
         f"({INTERVAL_NAME} {_range(theta.prior_strength)})"
-    )
+        + _hedge(np.log(theta.prior_strength), PRIOR["log_prior_strength"][1]),
+    ]
     for name, values in sorted(parameters.analyst_strength.items()):
         who = f"analyst {name}" if name else "evidence with no analyst named"
-        lines.append(f"{who}: ratings worth about {_median(values):.2g}x the average analyst's")
+        lines.append(f"{who}: ratings worth about {_median(values):.2g}x the average analyst's "
+                     f"({INTERVAL_NAME} {_range(values)})" + _hedge(np.log(values), SPREAD_SCALE))
     for letter, values in sorted(parameters.reliability.items()):
         default = data.default_reliability[data.letters.index(letter)]
-        lines.append(f"sources graded {letter}: reliability about {_median(values):.2f} (Admiralty default {default:.2f})")
+        lines.append(f"sources graded {letter}: reliability about {_median(values):.2f} ({INTERVAL_NAME} "
+                     f"{_range(values, '.2f')}; Admiralty default {default:.2f})"
+                     + _hedge(np.log(values / default), SPREAD_SCALE))
     return lines
+
+
+def _hedge(draws: np.ndarray, prior_sd: float) -> str:
+    """", not learned yet: mostly the prior" when the data narrowed the prior by less than half, else ""."""
+    return "" if contraction(draws, prior_sd) >= LEARNED else ", not learned yet: mostly the prior"
 
 
 def contraction(draws: np.ndarray, prior_sd: float) -> float:
@@ -183,42 +188,51 @@ def _range(values: np.ndarray, form: str = ".2g") -> str:
     return f"{low:{form}}–{high:{form}}"
 
 
-def provenance(calibration_data_: CalibrationData, fit: TimedFit, settings: SamplerSettings,
-               comparison: Comparison, summary_line: str) -> dict:
-    """Where the saved draws came from: versions, sampler, data hash, the model choice."""
-    import arviz
-    import pymc
-    import pytensor
+LIBRARIES = ("pymc", "pytensor", "arviz", "numpy", "jax", "jaxlib", "numpyro", "nutpie", "xarray")
+"""Every library in the chain from the model to the saved draws, whose versions the provenance records."""
 
+
+def provenance(calibration_data_: CalibrationData, fit: TimedFit, value: RatingsValue, summary_line: str) -> dict:
+    """Where the saved draws came from: the sampler that ran, every library's version, the data, the diagnostics."""
+    settings = fit.settings
     return {
         "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "model_version": MODEL_VERSION,
-        "inference_library": "pymc", "inference_library_version": pymc.__version__,
-        "pytensor_version": pytensor.__version__, "arviz_version": arviz.__version__, "numpy_version": np.__version__,
-        "sampler": settings.sampler, "sampler_version": _sampler_version(settings.sampler),
+        "sampler": settings.sampler, "inference_library": _inference_library(fit),
+        "versions": library_versions(),
         "draws": settings.draws, "tune": settings.tune, "chains": settings.chains, "seed": settings.seed,
         "data_sha256": calibration_data_.digest(), "questions": calibration_data_.questions,
         "question_ids": list(calibration_data_.question_ids),
-        "decay": comparison.chosen, "loo": comparison.sentence(),
+        "ratings_value": value.sentence(),
         "max_rhat": fit.diagnostics.max_rhat, "min_bulk_ess": fit.diagnostics.min_ess,
         "divergences": fit.diagnostics.divergences, "summary_line": summary_line,
     }
 
 
-def _sampler_version(sampler: str) -> str:
+def _inference_library(fit: TimedFit) -> str:
+    """The library whose NUTS ran: as the sampler recorded it, else from the sampler's name."""
+    recorded = fit.idata.posterior.attrs.get("inference_library")
+    return str(recorded) if recorded else {"pymc": "pymc", "nutpie": "nutpie"}.get(fit.settings.sampler, "numpyro")
+
+
+def library_versions() -> dict[str, str]:
+    """The installed version of each of ``LIBRARIES`` ("" when one is absent)."""
     from importlib.metadata import PackageNotFoundError, version
 
-    try:
-        return version(sampler)
-    except PackageNotFoundError:
-        return ""
+    found = {}
+    for name in LIBRARIES:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = ""
+    return found
 
 
 def save(saved: SavedFit, fit: TimedFit, parameters: Parameters, record: dict) -> None:
     """Write fit.nc (ArviZ NetCDF with provenance attributes) and its numpy extract, each atomically."""
     saved.folder.mkdir(parents=True, exist_ok=True)
     idata = fit.idata
-    for group in ("posterior", "sample_stats", "log_likelihood"):
+    for group in ("posterior", "sample_stats", "log_likelihood", "observed_data"):
         if group in idata.groups():
             idata[group].attrs.update({key: _attribute(value) for key, value in record.items()})
     with tempfile.TemporaryDirectory(dir=saved.folder) as scratch:
@@ -238,7 +252,8 @@ def calibrate(
 ) -> Calibration:
     """Fit theta on every question resolved to a scenario; save it when the diagnostics pass.
 
-    ``report`` receives each step's progress as a line of text.
+    A fit that fails its diagnostics is sampled once more with longer chains
+    before it is refused. ``report`` receives each step's progress as a line of text.
 
     Raises
     ------
@@ -249,20 +264,18 @@ def calibrate(
     if not data.questions:
         raise VaneError("no resolved questions to learn from: resolve a question first")
     report(_data_sentence(data))
-    fits = {name: _fit_variant(data, name, decay, settings, report) for name, decay in VARIANTS}
-    comparison = compare(fits["decay"], fits["no decay"])
-    report(comparison.sentence())
-    chosen = fits[comparison.chosen]
-    parameters, summary = _summarised(chosen, data, comparison)
-    if not chosen.diagnostics.passed:
-        refusal = "the fit failed its diagnostics (" + "; ".join(chosen.diagnostics.problems) + "); the saved fit was not replaced"
-        return Calibration(data, fits, comparison, parameters, tuple(summary), False, refusal)
-    save(saved, chosen, parameters, provenance(data, chosen, settings, comparison, parameters.source))
-    return Calibration(data, fits, comparison, parameters, tuple(summary), True)
-
-
-VARIANTS = (("decay", True), ("no decay", False))
-"""The two models compared, by name: with decay, and without (every age 0)."""
+    report(f"fitting the model ({settings.sampler}, {settings.chains} chains x {settings.draws} draws)")
+    fitted = sampling.patient_fit(data, settings, report)
+    report(f"  done in {fitted.seconds:.1f} s; " + _diagnostic_sentence(fitted))
+    value = ratings_value(fitted, data)
+    parameters, summary = _summarised(fitted, data, value)
+    if not fitted.diagnostics.passed:
+        again = sampling.longer(fitted.settings)
+        refusal = (f"the fit failed its diagnostics ({'; '.join(fitted.diagnostics.problems)}) even with longer chains; "
+                   f"the saved fit was not replaced. Try 'vane calibrate --tune {again.tune} --draws {again.draws}'")
+        return Calibration(data, fitted, value, parameters, tuple(summary), False, refusal)
+    save(saved, fitted, parameters, provenance(data, fitted, value, parameters.source))
+    return Calibration(data, fitted, value, parameters, tuple(summary), True)
 
 
 def _data_sentence(data: CalibrationData) -> str:
@@ -273,20 +286,11 @@ def _data_sentence(data: CalibrationData) -> str:
             + (f"; also learning {' and '.join(extensions)}" if extensions else ""))
 
 
-def _fit_variant(data: CalibrationData, name: str, decay: bool, settings: SamplerSettings,
-                 report: Callable[[str], None]) -> TimedFit:
-    """Sample one variant of the model, reporting before and after."""
-    report(f"fitting the model with {name} ({settings.sampler}, {settings.chains} chains x {settings.draws} draws)")
-    fitted = sampling.timed_fit(data, decay, settings)
-    report(f"  done in {fitted.seconds:.1f} s; " + _diagnostic_sentence(fitted))
-    return fitted
-
-
-def _summarised(chosen: TimedFit, data: CalibrationData, comparison: Comparison) -> tuple[Parameters, list[str]]:
-    """The kept fit as parameters whose source names the run and its first two findings, and every finding."""
-    line = f"calibrated on {data.questions} resolved question(s) on {dt.date.today()} ({comparison.chosen})"
-    parameters = parameters_from(chosen, data, line)
-    summary = plain_summary(parameters, data, comparison)
+def _summarised(fitted: TimedFit, data: CalibrationData, value: RatingsValue) -> tuple[Parameters, list[str]]:
+    """The fit as parameters whose source names the run and its first two findings, and every finding."""
+    line = f"calibrated on {data.questions} resolved question(s) on {dt.date.today()}"
+    parameters = parameters_from(fitted, data, line)
+    summary = plain_summary(parameters, data, value)
     return replace(parameters, source=f"{line}: " + "; ".join(summary[:2])), summary
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import time
@@ -104,23 +105,19 @@ class Draws:
     reliability: np.ndarray | None = None
 
 
-def flat_draws(posterior, decay: bool) -> Draws:
-    """The draws of theta and of the learned multipliers in ``posterior`` (chain, draw, ...), flattened to (D, ...).
-
-    Without ``decay`` the half-life is infinite in every draw (no evidence loses weight).
-    """
+def flat_draws(posterior) -> Draws:
+    """The draws of theta and of the learned multipliers in ``posterior`` (chain, draw, ...), flattened to (D, ...)."""
     flat = lambda name: posterior[name].values.reshape(-1, *posterior[name].shape[2:])  # noqa: E731
     optional = lambda name: flat(name) if name in posterior else None  # noqa: E731
-    strength = flat("strength")
-    half_life = flat("half_life") if decay else np.full(strength.shape[0], np.inf)
-    return Draws(strength, half_life, flat("prior_strength"), optional("analyst_strength"), optional("reliability"))
+    return Draws(flat("strength"), flat("half_life"), flat("prior_strength"),
+                 optional("analyst_strength"), optional("reliability"))
 
 
 def add_log_likelihood(idata: az.InferenceData, data: CalibrationData) -> az.InferenceData:
     """Each question's log probability of its outcome per draw, for PSIS-LOO (computed in numpy)."""
     posterior = idata.posterior
     chains, draws = posterior.sizes["chain"], posterior.sizes["draw"]
-    theta = flat_draws(posterior, decay=bool(data.cell_age.any()))
+    theta = flat_draws(posterior)
     log_likelihood = outcome_log_likelihood(
         data, theta.strength, theta.half_life, theta.prior_strength, theta.analyst_strength, theta.reliability,
     )
@@ -130,7 +127,11 @@ def add_log_likelihood(idata: az.InferenceData, data: CalibrationData) -> az.Inf
         {"outcome": (("chain", "draw", "question"), log_likelihood.reshape(chains, draws, -1))},
         coords={"chain": posterior.chain, "draw": posterior.draw, "question": list(data.question_ids)},
     )
+    observed = xr.Dataset({"outcome": (("question",), np.asarray(data.outcome))},
+                          coords={"question": list(data.question_ids)})
     idata.add_groups(log_likelihood=dataset)
+    if "observed_data" not in idata.groups():  # the compiled sampler returns none; PyMC's own samplers do
+        idata.add_groups(observed_data=observed)
     return idata
 
 
@@ -147,7 +148,7 @@ class TimedFit:
     idata: az.InferenceData
     diagnostics: Diagnostics
     seconds: float
-    decay: bool
+    settings: SamplerSettings
 
     def as_dict(self) -> dict:
         """How long the fit took and how its diagnostics came out, as plain data for ``--json``."""
@@ -156,15 +157,37 @@ class TimedFit:
                 "divergences": d.divergences, "problems": list(d.problems)}
 
 
-def timed_fit(data: CalibrationData, decay: bool, settings: SamplerSettings) -> TimedFit:
-    """Build, sample and diagnose one variant of the model.
-
-    Without decay is the same model with every age 0 (so ``gamma`` is 1 and the
-    half-life has no effect), on the data with each question's cells of one class
-    merged (``CalibrationData.without_decay``).
-    """
+def timed_fit(data: CalibrationData, settings: SamplerSettings) -> TimedFit:
+    """Build, sample and diagnose the model on ``data``."""
     start = time.perf_counter()
-    variant = data if decay else data.without_decay()
-    model = build_model(variant, slots=_bucket(variant))
-    idata = add_log_likelihood(fit(model, settings), variant)
-    return TimedFit(idata, diagnose(idata, free_parameters(model)), time.perf_counter() - start, decay)
+    model = build_model(data, slots=_bucket(data))
+    idata = add_log_likelihood(fit(model, settings), data)
+    return TimedFit(idata, diagnose(idata, free_parameters(model)), time.perf_counter() - start, settings)
+
+
+def patient_fit(data: CalibrationData, settings: SamplerSettings, report=lambda line: None,
+                retries: int = 1) -> TimedFit:
+    """``timed_fit``, retried with twice the tuning and draws while the diagnostics fail (``retries`` times).
+
+    Hard posteriors (many analysts and letters, little data on some) often need
+    only longer chains; each retry is said through ``report``.
+    """
+    fitted = timed_fit(data, settings)
+    for _ in range(retries):
+        if fitted.diagnostics.passed:
+            break
+        settings = longer(settings)
+        report(f"the diagnostics failed ({'; '.join(fitted.diagnostics.problems)}); "
+               f"sampling again with --tune {settings.tune} --draws {settings.draws}")
+        fitted = timed_fit(data, settings)
+    return fitted
+
+
+def longer(settings: SamplerSettings) -> SamplerSettings:
+    """The same sampler with twice the tuning and draws, and smaller steps (a target acceptance of at least 0.95).
+
+    Smaller steps are what a funnel needs: a spread near zero when the data say
+    little about the analysts or letters.
+    """
+    return dataclasses.replace(settings, tune=2 * settings.tune, draws=2 * settings.draws,
+                               target_accept=max(settings.target_accept, 0.95))

@@ -59,6 +59,8 @@ class World:
     scenarios: tuple[int, int] = (2, 6)
     life_days: tuple[int, int] = (90, 540)
     copy_rate: float = 0.15
+    linked: bool = True  # copies of a report written as one story (False: the analyst failed to link them)
+    early: float = 0.0  # share of questions resolved before they close
     start: dt.date = dt.date(2020, 1, 1)
 
 
@@ -76,12 +78,15 @@ def _question(index: int, world: World, rng: np.random.Generator) -> Question:
     outcome = int(rng.choice(k, p=true_prior))
     opened = world.start + dt.timedelta(days=int(rng.integers(0, 1500)))
     closes = opened + dt.timedelta(days=int(rng.integers(*world.life_days)))
-    evidence = _evidence(rng, world, ids, outcome, opened, closes)
+    resolved = closes
+    if world.early and rng.random() < world.early:  # the answer came before the deadline: nothing is reported after it
+        resolved = opened + dt.timedelta(days=int(rng.integers(1, (closes - opened).days)))
+    evidence = _evidence(rng, world, ids, outcome, opened, resolved)
     return Question(
         id=f"synthetic-{index:04d}", path=f"synthetic-{index:04d}.yaml", title=f"Synthetic question {index}",
         opened=opened, closes=closes, scenarios=tuple(Scenario(sid, f"scenario {sid}") for sid in ids),
         prior=Prior(dict(zip(ids, prior.tolist())), "drawn from a Dirichlet(2) for a synthetic test"),
-        evidence=tuple(evidence), resolution=Resolution(ids[outcome], closes, "synthetic outcome"),
+        evidence=tuple(evidence), resolution=Resolution(ids[outcome], resolved, "synthetic outcome"),
     )
 
 
@@ -107,7 +112,7 @@ def _evidence(rng, world: World, ids, outcome: int, opened: dt.date, closes: dt.
                 id=f"e{number + copy}", date=date, summary=f"synthetic report {number}" + (f" (copy {copy})" if copy else ""),
                 units={sid: float(value) for sid, value in zip(ids, row)},
                 recorded=dt.datetime.combine(date, dt.time(12), dt.timezone.utc),
-                grade=letter + digit, story=f"story{number}" if copies > 1 else "", analyst=analyst,
+                grade=letter + digit, story=f"story{number}" if copies > 1 and world.linked else "", analyst=analyst,
             ))
     return items
 

@@ -24,7 +24,7 @@ from model.engine.posterior import Theta
 from model.fileformat.grades import GradeTable
 from model.workspace.folder import Workspace
 
-MODEL_VERSION = "1"
+MODEL_VERSION = "2"
 """Version of the calibration model; saved fits with another version are not used."""
 
 
@@ -34,7 +34,7 @@ PRIOR_DRAWS = 1000
 SHOWN_DRAWS = 1000  # forecasts use at most this many saved draws (evenly thinned)
 
 
-PRIOR = {"log_strength": (0.0, 0.5), "log_half_life": (math.log(180.0), 1.0), "log_prior_strength": (0.0, 0.3)}
+PRIOR = {"log_strength": (0.0, 0.5), "decay_rate": (0.0, math.log(2.0) / 60.0), "log_prior_strength": (0.0, 0.3)}
 
 
 def lognormal_in_words(symbol: str, name: str) -> str:

@@ -1,0 +1,183 @@
+"""Skill of the calibration on simulated worlds that differ from the model (run: python benchmarks/skill.py).
+
+Each world generates resolved questions from a known truth that breaks one of
+the model's assumptions: analysts of different strength, unreliable source
+letters, copies of a report the analyst failed to link, written priors that
+are too confident, evidence that decays, ratings that are pure noise,
+questions that resolve early. The calibration is fitted on one set of questions
+and scored on another drawn from the same world:
+
+- mean log score and Brier score of the forecasts at each question's horizon,
+  calibrated vs face value (s = 1, no decay) vs the written prior alone;
+- coverage: the share of the true-world probabilities (every scenario of every
+  held-out question) inside the calibrated 80% band;
+- recovery: whether each true effective strength (s times the analyst's or the
+  letter's multiplier), half-life and prior strength lies inside its 80% interval;
+- what ``vane calibrate`` would say of the ratings' value.
+
+Targets: calibrated beats face value and the prior in every world; coverage
+between 70% and 90% in every world; in the noise world, s times the decay
+factor at 30 days below 0.2, and the "not yet shown predictive value" message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from model.calibration.data import calibration_data  # noqa: E402
+from model.calibration.fit import parameters_from, ratings_value  # noqa: E402
+from model.calibration.sampling import patient_fit  # noqa: E402
+from model.calibration.settings import SamplerSettings  # noqa: E402
+from model.calibration.synthetic import World, synthetic_questions  # noqa: E402
+from model.engine.parameters import Parameters  # noqa: E402
+from model.engine.posterior import Theta  # noqa: E402
+from model.engine.probabilities import INTERVAL, probabilities_at  # noqa: E402
+from model.fileformat.grades import RELIABILITY  # noqa: E402
+
+BASE = dict(strength=0.8, half_life=math.inf, items=15.0)
+WORLDS = {
+    "analysts of different strength": World(**BASE, analysts={"overconfident": 0.4, "steady": 1.0, "underconfident": 1.6}),
+    "unreliable source letters": World(**BASE, reliability={"B": 0.25, "C": 0.9, "D": 0.9}),
+    "copies not linked as a story": World(**{**BASE, "strength": 0.6}, copy_rate=0.4, linked=False),
+    "written priors too confident": World(**BASE, prior_strength=0.4),
+    "evidence that decays": World(**{**BASE, "strength": 1.0, "half_life": 60.0}),
+    "ratings that are pure noise": World(**{**BASE, "strength": 0.0}),
+    "questions that resolve early": World(**BASE, early=0.5),
+}
+
+
+def truth(world: World) -> Parameters:
+    """The world's own parameters as one draw the engine can use."""
+    theta = Theta.of(np.array([world.strength]), np.array([world.half_life]), np.array([world.prior_strength]))
+    analysts = {name: np.array([value]) for name, value in world.analysts.items()} if len(world.analysts) > 1 else {}
+    letters = {letter: np.array([value]) for letter, value in world.reliability.items()}
+    return Parameters(theta, "the true world", "calibrated", analysts, letters)
+
+
+def linked(question):
+    """The question as the truth sees it: copies of one report joined into one story."""
+    stories = {}
+    items = []
+    for item in question.evidence:
+        base = item.summary.split(" (copy")[0]
+        stories.setdefault(base, item.id)
+        items.append(dataclasses.replace(item, story="" if stories[base] == item.id else stories[base]))
+    return dataclasses.replace(question, evidence=tuple(items))
+
+
+def forecasts(questions, parameters: Parameters):
+    """Mean and 80% band per question at its horizon."""
+    return [probabilities_at(question, parameters, [question.horizon]) for question in questions]
+
+
+def scores(questions, means) -> tuple[float, float]:
+    """Mean log score and mean Brier score."""
+    logs, briers = [], []
+    for question, mean in zip(questions, means):
+        outcome = question.scenario_ids.index(question.resolution.outcome)
+        logs.append(math.log(max(mean[outcome], 1e-12)))
+        briers.append(float(np.sum((mean - np.eye(len(mean))[outcome]) ** 2)))
+    return float(np.mean(logs)), float(np.mean(briers))
+
+
+def prior_means(questions):
+    return [np.array([q.prior.probabilities[sid] for sid in q.scenario_ids]) for q in questions]
+
+
+def recovery(world: World, fitted: Parameters) -> list[tuple[str, bool]]:
+    """(what, true value inside the 80% interval) for the effective strengths and theta."""
+    found = []
+
+    def inside(name: str, draws: np.ndarray, true: float) -> None:
+        low, high = np.quantile(draws, INTERVAL)
+        found.append((name, bool(low <= true <= high)))
+
+    strength = fitted.theta.strength
+    if fitted.analyst_strength and len(world.analysts) > 1:
+        for name, value in world.analysts.items():
+            inside(f"s x {name}", strength * fitted.analyst_strength[name], world.strength * value)
+    elif world.strength > 0:
+        inside("s", strength, world.strength)
+    for letter, value in world.reliability.items():
+        if letter in fitted.reliability:
+            inside(f"s x rel({letter})/default", strength * fitted.reliability[letter] / RELIABILITY[letter],
+                   world.strength * value / RELIABILITY[letter])
+    if math.isfinite(world.half_life):
+        inside("half-life", fitted.theta.half_life, world.half_life)
+    inside("kappa", fitted.theta.prior_strength, world.prior_strength)
+    return found
+
+
+def run_world(name: str, world: World, count: int, settings: SamplerSettings) -> dict:
+    """Fit on ``count`` questions of ``world``, score on ``count`` others."""
+    started = time.perf_counter()
+    train = synthetic_questions(count, world, seed=1)
+    test = synthetic_questions(count, world, seed=2)
+    data = calibration_data(train)
+    fitted = patient_fit(data, settings)
+    calibrated = parameters_from(fitted, data, "fitted on the training questions")
+    value = ratings_value(fitted, data)
+    shown = forecasts(test, calibrated)
+    true = forecasts([linked(q) for q in test], truth(world))
+    covered = [
+        (band.low[0] <= real.mean[0]) & (real.mean[0] <= band.high[0]) for band, real in zip(shown, true)
+    ]
+    decay_30 = calibrated.theta.strength * np.exp2(-30.0 / calibrated.theta.half_life)
+    return {
+        "world": name,
+        "calibrated": scores(test, [f.mean[0] for f in shown]),
+        "face value": scores(test, [f.mean[0] for f in forecasts(test, Parameters.face_value())]),
+        "prior": scores(test, prior_means(test)),
+        "coverage": float(np.mean(np.concatenate(covered))),
+        "recovery": recovery(world, calibrated),
+        "s x decay(30 d)": float(np.median(decay_30)),
+        "value": value,
+        "converged": fitted.diagnostics.passed,
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def report(row: dict) -> str:
+    (log_c, brier_c), (log_f, brier_f), (log_p, brier_p) = row["calibrated"], row["face value"], row["prior"]
+    beats = log_c > log_f and log_c > log_p
+    coverage_ok = 0.7 <= row["coverage"] <= 0.9
+    recovered = ", ".join(f"{what} {'yes' if ok else 'NO'}" for what, ok in row["recovery"])
+    return "\n".join([
+        f"{row['world']} ({row['seconds']:.0f} s{'' if row['converged'] else ', did NOT converge'})",
+        f"  log score  calibrated {log_c:.3f}  face value {log_f:.3f}  prior {log_p:.3f}  "
+        f"{'beats both' if beats else 'DOES NOT beat both'}",
+        f"  Brier      calibrated {brier_c:.3f}  face value {brier_f:.3f}  prior {brier_p:.3f}",
+        f"  coverage of the true probabilities by the 80% band: {100 * row['coverage']:.0f}%"
+        f"{'' if coverage_ok else '  (outside 70-90%)'}",
+        f"  s x decay at 30 days (median): {row['s x decay(30 d)']:.2f}",
+        f"  recovery (inside the 80% interval): {recovered}",
+        f"  says: {row['value'].sentence()}",
+    ])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--questions", type=int, default=250, help="resolved questions to fit on (and as many to score)")
+    parser.add_argument("--worlds", default="", help="a comma-separated part of the world names to run (default: all)")
+    options = parser.parse_args()
+    settings = SamplerSettings(progress=False)
+    chosen = [part.strip() for part in options.worlds.split(",") if part.strip()]
+    print(f"calibration skill: fit on {options.questions} resolved questions per world, scored on {options.questions} more\n")
+    for name, world in WORLDS.items():
+        if chosen and not any(part in name for part in chosen):
+            continue
+        print(report(run_world(name, world, options.questions, settings)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
