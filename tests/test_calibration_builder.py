@@ -27,19 +27,22 @@ def test_structure_has_named_coords_and_dims(data):
     assert set(free_parameters(model)) == {
         "log_strength", "log_prior_strength", "decay_rate",
         "analyst_spread", "analyst_offset", "reliability_spread", "reliability_offset",
+        "credibility_spread", "credibility_offset",
     }
     assert model.coords["question"] == data.question_ids
     assert model.named_vars_to_dims["analyst_strength"] == ("analyst",)
     assert model.named_vars_to_dims["reliability"] == ("letter",)
+    assert model.named_vars_to_dims["credibility"] == ("digit",)
     assert model.named_vars_to_dims["outcome_observed"] == ("question",)
     assert model["cell_means"].get_value().shape[0] == data.questions
 
 
 def test_extensions_appear_only_when_the_data_carry_them():
     plain = calibration_data(synthetic_questions(10, World(), seed=1))
-    one_letter = plain.__class__(**{**plain.__dict__, "cell_letter": np.zeros_like(plain.cell_letter)})
-    names = free_parameters(build_model(one_letter))
-    assert "analyst_offset" not in names and "reliability_offset" not in names
+    one_grade = plain.__class__(**{**plain.__dict__, "cell_letter": np.zeros_like(plain.cell_letter),
+                                   "cell_digit": np.zeros_like(plain.cell_digit)})
+    names = free_parameters(build_model(one_grade))
+    assert "analyst_offset" not in names and "reliability_offset" not in names and "credibility_offset" not in names
 
 
 def test_the_models_likelihood_equals_the_exact_engine(data):
@@ -48,11 +51,13 @@ def test_the_models_likelihood_equals_the_exact_engine(data):
         "log_strength": np.log(0.7), "log_prior_strength": np.log(1.2), "decay_rate_log__": np.log(np.log(2) / 120.0),
         "analyst_spread_log__": np.log(0.4), "analyst_offset": np.array([0.5, -1.0]),
         "reliability_spread_log__": np.log(0.2), "reliability_offset": np.linspace(-1, 1, len(data.letters)),
+        "credibility_spread_log__": np.log(0.3), "credibility_offset": np.linspace(1, -1, len(data.digits)),
     }
     observed = model.compile_fn(model.logp(vars=model.observed_RVs, sum=False)[0], **FAST)(point)
     analysts = np.exp(0.4 * point["analyst_offset"])[None]
     reliability = (np.exp(0.2 * point["reliability_offset"]) * data.default_reliability)[None]
-    expected = outcome_log_likelihood(data, 0.7, 120.0, 1.2, analysts, reliability)[0]
+    credibility = (np.exp(0.3 * point["credibility_offset"]) * data.default_credibility)[None]
+    expected = outcome_log_likelihood(data, 0.7, 120.0, 1.2, analysts, reliability, credibility)[0]
     np.testing.assert_allclose(observed, expected, rtol=0, atol=1e-10)
 
 

@@ -44,6 +44,7 @@ def test_cells_hold_each_storys_weighted_mean_and_age():
     b2 = 0.85 * 0.85
     assert any(np.allclose(row, [b2, b2, -b2]) for row in data.cell_means)
     assert data.letters == ("B", "C") and data.learns_reliability and not data.learns_analysts
+    assert data.digits == ("2", "3") and data.learns_credibility
 
 
 def test_annulled_and_open_questions_teach_nothing():

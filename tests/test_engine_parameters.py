@@ -40,11 +40,12 @@ def test_the_prior_draws_describe_the_prior_they_follow(monkeypatch):
     assert np.std(np.log(parameters.theta.strength)) == pytest.approx(0.75, abs=0.03)
 
 
-def test_class_factors_combine_analyst_strength_and_learned_reliability():
+def test_class_factors_combine_analyst_strength_and_learned_reliability_and_credibility():
     theta = Theta.of([1.0, 1.0], np.inf, 1.0)
-    parameters = Parameters(theta, "test", "calibrated", {"mk": np.array([2.0, 0.5])}, {"C": np.array([0.65, 0.325])})
-    factors = parameters.class_factors([("mk", "C"), ("other", "C"), ("mk", "A")])
-    assert factors.tolist() == [[2.0, 1.0, 2.0], [0.25, 0.5, 0.5]]
+    parameters = Parameters(theta, "test", "calibrated", {"mk": np.array([2.0, 0.5])}, {"C": np.array([0.65, 0.325])},
+                            credibility={"3": np.array([1.3, 0.65])})  # the default of 3 is 0.65
+    factors = parameters.class_factors([("mk", "C", "2"), ("other", "C", "2"), ("mk", "A", "2"), ("other", "A", "3")])
+    assert factors.tolist() == [[2.0, 1.0, 2.0, 2.0], [0.25, 0.5, 0.5, 1.0]]
 
 
 def fake_fit(folder, version=MODEL_VERSION, tamper=False) -> SavedFit:
@@ -52,7 +53,8 @@ def fake_fit(folder, version=MODEL_VERSION, tamper=False) -> SavedFit:
     folder.mkdir(parents=True, exist_ok=True)
     saved.record.write_bytes(b"pretend NetCDF")
     theta = Theta.of(np.linspace(0.4, 0.6, 50), np.full(50, 90.0), np.ones(50))
-    parameters = Parameters(theta, "calibrated on 3 resolved question(s)", "calibrated", {}, {"B": np.full(50, 0.8)})
+    parameters = Parameters(theta, "calibrated on 3 resolved question(s)", "calibrated", {}, {"B": np.full(50, 0.8)},
+                            credibility={"2": np.full(50, 0.7)})
     provenance = {"model_version": version, "record_sha256": file_digest(saved.record), "summary_line": "calibrated on 3"}
     saved.extract.write_bytes(extract_bytes(parameters, provenance))
     if tamper:
@@ -65,6 +67,7 @@ def test_a_saved_fit_is_read_back(tmp_path):
     assert reason == "" and parameters.kind == "calibrated"
     assert parameters.theta.strength == pytest.approx(np.linspace(0.4, 0.6, 50))
     assert parameters.reliability["B"] == pytest.approx(np.full(50, 0.8))
+    assert parameters.credibility["2"] == pytest.approx(np.full(50, 0.7)) and not parameters.analyst_strength
 
 
 def test_a_fit_of_another_model_version_is_refused(tmp_path):

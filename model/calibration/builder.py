@@ -24,7 +24,8 @@ of the average are well inside it, so a few analysts are not pulled to the middl
 """
 
 
-DATA_NAMES = ("cell_means", "cell_age", "cell_analyst", "cell_letter", "log_prior", "scenario_mask", "outcome")
+DATA_NAMES = ("cell_means", "cell_age", "cell_analyst", "cell_letter", "cell_digit", "log_prior", "scenario_mask",
+              "outcome")
 """Every data input of the model; all are ``pm.Data`` so a compiled sampler can take new values."""
 
 
@@ -45,12 +46,14 @@ def build_model(data: CalibrationData, slots: int | None = None, theta_prior: Th
         "scenario": list(range(data.log_prior.shape[1])),
         "analyst": list(data.analysts),
         "letter": list(data.letters),
+        "digit": list(data.digits),
     }
     with pm.Model(coords=coords) as model:
         means = pm.Data("cell_means", layout(data.cell_means, slots=slots), dims=("question", "slot", "scenario"))
         ages = pm.Data("cell_age", layout(data.cell_age, slots=slots), dims=("question", "slot"))
         analyst = pm.Data("cell_analyst", layout(data.cell_analyst, slots=slots), dims=("question", "slot"))
         letter = pm.Data("cell_letter", layout(data.cell_letter, slots=slots), dims=("question", "slot"))
+        digit = pm.Data("cell_digit", layout(data.cell_digit, slots=slots), dims=("question", "slot"))
         log_prior = pm.Data("log_prior", data.log_prior, dims=("question", "scenario"))
         mask = pm.Data("scenario_mask", data.scenario_mask.astype(float), dims=("question", "scenario"))
         outcome = pm.Data("outcome", data.outcome, dims="question")
@@ -62,25 +65,34 @@ def build_model(data: CalibrationData, slots: int | None = None, theta_prior: Th
         # decay as a rate with its prior's mode at 0, so "no decay" lies inside the model rather than in another one
         decay_rate = pm.HalfNormal("decay_rate", theta_prior["decay_rate"][1])
         pm.Deterministic("half_life", np.log(2.0) / decay_rate)
-        weight = strength * DELTA * _class_factor(data, analyst, letter) * pt.exp(-decay_rate * ages)  # (Q, M)
+        weight = strength * DELTA * _class_factor(data, analyst, letter, digit) * pt.exp(-decay_rate * ages)  # (Q, M)
         evidence = pt.matmul(weight[:, None, :], means)[:, 0, :]  # batched (1, M) @ (M, K): no (Q, M, K) temporary
         logits = pt.where(mask > 0, prior_strength * log_prior + evidence, -np.inf)
         pm.Categorical("outcome_observed", logit_p=logits, observed=outcome, dims="question")
     return model
 
 
-def _class_factor(data: CalibrationData, analyst, letter):
-    """(Q, M) multiplier of each cell from the analyst and source-letter extensions (1 when not learned)."""
+def _class_factor(data: CalibrationData, analyst, letter, digit):
+    """(Q, M) multiplier of each cell from the analyst, source-letter and credibility-digit extensions.
+
+    Each is 1 when the data do not carry two values of it or more.
+    """
     factor = pt.as_tensor_variable(1.0)
     if data.learns_analysts:
-        spread = pm.HalfNormal("analyst_spread", SPREAD_SCALE)
-        offset = pm.Normal("analyst_offset", 0.0, 1.0, dims="analyst")
-        analyst_strength = pm.Deterministic("analyst_strength", pt.exp(spread * offset), dims="analyst")
-        factor = factor * analyst_strength[analyst]
+        factor = factor * _multipliers("analyst", "analyst", "analyst_strength")[analyst]
     if data.learns_reliability:
-        spread = pm.HalfNormal("reliability_spread", SPREAD_SCALE)
-        offset = pm.Normal("reliability_offset", 0.0, 1.0, dims="letter")
-        multiplier = pm.Deterministic("reliability_multiplier", pt.exp(spread * offset), dims="letter")
+        multiplier = _multipliers("letter", "reliability", "reliability_multiplier")
         pm.Deterministic("reliability", multiplier * data.default_reliability, dims="letter")
         factor = factor * multiplier[letter]
+    if data.learns_credibility:
+        multiplier = _multipliers("digit", "credibility", "credibility_multiplier")
+        pm.Deterministic("credibility", multiplier * data.default_credibility, dims="digit")
+        factor = factor * multiplier[digit]
     return factor
+
+
+def _multipliers(dim: str, prefix: str, name: str):
+    """Hierarchical multipliers ``exp(spread * offset)`` over ``dim``, non-centred (kinder to NUTS when data are few)."""
+    spread = pm.HalfNormal(f"{prefix}_spread", SPREAD_SCALE)
+    offset = pm.Normal(f"{prefix}_offset", 0.0, 1.0, dims=dim)
+    return pm.Deterministic(name, pt.exp(spread * offset), dims=dim)

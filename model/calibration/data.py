@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.engine import posterior
-from model.engine.probabilities import compile_question, day_number, evidence_of
+from model.engine.probabilities import compile_question, day_number, evidence_of, item_class
 from model.fileformat.grades import GradeTable
 from model.fileformat.question import Question
 
@@ -30,11 +30,12 @@ class CalibrationData:
     outcome : (Q,) index of the scenario that happened.
     log_prior : (Q, K) log prior, 0 where padded.
     scenario_mask : (Q, K) True for real scenarios.
-    cell_question, cell_analyst, cell_letter : (N,) what each cell belongs to.
+    cell_question, cell_analyst, cell_letter, cell_digit : (N,) what each cell belongs to.
     cell_age : (N,) days from the story's date to the question's horizon.
     cell_means : (N, K) the class's share of the story's mean of ``w r``.
-    analysts, letters : names behind the analyst and letter indices.
+    analysts, letters, digits : names behind the analyst, letter and digit indices.
     default_reliability : (L,) Admiralty reliability of each letter in ``letters``.
+    default_credibility : (G,) Admiralty credibility of each digit in ``digits``.
     """
 
     question_ids: tuple[str, ...]
@@ -44,11 +45,14 @@ class CalibrationData:
     cell_question: np.ndarray
     cell_analyst: np.ndarray
     cell_letter: np.ndarray
+    cell_digit: np.ndarray
     cell_age: np.ndarray
     cell_means: np.ndarray
     analysts: tuple[str, ...]
     letters: tuple[str, ...]
     default_reliability: np.ndarray
+    digits: tuple[str, ...]
+    default_credibility: np.ndarray
 
     @property
     def questions(self) -> int:
@@ -64,6 +68,11 @@ class CalibrationData:
     def learns_reliability(self) -> bool:
         """Per-letter reliabilities are learned when evidence carries two source letters or more."""
         return len(set(self.cell_letter.tolist())) >= 2
+
+    @property
+    def learns_credibility(self) -> bool:
+        """Per-digit credibilities are learned when evidence carries two credibility digits or more."""
+        return len(set(self.cell_digit.tolist())) >= 2
 
     def by_question(self, values: np.ndarray, fill=0, slots: int | None = None) -> np.ndarray:
         """Cell values laid out as (Q, M, ...), padded with ``fill``.
@@ -83,9 +92,10 @@ class CalibrationData:
     def digest(self) -> str:
         """sha256 of everything the fit depends on (the "hash of the data used")."""
         digest = hashlib.sha256()
-        digest.update("\n".join(self.question_ids + self.analysts + self.letters).encode())
+        digest.update("\n".join(self.question_ids + self.analysts + self.letters + self.digits).encode())
         for array in (self.outcome, self.log_prior, self.scenario_mask, self.cell_question, self.cell_analyst,
-                      self.cell_letter, self.cell_age, self.cell_means, self.default_reliability):
+                      self.cell_letter, self.cell_digit, self.cell_age, self.cell_means, self.default_reliability,
+                      self.default_credibility):
             digest.update(np.ascontiguousarray(array).tobytes())
         return digest.hexdigest()
 
@@ -101,22 +111,26 @@ def calibration_data(questions, grades: GradeTable | None = None) -> Calibration
     resolved = resolved_questions(questions)
     width = max((len(q.scenarios) for q in resolved), default=2)
     analysts = sorted({item.analyst for q in resolved for item in evidence_of(q)})
-    letters = sorted({(item.grade or "F6")[0] for q in resolved for item in evidence_of(q)})
+    classes = {item_class(item) for q in resolved for item in evidence_of(q)}
+    letters = sorted({letter for _, letter, _ in classes})
+    digits = sorted({digit for _, _, digit in classes})
     analyst_index = {name: index for index, name in enumerate(analysts)}
     letter_index = {name: index for index, name in enumerate(letters)}
+    digit_index = {name: index for index, name in enumerate(digits)}
     log_prior = np.zeros((len(resolved), width))
     mask = np.zeros((len(resolved), width), dtype=bool)
-    cells: list[tuple[int, int, int, float, np.ndarray]] = []
+    cells: list[tuple[int, int, int, int, float, np.ndarray]] = []
     for q, question in enumerate(resolved):
         k = len(question.scenarios)
         compiled = compile_question(question, grades)
         log_prior[q, :k], mask[q, :k] = compiled.matrix.log_prior, True
         view = posterior.story_view(compiled.matrix, [day_number(question.horizon)])
         for g, c in zip(*np.nonzero(np.abs(view.means[0]).sum(axis=-1))):
-            analyst, letter = compiled.classes[c]
+            analyst, letter, digit = compiled.classes[c]
             padded = np.zeros(width)
             padded[:k] = view.means[0, g, c]
-            cells.append((q, analyst_index[analyst], letter_index[letter], float(view.ages[0, g]), padded))
+            cells.append((q, analyst_index[analyst], letter_index[letter], digit_index[digit], float(view.ages[0, g]),
+                          padded))
     column = lambda index, dtype: np.array([cell[index] for cell in cells], dtype=dtype)  # noqa: E731
     return CalibrationData(
         question_ids=tuple(q.id for q in resolved),
@@ -126,16 +140,20 @@ def calibration_data(questions, grades: GradeTable | None = None) -> Calibration
         cell_question=column(0, np.int64),
         cell_analyst=column(1, np.int64),
         cell_letter=column(2, np.int64),
-        cell_age=column(3, float),
-        cell_means=np.array([cell[4] for cell in cells]).reshape(len(cells), width),
+        cell_digit=column(3, np.int64),
+        cell_age=column(4, float),
+        cell_means=np.array([cell[5] for cell in cells]).reshape(len(cells), width),
         analysts=tuple(analysts),
         letters=tuple(letters),
         default_reliability=np.array([grades.reliability[letter] for letter in letters]),
+        digits=tuple(digits),
+        default_credibility=np.array([grades.credibility[digit] for digit in digits]),
     )
 
 
 def outcome_log_likelihood(
     data: CalibrationData, strength, half_life, prior_strength, analyst_strength=None, reliability=None,
+    credibility=None,
 ) -> np.ndarray:
     """(D, Q) log probability each question gave its outcome, for draws of theta.
 
@@ -151,6 +169,9 @@ def outcome_log_likelihood(
     if reliability is not None:
         letters = data.by_question(data.cell_letter)
         factor *= np.asarray(reliability)[:, letters] / data.default_reliability[letters]
+    if credibility is not None:
+        digits = data.by_question(data.cell_digit)
+        factor *= np.asarray(credibility)[:, digits] / data.default_credibility[digits]
     evidence = np.empty((draws, data.questions, data.log_prior.shape[1]))
     step = max(1, 4_000_000 // max(1, ages.size))  # bound the (d, Q, M) block
     for start in range(0, draws, step):

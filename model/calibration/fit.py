@@ -127,7 +127,8 @@ def parameters_from(fit: TimedFit, data: CalibrationData, summary_line: str) -> 
     theta = Theta.of(draws.strength, draws.half_life, draws.prior_strength)
     analysts = _columns(draws.analyst_strength, data.analysts)
     letters = _columns(draws.reliability, data.letters)
-    return Parameters(theta, summary_line, "calibrated", analysts, letters)
+    digits = _columns(draws.credibility, data.digits)
+    return Parameters(theta, summary_line, "calibrated", analysts, letters, credibility=digits)
 
 
 def _columns(table: np.ndarray | None, names: tuple[str, ...]) -> dict[str, np.ndarray]:
@@ -164,6 +165,11 @@ def plain_summary(parameters: Parameters, data: CalibrationData, value: RatingsV
     for letter, values in sorted(parameters.reliability.items()):
         default = data.default_reliability[data.letters.index(letter)]
         lines.append(f"sources graded {letter}: reliability about {_median(values):.2f} ({INTERVAL_NAME} "
+                     f"{_range(values, '.2f')}; Admiralty default {default:.2f})"
+                     + _hedge(np.log(values / default), SPREAD_SCALE))
+    for digit, values in sorted(parameters.credibility.items()):
+        default = data.default_credibility[data.digits.index(digit)]
+        lines.append(f"information graded {digit}: credibility about {_median(values):.2f} ({INTERVAL_NAME} "
                      f"{_range(values, '.2f')}; Admiralty default {default:.2f})"
                      + _hedge(np.log(values / default), SPREAD_SCALE))
     return lines
@@ -281,7 +287,8 @@ def calibrate(
 def _data_sentence(data: CalibrationData) -> str:
     """What the fit learns from, and which optional multipliers it learns too."""
     extensions = [name for name, on in (("per-analyst strengths", data.learns_analysts),
-                                        ("per-letter reliabilities", data.learns_reliability)) if on]
+                                        ("per-letter reliabilities", data.learns_reliability),
+                                        ("per-digit credibilities", data.learns_credibility)) if on]
     return (f"calibrating on {data.questions} resolved question(s), {data.cell_age.shape[0]} story cells"
             + (f"; also learning {' and '.join(extensions)}" if extensions else ""))
 

@@ -95,7 +95,8 @@ class Draws:
     """A posterior's draws with its chains laid end to end (``D = chains x draws``).
 
     ``strength``, ``half_life`` and ``prior_strength`` are (D,); ``analyst_strength``
-    is (D, A) and ``reliability`` (D, L), or None when the model did not learn them.
+    is (D, A), ``reliability`` (D, L) and ``credibility`` (D, G), or None when the
+    model did not learn them.
     """
 
     strength: np.ndarray
@@ -103,6 +104,7 @@ class Draws:
     prior_strength: np.ndarray
     analyst_strength: np.ndarray | None = None
     reliability: np.ndarray | None = None
+    credibility: np.ndarray | None = None
 
 
 def flat_draws(posterior) -> Draws:
@@ -110,7 +112,7 @@ def flat_draws(posterior) -> Draws:
     flat = lambda name: posterior[name].values.reshape(-1, *posterior[name].shape[2:])  # noqa: E731
     optional = lambda name: flat(name) if name in posterior else None  # noqa: E731
     return Draws(flat("strength"), flat("half_life"), flat("prior_strength"),
-                 optional("analyst_strength"), optional("reliability"))
+                 optional("analyst_strength"), optional("reliability"), optional("credibility"))
 
 
 def add_log_likelihood(idata: az.InferenceData, data: CalibrationData) -> az.InferenceData:
@@ -120,6 +122,7 @@ def add_log_likelihood(idata: az.InferenceData, data: CalibrationData) -> az.Inf
     theta = flat_draws(posterior)
     log_likelihood = outcome_log_likelihood(
         data, theta.strength, theta.half_life, theta.prior_strength, theta.analyst_strength, theta.reliability,
+        theta.credibility,
     )
     import xarray as xr
 

@@ -46,7 +46,7 @@ class World:
     """The true parameters and the shape of the questions generated.
 
     ``analysts`` maps analyst names to their true strength multipliers and
-    ``reliability`` source letters to their true reliabilities (defaults:
+    ``reliability`` source letters (``credibility`` digits) to their true values (defaults:
     one unnamed analyst, the Admiralty table).
     """
 
@@ -55,6 +55,7 @@ class World:
     prior_strength: float = 1.0
     analysts: dict[str, float] = field(default_factory=lambda: {"": 1.0})
     reliability: dict[str, float] = field(default_factory=dict)
+    credibility: dict[str, float] = field(default_factory=dict)
     items: float = 30.0
     scenarios: tuple[int, int] = (2, 6)
     life_days: tuple[int, int] = (90, 540)
@@ -98,7 +99,7 @@ def _evidence(rng, world: World, ids, outcome: int, opened: dt.date, closes: dt.
         letter = str(rng.choice(list(LETTER_USE), p=list(LETTER_USE.values())))
         digit = str(rng.choice(list(DIGIT_USE), p=list(DIGIT_USE.values())))
         analyst = analysts[int(rng.integers(len(analysts)))]
-        true_weight = world.reliability.get(letter, RELIABILITY[letter]) * CREDIBILITY[digit]
+        true_weight = world.reliability.get(letter, RELIABILITY[letter]) * world.credibility.get(digit, CREDIBILITY[digit])
         age = (closes - date).days
         decay = 2.0 ** (-age / world.half_life) if math.isfinite(world.half_life) else 1.0
         tilt = world.strength * world.analysts[analyst] * DELTA * true_weight * decay

@@ -48,8 +48,9 @@ class Parameters:
     """Draws of theta, optional learned multipliers, and one plain sentence on where they came from.
 
     ``analyst_strength`` maps an analyst to (D,) multipliers of s;
-    ``reliability`` maps a source letter to (D,) learned reliabilities that
-    replace the Admiralty default of that letter.
+    ``reliability`` maps a source letter, and ``credibility`` a credibility
+    digit, to (D,) learned values that replace the Admiralty default of that
+    letter or digit.
     """
 
     theta: Theta
@@ -57,6 +58,7 @@ class Parameters:
     kind: str = "face value"
     analyst_strength: dict[str, np.ndarray] = field(default_factory=dict)
     reliability: dict[str, np.ndarray] = field(default_factory=dict)
+    credibility: dict[str, np.ndarray] = field(default_factory=dict)
     caveat: str = ""  # why a saved calibration was not used, when there is one
     grades: GradeTable = field(default_factory=GradeTable)  # the Admiralty weights (vane.yaml may change them)
 
@@ -92,15 +94,17 @@ class Parameters:
         """These draws with the workspace's Admiralty weights (the defaults when ``grades`` is None)."""
         return replace(self, grades=grades or GradeTable())
 
-    def class_factors(self, classes: list[tuple[str, str]]) -> np.ndarray:
-        """(D, C) multipliers of each (analyst, source letter) class of items."""
+    def class_factors(self, classes: list[tuple[str, str, str]]) -> np.ndarray:
+        """(D, C) multipliers of each (analyst, source letter, credibility digit) class of items."""
         draws = self.theta.draws
         factors = np.ones((draws, len(classes)))
-        for column, (analyst, letter) in enumerate(classes):
+        for column, (analyst, letter, digit) in enumerate(classes):
             if analyst in self.analyst_strength:
                 factors[:, column] *= self.analyst_strength[analyst]
             if letter in self.reliability and self.grades.reliability[letter] > 0:
                 factors[:, column] *= self.reliability[letter] / self.grades.reliability[letter]
+            if digit in self.credibility and self.grades.credibility[digit] > 0:
+                factors[:, column] *= self.credibility[digit] / self.grades.credibility[digit]
         return factors
 
 
@@ -173,6 +177,10 @@ def calibration_problem(saved: SavedFit) -> str:
     return "" if reason in ("", NO_CALIBRATION) or reason.startswith(OTHER_VERSION) else reason
 
 
+MULTIPLIERS = (("analysts", "analyst_strength"), ("letters", "reliability"), ("digits", "credibility"))
+"""The learned multipliers in a saved extract: the array of names, then the (names, draws) table."""
+
+
 def draws_problem(arrays: dict[str, np.ndarray]) -> str:
     """Why saved draws cannot be parameters (missing, misshapen, not finite and positive), or ""."""
     try:
@@ -182,7 +190,7 @@ def draws_problem(arrays: dict[str, np.ndarray]) -> str:
             finite = values if name != "half_life" else values[~np.isposinf(values)]  # no decay: an infinite half-life
             if values.shape != (draws,) or not draws or not np.all(np.isfinite(finite)) or not np.all(values > 0):
                 return f"'{name}' must hold {draws or 'some'} positive numbers"
-        for names, values in (("analysts", "analyst_strength"), ("letters", "reliability")):
+        for names, values in MULTIPLIERS:
             table = np.asarray(arrays[values], dtype=float)
             if table.shape != (len(arrays[names]), draws) or not np.all(np.isfinite(table)) or not np.all(table > 0):
                 return f"'{values}' must hold positive numbers for every draw"
@@ -195,27 +203,26 @@ def _parameters_from(arrays: dict[str, np.ndarray], provenance: dict) -> Paramet
     total = arrays["strength"].shape[0]
     keep = np.unique(np.linspace(0, total - 1, min(total, SHOWN_DRAWS)).round().astype(int))
     theta = Theta.of(arrays["strength"][keep], arrays["half_life"][keep], arrays["prior_strength"][keep])
-    analysts = {str(name): values[keep] for name, values in zip(arrays["analysts"], arrays["analyst_strength"])}
-    letters = {str(name): values[keep] for name, values in zip(arrays["letters"], arrays["reliability"])}
-    return Parameters(theta, provenance.get("summary_line", "calibrated"), "calibrated", analysts, letters)
+    learned = {values: {str(name): table[keep] for name, table in zip(arrays[names], arrays[values])}
+               for names, values in MULTIPLIERS}
+    return Parameters(theta, provenance.get("summary_line", "calibrated"), "calibrated", **learned)
 
 
 def extract_bytes(parameters: Parameters, provenance: dict) -> bytes:
     """The numpy extract of a fit as bytes (the caller writes them atomically)."""
     import io
 
-    analysts = sorted(parameters.analyst_strength)
-    letters = sorted(parameters.reliability)
     draws = parameters.theta.draws
+    tables = {}
+    for names, values in MULTIPLIERS:
+        learned = getattr(parameters, values)
+        tables[names] = np.array(sorted(learned), dtype=str)
+        tables[values] = np.array([learned[name] for name in sorted(learned)]).reshape(len(learned), draws)
     buffer = io.BytesIO()
     np.savez(
         buffer,
         strength=parameters.theta.strength, half_life=parameters.theta.half_life,
-        prior_strength=parameters.theta.prior_strength,
-        analysts=np.array(analysts, dtype=str),
-        analyst_strength=np.array([parameters.analyst_strength[a] for a in analysts]).reshape(len(analysts), draws),
-        letters=np.array(letters, dtype=str),
-        reliability=np.array([parameters.reliability[letter] for letter in letters]).reshape(len(letters), draws),
+        prior_strength=parameters.theta.prior_strength, **tables,
         provenance=np.array(json.dumps(provenance)),
     )
     return buffer.getvalue()

@@ -52,17 +52,18 @@ def recorded_day(item: Evidence) -> int:
     return item.recorded.date().toordinal() if item.recorded else posterior.NEVER
 
 
-def item_class(item: Evidence) -> tuple[str, str]:
-    """The class an item's strength can be learned for: its analyst and its source letter."""
-    return item.analyst, (item.grade or DEFAULT_GRADE)[0]
+def item_class(item: Evidence) -> tuple[str, str, str]:
+    """The class an item's strength can be learned for: its analyst, its source letter and its credibility digit."""
+    letter, digit = item.grade or DEFAULT_GRADE
+    return item.analyst, letter, digit
 
 
 @dataclass(frozen=True)
 class Compiled:
-    """A question's evidence as engine arrays, with the (analyst, letter) class of each column."""
+    """A question's evidence as engine arrays, with the (analyst, letter, digit) class of each column."""
 
     matrix: EvidenceMatrix
-    classes: tuple[tuple[str, str], ...]
+    classes: tuple[tuple[str, str, str], ...]
 
     def factors(self, parameters: Parameters) -> np.ndarray:
         """(D, C) class multipliers under ``parameters``."""
@@ -88,7 +89,7 @@ def compile_question(question: Question, grades: GradeTable | None = None) -> Co
     ids = question.scenario_ids
     items = evidence_of(question)
     story_index = {key: index for index, key in enumerate(stories_of(items))}
-    classes = sorted({item_class(item) for item in items}) or [("", DEFAULT_GRADE[0])]
+    classes = sorted({item_class(item) for item in items}) or [("", *DEFAULT_GRADE)]
     class_index = {key: index for index, key in enumerate(classes)}
     matrix = EvidenceMatrix(
         log_prior=np.log(np.array([question.prior.probabilities[sid] for sid in ids])),
