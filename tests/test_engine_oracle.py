@@ -20,9 +20,9 @@ from pgmpy.inference import VariableElimination  # noqa: E402
 from pgmpy.models import DiscreteBayesianNetwork  # noqa: E402
 
 from model.edits.tag import as_written, rated  # noqa: E402
-from model.fileformat.evidence import evidence_entry  # noqa: E402
 from model.engine.parameters import Parameters  # noqa: E402
 from model.engine.probabilities import probabilities_at  # noqa: E402
+from model.fileformat.evidence import evidence_entry  # noqa: E402
 from model.fileformat.question import question_text  # noqa: E402
 from model.fileformat.textedit import Draft, append_entry  # noqa: E402
 from model.workspace.loader import load_question_text  # noqa: E402

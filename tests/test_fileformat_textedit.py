@@ -8,7 +8,12 @@ import textwrap
 
 import pytest
 
-from model.fileformat.textedit import Draft, append_entry, edit_document, guess_indentation
+from model.fileformat.textedit import (
+    Draft,
+    append_entry,
+    edit_document,
+    guess_indentation,
+)
 from model.fileformat.yamlread import load_string
 
 HEAD = "question: Q?\nscenarios:\n  a: A\n  b: B\n"

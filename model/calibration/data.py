@@ -15,7 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.engine import posterior
-from model.engine.probabilities import compile_question, day_number, evidence_of, item_class
+from model.engine.probabilities import (
+    compile_question,
+    day_number,
+    evidence_of,
+    item_class,
+)
 from model.fileformat.grades import GradeTable
 from model.fileformat.question import Question
 

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 
 from model.base.clock import Clock
 from model.base.errors import Problem
 from model.base.limits import MAX_ENTRIES, MAX_SCENARIOS
 from model.fileformat.evidence import (
     Evidence,
-    read_evidence_item,
     evidence_entry,
+    read_evidence_item,
 )
 from model.fileformat.indicator import (
     Indicator,
@@ -109,9 +110,9 @@ class Question:
         """When spot scores are taken: ``spot_scoring`` if given, else the close."""
         return self.spot_scoring_at or self.window[1]
 
-    @property
+    @cached_property
     def scenario_ids(self) -> tuple[str, ...]:
-        """Scenario ids in file order."""
+        """Scenario ids in file order (computed once: scoring asks for them in every inner loop)."""
         return tuple(scenario.id for scenario in self.scenarios)
 
     @property

@@ -249,10 +249,16 @@ def score_questions(
         summaries=tuple(summarise(rows, name, seed) for name in dict.fromkeys(row.forecaster for row in rows)),
         calibration={name: calibration_table(*pairs_) for name, pairs_ in finals.items()},
         murphy={name: murphy(*pairs_) for name, pairs_ in finals.items()},
-        coherence=tuple(coherence(resolved + [q for q in questions if q not in resolved], entries, parameters)),
+        coherence=tuple(coherence(_resolved_first(questions, resolved), entries, parameters)),
         outcomes={q.id: q.resolution.outcome for q in resolved},
         skipped=tuple(skipped),
     )
+
+
+def _resolved_first(questions: list[Question], resolved: list[Question]) -> list[Question]:
+    """The resolved questions, then the others (by id: comparing whole questions is slow and quadratic)."""
+    scored = {question.id for question in resolved}
+    return resolved + [question for question in questions if question.id not in scored]
 
 
 def summarise(rows, forecaster: str, seed: int = 0) -> Summary:
