@@ -341,20 +341,31 @@ def murphy(forecasts: np.ndarray, happened: np.ndarray) -> Murphy:
 
 
 def coherence(questions: list[Question], entries, parameters: Parameters | None) -> list[Coherence]:
-    """Each stated forecast beside the engine's evidence-implied forecast at that time (strict: recorded by then)."""
+    """Each stated forecast beside the engine's evidence-implied forecast at that time (strict: recorded by then).
+
+    The engine runs once per question over all its stated forecasts' dates, not once per forecast.
+    """
     if parameters is None:
         return []
     by_id = {q.id: q for q in questions}
-    found = []
-    for entry in entries:
+    stated: dict[str, list] = {}  # question id -> (position in the log, entry)
+    for position, entry in enumerate(entries):
         question = by_id.get(entry.question)
-        if entry.kind != "stated" or question is None or set(entry.probabilities) != set(question.scenario_ids):
-            continue
-        implied = probabilities_at(question, parameters, [entry.time.date()], strict=True).mean[0]
-        engine = dict(zip(question.scenario_ids, map(float, implied)))
-        gap = 0.5 * sum(abs(entry.probabilities[sid] - engine[sid]) for sid in question.scenario_ids)
-        outcome = question.resolution.outcome if question.resolution and not question.resolution.annulled else None
-        log = (lambda p: float(np.log(max(p[outcome], scoring.LOG_FLOOR)))) if outcome else (lambda p: None)
-        found.append(Coherence(question.id, entry.forecaster, entry.time, entry.probabilities, engine, gap,
-                               log(entry.probabilities), log(engine)))
-    return found
+        if entry.kind == "stated" and question is not None and set(entry.probabilities) == set(question.scenario_ids):
+            stated.setdefault(question.id, []).append((position, entry))
+    found = []
+    for question_id, said in stated.items():
+        question = by_id[question_id]
+        implied = probabilities_at(question, parameters, [entry.time.date() for _, entry in said], strict=True).mean
+        found += [(position, _coherence(question, entry, row)) for (position, entry), row in zip(said, implied)]
+    return [gap for _, gap in sorted(found, key=lambda pair: pair[0])]  # in the log's order
+
+
+def _coherence(question: Question, entry, implied: np.ndarray) -> Coherence:
+    """One stated forecast beside the engine's ``implied`` probabilities."""
+    engine = dict(zip(question.scenario_ids, map(float, implied)))
+    gap = 0.5 * sum(abs(entry.probabilities[sid] - engine[sid]) for sid in question.scenario_ids)
+    outcome = question.resolution.outcome if question.resolution and not question.resolution.annulled else None
+    log = (lambda p: float(np.log(max(p[outcome], scoring.LOG_FLOOR)))) if outcome else (lambda p: None)
+    return Coherence(question.id, entry.forecaster, entry.time, entry.probabilities, engine, gap,
+                     log(entry.probabilities), log(engine))
