@@ -156,3 +156,22 @@ def test_a_calibration_as_data_has_the_shape_of_the_json_output():
                 "problems": ["R-hat of x is 1.020 (limit 1.01)"]},
     }
     assert list(result.as_dict()) == ["questions", "saved", "refusal", "ratings_value", "summary", "fit"]
+
+
+def test_only_figures_the_data_narrowed_are_given_and_the_rest_are_named_as_the_prior():
+    from model.calibration.fit import RatingsValue, plain_summary
+    from model.engine.parameters import Parameters
+    from model.engine.posterior import Theta
+
+    rng = np.random.default_rng(3)
+    data = calibration_data(synthetic_questions(3, World(), seed=4))
+    narrow_s = np.exp(rng.normal(np.log(0.6), 0.05, 400))  # learned: far narrower than the prior's sd of 0.5
+    wide_kappa = np.exp(rng.normal(0.0, PRIOR["log_prior_strength"][1], 400))  # just the prior
+    decay = np.log(2) / np.abs(rng.normal(0, PRIOR["decay_rate"][1], 400))  # just the prior
+    theta = Theta.of(narrow_s, decay, wide_kappa)
+    lines = plain_summary(Parameters(theta, "test", "calibrated"), data, RatingsValue(0.3, 0.05, 40))
+    assert lines[0].startswith("your ratings have predicted outcomes")
+    assert any(line.startswith("your ratings behave as about 0.6x") for line in lines)
+    assert not any("your priors behave" in line or "loses half its weight" in line for line in lines)
+    assert lines[-1] == ("not learned yet, so still the prior: how fast evidence fades, "
+                         "how far your priors can be trusted")

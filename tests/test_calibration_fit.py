@@ -176,7 +176,8 @@ def test_vane_calibrate_on_the_bundled_examples_changes_status(bundled: Path):
     before = json.loads(vane("status", "--dir", str(bundled), "--json").stdout)
     result = vane("calibrate", "--dir", str(bundled))
     assert result.code == 0, result.output
-    assert "your ratings behave as about" in result.stdout
+    assert "too few to test whether your ratings predict outcomes" in result.stdout  # one resolved question
+    assert "not learned yet, so still the prior: how much your ratings are worth" in result.stdout
     assert SavedFit.of(Workspace(bundled)).record.exists()
     after = json.loads(vane("status", "--dir", str(bundled), "--json").stdout)
     assert before["parameters"].startswith("prior draws") and after["parameters"].startswith("calibrated on 1")

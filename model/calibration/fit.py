@@ -139,45 +139,67 @@ def _columns(table: np.ndarray | None, names: tuple[str, ...]) -> dict[str, np.n
 LEARNED = 0.5  # a parameter whose prior variance the data cut by less than half is "mostly the prior"
 
 
-def plain_summary(parameters: Parameters, data: CalibrationData, value: RatingsValue) -> list[str]:
-    """What the fit means, in the analyst's words: the value of the ratings first, then each parameter.
+@dataclass(frozen=True)
+class Finding:
+    """One learned figure: how to say it, what to call it when it is not learned, and how far the data moved it."""
 
-    A figure the data have not narrowed much is said to be mostly the prior, never given as if learned.
+    sentence: str
+    name: str
+    draws: np.ndarray  # on the scale where the prior's sd is ``prior_sd`` (log for multipliers)
+    prior_sd: float
+
+    @property
+    def learned(self) -> bool:
+        """True when the data cut the prior's variance by at least half (``LEARNED``)."""
+        return contraction(self.draws, self.prior_sd) >= LEARNED
+
+
+def plain_summary(parameters: Parameters, data: CalibrationData, value: RatingsValue) -> list[str]:
+    """What the fit means, in the analyst's words: the value of the ratings first, then what was learned.
+
+    A figure the data have not narrowed much is never given as if learned: it is
+    only named, in one closing line, as still the prior.
     """
-    theta = parameters.theta
-    rate = np.log(2.0) / theta.half_life
-    rate_sd = PRIOR["decay_rate"][1] * math.sqrt(1 - 2 / math.pi)  # sd of the half-normal prior
-    lines = [
-        value.sentence(),
-        f"your ratings behave as about {_median(theta.strength):.2g}x their face value "
-        f"({INTERVAL_NAME} {_range(theta.strength)})" + _hedge(np.log(theta.strength), PRIOR["log_strength"][1]),
-        f"evidence loses half its weight in about {_median(theta.half_life):.0f} days ({INTERVAL_NAME} "
-        f"{_range(theta.half_life, '.0f')} days; after 30 days it keeps {_range(np.exp(-30 * rate), '.0%')})"
-        + _hedge(rate, rate_sd),
-        f"your priors behave as about {_median(theta.prior_strength):.2g}x as written "
-        f"({INTERVAL_NAME} {_range(theta.prior_strength)})"
-        + _hedge(np.log(theta.prior_strength), PRIOR["log_prior_strength"][1]),
-    ]
-    for name, values in sorted(parameters.analyst_strength.items()):
-        who = f"analyst {name}" if name else "evidence with no analyst named"
-        lines.append(f"{who}: ratings worth about {_median(values):.2g}x the average analyst's "
-                     f"({INTERVAL_NAME} {_range(values)})" + _hedge(np.log(values), SPREAD_SCALE))
-    for letter, values in sorted(parameters.reliability.items()):
-        default = data.default_reliability[data.letters.index(letter)]
-        lines.append(f"sources graded {letter}: reliability about {_median(values):.2f} ({INTERVAL_NAME} "
-                     f"{_range(values, '.2f')}; Admiralty default {default:.2f})"
-                     + _hedge(np.log(values / default), SPREAD_SCALE))
-    for digit, values in sorted(parameters.credibility.items()):
-        default = data.default_credibility[data.digits.index(digit)]
-        lines.append(f"information graded {digit}: credibility about {_median(values):.2f} ({INTERVAL_NAME} "
-                     f"{_range(values, '.2f')}; Admiralty default {default:.2f})"
-                     + _hedge(np.log(values / default), SPREAD_SCALE))
+    findings = _theta_findings(parameters.theta) + _multiplier_findings(parameters, data)
+    lines = [value.sentence(), *(finding.sentence for finding in findings if finding.learned)]
+    still = [finding.name for finding in findings if not finding.learned]
+    if still:
+        lines.append("not learned yet, so still the prior: " + ", ".join(still))
     return lines
 
 
-def _hedge(draws: np.ndarray, prior_sd: float) -> str:
-    """", not learned yet: mostly the prior" when the data narrowed the prior by less than half, else ""."""
-    return "" if contraction(draws, prior_sd) >= LEARNED else ", not learned yet: mostly the prior"
+def _theta_findings(theta: Theta) -> list[Finding]:
+    rate = np.log(2.0) / theta.half_life
+    rate_sd = PRIOR["decay_rate"][1] * math.sqrt(1 - 2 / math.pi)  # sd of the half-normal prior
+    return [
+        Finding(f"your ratings behave as about {_median(theta.strength):.2g}x their face value "
+                f"({INTERVAL_NAME} {_range(theta.strength)})",
+                "how much your ratings are worth", np.log(theta.strength), PRIOR["log_strength"][1]),
+        Finding(f"evidence loses half its weight in about {_median(theta.half_life):.0f} days ({INTERVAL_NAME} "
+                f"{_range(theta.half_life, '.0f')} days; after 30 days it keeps {_range(np.exp(-30 * rate), '.0%')})",
+                "how fast evidence fades", rate, rate_sd),
+        Finding(f"your priors behave as about {_median(theta.prior_strength):.2g}x as written "
+                f"({INTERVAL_NAME} {_range(theta.prior_strength)})",
+                "how far your priors can be trusted", np.log(theta.prior_strength), PRIOR["log_prior_strength"][1]),
+    ]
+
+
+def _multiplier_findings(parameters: Parameters, data: CalibrationData) -> list[Finding]:
+    found = []
+    for name, values in sorted(parameters.analyst_strength.items()):
+        who = f"analyst {name}" if name else "evidence with no analyst named"
+        found.append(Finding(f"{who}: ratings worth about {_median(values):.2g}x the average analyst's "
+                             f"({INTERVAL_NAME} {_range(values)})", who, np.log(values), SPREAD_SCALE))
+    for kind, learned, names, defaults, word in (
+        ("sources", parameters.reliability, data.letters, data.default_reliability, "reliability"),
+        ("information", parameters.credibility, data.digits, data.default_credibility, "credibility"),
+    ):
+        for grade, values in sorted(learned.items()):
+            default = defaults[names.index(grade)]
+            found.append(Finding(f"{kind} graded {grade}: {word} about {_median(values):.2f} ({INTERVAL_NAME} "
+                                 f"{_range(values, '.2f')}; Admiralty default {default:.2f})",
+                                 f"{kind} graded {grade}", np.log(values / default), SPREAD_SCALE))
+    return found
 
 
 def contraction(draws: np.ndarray, prior_sd: float) -> float:
@@ -294,11 +316,11 @@ def _data_sentence(data: CalibrationData) -> str:
 
 
 def _summarised(fitted: TimedFit, data: CalibrationData, value: RatingsValue) -> tuple[Parameters, list[str]]:
-    """The fit as parameters whose source names the run and its first two findings, and every finding."""
+    """The fit as parameters whose source names the run and what the ratings are worth, and every finding."""
     line = f"calibrated on {data.questions} resolved question(s) on {dt.date.today()}"
     parameters = parameters_from(fitted, data, line)
     summary = plain_summary(parameters, data, value)
-    return replace(parameters, source=f"{line}: " + "; ".join(summary[:2])), summary
+    return replace(parameters, source=f"{line}: {summary[0]}"), summary
 
 
 def _diagnostic_sentence(fit: TimedFit) -> str:
