@@ -178,12 +178,13 @@ def outcome_log_likelihood(
         digits = data.by_question(data.cell_digit)
         factor *= np.asarray(credibility)[:, digits] / data.default_credibility[digits]
     evidence = np.empty((draws, data.questions, data.log_prior.shape[1]))
-    step = max(1, 4_000_000 // max(1, ages.size))  # bound the (d, Q, M) block
+    step = max(1, 16_000_000 // max(1, ages.size))  # bound the (d, Q, M) block (128 MB a block)
     for start in range(0, draws, step):
         part = slice(start, start + step)
         gamma = np.exp2(-ages[None] / half_life[part, None, None])  # h = inf gives 1
         weight = strength[part, None, None] * posterior.DELTA * gamma * factor[part]  # (d, Q, M)
-        evidence[part] = np.einsum("dqm,qmk->dqk", weight, means)
+        # batched (d, M) @ (M, K) per question: BLAS, several times faster than the einsum it replaced
+        evidence[part] = np.matmul(weight.transpose(1, 0, 2), means).transpose(1, 0, 2)
     logits = prior_strength[:, None, None] * data.log_prior[None] + evidence
     logits = np.where(data.scenario_mask[None], logits, -np.inf)
     log_b = logits - posterior.logsumexp(logits, axis=-1)
