@@ -15,7 +15,7 @@ file within 30 s and 2 GB, and every refusal as quick.
 ``--decay`` adds a stand-in calibration with a finite half-life to the
 accepted workspaces. With decay every week differs from the one before, so
 ``show`` and ``report`` summarise draws at every week of a trajectory from 1900;
-the engine carries the decayed sum from week to week (``engine.DecayedEvidence``),
+the engine carries the decayed sum from week to week (``model.engine.posterior.DecayedEvidence``),
 so its cost grows with draws x (weeks + items), not draws x weeks x stories.
 """
 
