@@ -107,7 +107,7 @@ class CalibrationData:
 
 def resolved_questions(questions) -> list[Question]:
     """Questions resolved to a scenario (annulled ones teach nothing)."""
-    return [q for q in questions if q.resolution is not None and not q.resolution.annulled]
+    return [q for q in questions if q.outcome]
 
 
 def calibration_data(questions, grades: GradeTable | None = None) -> CalibrationData:

@@ -26,6 +26,7 @@ from model.calibration.builder import SPREAD_SCALE
 from model.calibration.data import CalibrationData, calibration_data
 from model.calibration.sampling import TimedFit, flat_draws
 from model.calibration.settings import SamplerSettings
+from model.engine import posterior
 from model.engine.parameters import (
     MODEL_VERSION,
     PRIOR,
@@ -92,9 +93,8 @@ def ratings_value(fit: TimedFit, data: CalibrationData) -> RatingsValue:
 def prior_log_score(data: CalibrationData) -> np.ndarray:
     """Each question's log probability of its outcome under its written prior alone."""
     log_prior = np.where(data.scenario_mask, data.log_prior, -np.inf)
-    top = log_prior.max(axis=1, keepdims=True)
-    normaliser = top[:, 0] + np.log(np.exp(log_prior - top).sum(axis=1))
-    return log_prior[np.arange(log_prior.shape[0]), data.outcome] - normaliser
+    normalised = log_prior - posterior.logsumexp(log_prior, axis=-1)
+    return normalised[np.arange(normalised.shape[0]), data.outcome]
 
 
 @dataclass(frozen=True)

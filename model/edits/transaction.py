@@ -14,10 +14,10 @@ from typing import Any, Callable
 from model.base.clock import Clock
 from model.base.errors import VaneError, display_path
 from model.base.safewrite import atomic_write, locked
-from model.fileformat.question import Question, question_from_node
+from model.fileformat.question import Question
 from model.fileformat.textedit import Draft
 from model.fileformat.yamlread import read_file_text
-from model.workspace.folder import file_name_problems
+from model.workspace.loader import question_of
 
 
 @dataclass(frozen=True)
@@ -57,10 +57,7 @@ def edit_question(path: Path, change: Callable[[Draft, Question], tuple[Draft, A
 
 def _valid(draft: Draft, path: Path, clock: Clock, refusal: str) -> Question:
     """The question ``draft`` reads as, or ``VaneError(refusal)`` with its problems."""
-    problems = file_name_problems(path) or list(draft.problems)
-    question = None
-    if not problems:
-        question, problems = question_from_node(draft.root, draft.where, path.stem, clock)
+    question, problems = question_of(draft.root, draft.problems, path, clock)
     if problems:
         raise VaneError(refusal, problems)
     return question

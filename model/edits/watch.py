@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import numpy as np
-
 from model.base.clock import Clock
 from model.base.errors import Invalid, Refused, VaneError, did_you_mean
 from model.edits.tag import append_evidence, next_id
@@ -89,7 +87,7 @@ def observe_indicator(path: Path, indicator_id: str, date: dt.date, summary: str
         seen = Evidence(
             id="", date=date, summary=summary or f"Indicator observed: {indicator.description}", source=source,
             url=url, grade=grade, scale="likelihoods",
-            units={sid: likelihood_units(float(np.clip(indicator.probabilities[sid], LIKELIHOOD_FLOOR, 1.0)))
+            units={sid: likelihood_units(min(max(indicator.probabilities[sid], LIKELIHOOD_FLOOR), 1.0))
                    for sid in question.scenario_ids},
         )
         draft, item_id = append_evidence(draft, seen, question, clock)

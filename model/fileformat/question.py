@@ -121,6 +121,11 @@ class Question:
         return self.resolution is not None
 
     @property
+    def outcome(self) -> str | None:
+        """The scenario that happened; None while open or when annulled (nothing to score or learn from)."""
+        return self.resolution.outcome if self.resolution and not self.resolution.annulled else None
+
+    @property
     def horizon(self) -> dt.date:
         """The last day that counts: the closing date, or the resolution date if earlier."""
         if self.resolution and self.resolution.date < self.closes:

@@ -206,8 +206,7 @@ def build_input(questions: list[Question], entries: list[LoggedForecast]) -> tup
         kinds.setdefault(entry.forecaster, entry.kind)
         padded = [entry.probabilities[sid] for sid in question.scenario_ids] + [0.0] * (width - len(question.scenarios))
         rows.append((index[entry.question], names[entry.forecaster], entry.time.timestamp(), padded))
-    outcome = [question.scenario_ids.index(question.resolution.outcome)
-               if question.resolution and not question.resolution.annulled else -1 for question in questions]
+    outcome = [question.scenario_ids.index(question.outcome) if question.outcome else -1 for question in questions]
     data = scoring.ScoringInput(
         start=np.array([q.window[0].timestamp() for q in questions]),
         end=np.array([q.window[1].timestamp() for q in questions]),
@@ -229,7 +228,7 @@ def score_questions(
     parameters: Parameters | None = None, seed: int = 0,
 ) -> ScoreReport:
     """Score every forecaster (and the baselines) on every resolved question."""
-    resolved = [q for q in questions if q.resolution is not None and not q.resolution.annulled]
+    resolved = [q for q in questions if q.outcome]
     everything = [*entries, *backtests, *(reference for q in resolved for reference in references(q))]
     data, names, kinds, skipped = build_input(resolved, everything)
     pairs = scoring.score(data)
@@ -365,7 +364,7 @@ def _coherence(question: Question, entry, implied: np.ndarray) -> Coherence:
     """One stated forecast beside the engine's ``implied`` probabilities."""
     engine = dict(zip(question.scenario_ids, map(float, implied)))
     gap = 0.5 * sum(abs(entry.probabilities[sid] - engine[sid]) for sid in question.scenario_ids)
-    outcome = question.resolution.outcome if question.resolution and not question.resolution.annulled else None
+    outcome = question.outcome
     log = (lambda p: float(np.log(max(p[outcome], scoring.LOG_FLOOR)))) if outcome else (lambda p: None)
     return Coherence(question.id, entry.forecaster, entry.time, entry.probabilities, engine, gap,
                      log(entry.probabilities), log(engine))

@@ -16,14 +16,9 @@ from model.record.scorecard import ScoreReport, score_questions
 from model.workspace.folder import Workspace, log_path
 
 
-def has_outcome(question: Question) -> bool:
-    """Resolved to one of its scenarios (not open, not annulled): there is something to score against."""
-    return question.resolution is not None and not question.resolution.annulled
-
-
 def backtests(questions: list[Question], parameters: Parameters, hindsight: bool = False) -> list[LoggedForecast]:
     """The engine's backtest forecasts on every question with an outcome (``backtest_forecasts``)."""
-    return [entry for question in questions if has_outcome(question)
+    return [entry for question in questions if question.outcome
             for entry in backtest_forecasts(question, parameters, hindsight)]
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from model.base.errors import Problem, VaneError, did_you_mean, display_path
 from model.fileformat.log_entry import LOG_NAME
-from model.fileformat.values import is_identifier
+from model.fileformat.values import IDENTIFIER_TEXT, is_identifier
 
 ENVIRONMENT_VARIABLE = "VANE_DIR"
 
@@ -113,10 +113,6 @@ class Workspace:
 
 def file_name_problems(path: Path) -> list[Problem]:
     """A problem when a question file's name does not make a valid id (the id names the question everywhere)."""
-    from model.fileformat.values import (
-        IDENTIFIER_TEXT,  # the id rule lives with the file format
-    )
-
     question_id = Path(path).stem
     if is_identifier(question_id):
         return []
@@ -155,10 +151,6 @@ def new_question_file(folder: Path, question_id: str) -> Path:
         When the id breaks the id rule (so it could name a path elsewhere), when
         the file would land outside ``folder``, or when a file already has the id.
     """
-    from model.fileformat.values import (
-        IDENTIFIER_TEXT,  # the id rule lives with the file format
-    )
-
     if not is_identifier(question_id):
         raise VaneError(f"question id '{question_id}' must be {IDENTIFIER_TEXT}")
     path = folder / f"{question_id}.yaml"

@@ -63,22 +63,22 @@ class Loaded:
 def load_question(path: Path, clock: Clock | None = None) -> tuple[Question | None, list[Problem]]:
     """Read and validate one question file; its id is the file name without suffix."""
     problems = file_name_problems(path)
-    if problems:
+    if problems:  # a refused name is never opened
         return None, problems
     root, _, problems = load_file(path)
-    if problems:
-        return None, problems
-    return question_from_node(root, display_path(path), Path(path).stem, clock or Clock.system())
+    return question_of(root, problems, path, clock)
 
 
 def load_question_text(text: str, path: Path, clock: Clock | None = None):
     """Validate question text that is about to be written to ``path``."""
     from model.fileformat.yamlread import load_string
 
-    problems = file_name_problems(path)
-    if problems:
-        return None, problems
-    root, problems = load_string(text, display_path(path))
+    return question_of(*load_string(text, display_path(path)), path, clock)
+
+
+def question_of(root, parse_problems, path: Path, clock: Clock | None = None) -> tuple[Question | None, list[Problem]]:
+    """The question a parsed file at ``path`` holds, or every problem: its name's, its parse's, then its content's."""
+    problems = file_name_problems(path) or list(parse_problems)
     if problems:
         return None, problems
     return question_from_node(root, display_path(path), Path(path).stem, clock or Clock.system())
