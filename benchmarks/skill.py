@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from model.calibration.data import calibration_data  # noqa: E402
-from model.calibration.fit import parameters_from, ratings_value  # noqa: E402
+from model.calibration.fit import parameters_from, ratings_value, summarised  # noqa: E402
 from model.calibration.sampling import patient_fit  # noqa: E402
 from model.calibration.settings import SamplerSettings  # noqa: E402
 from model.calibration.synthetic import World, synthetic_questions  # noqa: E402
@@ -107,66 +107,90 @@ def recovery(world: World, fitted: Parameters) -> list[tuple[str, bool]]:
     return found
 
 
-def run_world(name: str, world: World, count: int, settings: SamplerSettings) -> dict:
-    """Fit on ``count`` questions of ``world``, score on ``count`` others."""
+def run_world(name: str, world: World, count: int, settings: SamplerSettings, replicate: int = 0) -> dict:
+    """Fit on ``count`` questions of ``world``, score on ``count`` others (replicate r: seeds 2r+1 and 2r+2)."""
     started = time.perf_counter()
-    train = synthetic_questions(count, world, seed=1)
-    test = synthetic_questions(count, world, seed=2)
+    train = synthetic_questions(count, world, seed=2 * replicate + 1)
+    test = synthetic_questions(count, world, seed=2 * replicate + 2)
     data = calibration_data(train)
     fitted = patient_fit(data, settings)
-    calibrated = parameters_from(fitted, data, "fitted on the training questions")
     value = ratings_value(fitted, data)
+    learned = parameters_from(fitted, data, "fitted on the training questions")
+    calibrated, _ = summarised(fitted, data, value)  # what forecasts use: stacked with the written priors alone
     shown = forecasts(test, calibrated)
     # the truth sees copies of one report as one story; the same seed gives the same questions, linked
-    true = forecasts(synthetic_questions(count, dataclasses.replace(world, linked=True), seed=2), truth(world))
+    true = forecasts(synthetic_questions(count, dataclasses.replace(world, linked=True), seed=2 * replicate + 2),
+                     truth(world))
     covered = [
         (band.low[0] <= real.mean[0]) & (real.mean[0] <= band.high[0]) for band, real in zip(shown, true)
     ]
-    decay_30 = calibrated.theta.strength * np.exp2(-30.0 / calibrated.theta.half_life)
+
+    def decay_30(theta: Theta) -> float:
+        return float(np.median(theta.strength * np.exp2(-30.0 / theta.half_life)))
+
     return {
         "world": name,
         "calibrated": scores(test, [f.mean[0] for f in shown]),
         "face value": scores(test, [f.mean[0] for f in forecasts(test, Parameters.face_value())]),
         "prior": scores(test, prior_means(test)),
         "coverage": float(np.mean(np.concatenate(covered))),
-        "recovery": recovery(world, calibrated),
-        "s x decay(30 d)": float(np.median(decay_30)),
+        "recovery": recovery(world, learned),
+        "s x decay(30 d)": decay_30(calibrated.theta),
+        "fitted s x decay(30 d)": decay_30(learned.theta),
         "value": value,
         "converged": fitted.diagnostics.passed,
         "seconds": time.perf_counter() - started,
     }
 
 
-def report(row: dict) -> str:
-    (log_c, brier_c), (log_f, brier_f), (log_p, brier_p) = row["calibrated"], row["face value"], row["prior"]
-    beats = log_c > log_f and log_c > log_p
-    coverage_ok = 0.7 <= row["coverage"] <= 0.9
-    recovered = ", ".join(f"{what} {'yes' if ok else 'NO'}" for what, ok in row["recovery"])
+TIE = 0.002  # nats: closer than this to the prior is a tie (in the noise world the prior is the truth)
+
+
+def report(name: str, rows: list[dict]) -> str:
+    """One world's lines: means over the replicates, with each replicate's coverage and what it said."""
+    mean = lambda key, part: float(np.mean([row[key][part] for row in rows]))  # noqa: E731
+    log_c, log_f, log_p = (mean(key, 0) for key in ("calibrated", "face value", "prior"))
+    brier_c, brier_f, brier_p = (mean(key, 1) for key in ("calibrated", "face value", "prior"))
+    if log_c > log_f and log_c > log_p + TIE:
+        verdict = "beats both"
+    elif log_c > log_f and log_c > log_p - TIE:
+        verdict = f"beats face value, ties the prior (within {TIE})"
+    else:
+        verdict = "DOES NOT beat both"
+    coverage = [row["coverage"] for row in rows]
+    coverage_ok = 0.7 <= float(np.mean(coverage)) <= 0.9
+    names = [what for what, _ in rows[0]["recovery"]]
+    recovered = ", ".join(f"{what} {sum(dict(row['recovery'])[what] for row in rows)}/{len(rows)}" for what in names)
+    failed = sum(not row["converged"] for row in rows)
     return "\n".join([
-        f"{row['world']} ({row['seconds']:.0f} s{'' if row['converged'] else ', did NOT converge'})",
-        f"  log score  calibrated {log_c:.3f}  face value {log_f:.3f}  prior {log_p:.3f}  "
-        f"{'beats both' if beats else 'DOES NOT beat both'}",
+        f"{name} ({sum(row['seconds'] for row in rows):.0f} s{f', {failed} fit(s) did NOT converge' if failed else ''})",
+        f"  log score  calibrated {log_c:.3f}  face value {log_f:.3f}  prior {log_p:.3f}  {verdict}",
         f"  Brier      calibrated {brier_c:.3f}  face value {brier_f:.3f}  prior {brier_p:.3f}",
-        f"  coverage of the true probabilities by the 80% band: {100 * row['coverage']:.0f}%"
-        f"{'' if coverage_ok else '  (outside 70-90%)'}",
-        f"  s x decay at 30 days (median): {row['s x decay(30 d)']:.2f}",
-        f"  recovery (inside the 80% interval): {recovered}",
-        f"  says: {row['value'].sentence()}",
+        f"  coverage of the true probabilities by the 80% band: {100 * np.mean(coverage):.0f}% "
+        f"(replicates: {', '.join(f'{100 * c:.0f}%' for c in coverage)})" + ("" if coverage_ok else "  (outside 70-90%)"),
+        "  s x decay at 30 days (median): " + ", ".join(
+            f"{row['s x decay(30 d)']:.2f} in forecasts ({row['fitted s x decay(30 d)']:.2f} in the fit)" for row in rows),
+        f"  recovery (true value inside the 80% interval, replicates): {recovered}",
+        *(f"  says: {row['value'].sentence()}" for row in rows),
     ])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--questions", type=int, default=250, help="resolved questions to fit on (and as many to score)")
+    parser.add_argument("--replicates", type=int, default=3, help="independent train/test pairs per world (default 3)")
     parser.add_argument("--worlds", default="", help="a comma-separated part of the world names to run (default: all)")
     options = parser.parse_args()
     settings = SamplerSettings(progress=False)
     chosen = [part.strip() for part in options.worlds.split(",") if part.strip()]
-    print(f"calibration skill: fit on {options.questions} resolved questions per world, scored on {options.questions} more\n")
+    print(f"calibration skill: fit on {options.questions} resolved questions per world, scored on "
+          f"{options.questions} more, {options.replicates} replicate(s) each; figures are means over replicates\n")
     for name, world in WORLDS.items():
         if chosen and not any(part in name for part in chosen):
             continue
-        print(report(run_world(name, world, options.questions, settings)), flush=True)
+        rows = [run_world(name, world, options.questions, settings, replicate)
+                for replicate in range(options.replicates)]
+        print(report(name, rows), flush=True)
 
 
 if __name__ == "__main__":

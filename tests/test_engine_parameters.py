@@ -27,13 +27,13 @@ def test_prior_draws_follow_the_prior_and_have_no_decay():
     assert parameters.kind == "prior" and np.all(np.isinf(parameters.theta.half_life))
     assert np.median(np.log(parameters.theta.strength)) == pytest.approx(0.0, abs=0.03)
     assert np.std(np.log(parameters.theta.strength)) == pytest.approx(0.5, abs=0.02)
-    assert np.std(np.log(parameters.theta.prior_strength)) == pytest.approx(0.3, abs=0.02)
+    assert np.std(np.log(parameters.theta.prior_strength)) == pytest.approx(PRIOR["log_prior_strength"][1], abs=0.02)
     again = Parameters.prior_draws(4000)
     assert np.array_equal(again.theta.strength, parameters.theta.strength)  # seeded: same numbers every run
 
 
 def test_the_prior_draws_describe_the_prior_they_follow(monkeypatch):
-    assert "s ~ LogNormal(0, 0.5), kappa ~ LogNormal(0, 0.3), no decay" in Parameters.prior_draws(10).source
+    assert "s ~ LogNormal(0, 0.5), kappa ~ LogNormal(0, 0.5), no decay" in Parameters.prior_draws(10).source
     monkeypatch.setitem(PRIOR, "log_strength", (0.25, 0.75))
     parameters = Parameters.prior_draws(4000)
     assert "s ~ LogNormal(0.25, 0.75)," in parameters.source

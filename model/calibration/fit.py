@@ -22,6 +22,7 @@ import numpy as np
 from model.base.errors import VaneError
 from model.base.safewrite import atomic_write
 from model.calibration import sampling
+from model.calibration.baseline import priors_alone
 from model.calibration.builder import SPREAD_SCALE
 from model.calibration.data import CalibrationData, calibration_data
 from model.calibration.sampling import TimedFit, flat_draws
@@ -45,12 +46,17 @@ CLEAR = 2.0  # the gain must exceed this many standard errors to count as shown
 
 @dataclass(frozen=True)
 class RatingsValue:
-    """What the ratings add out of sample: PSIS-LOO log score per question over the written priors alone."""
+    """What the ratings add out of sample: PSIS-LOO log score per question over the written priors alone.
+
+    ``weight`` is the stacking weight of the fitted model against the written
+    priors alone: the share of forecast draws in which the ratings count.
+    """
 
     gain: float  # mean nats per question
     se: float
     questions: int
     pareto_warnings: int = 0
+    weight: float = 1.0
 
     @property
     def shown(self) -> bool:
@@ -61,22 +67,28 @@ class RatingsValue:
         """The value in words, saying plainly when the ratings have not predicted outcomes."""
         if self.questions < MIN_COMPARED:
             return (f"{self.questions} resolved question(s) are too few to test whether your ratings predict outcomes "
-                    f"(it takes {MIN_COMPARED}): forecasts lean on the priors")
+                    f"(it takes {MIN_COMPARED}): how far they can be trusted is still mostly the prior")
         figure = f"{self.gain:+.2f} ± {self.se:.2f} nats per question over the priors alone, PSIS-LOO"
         shaky = (f"; {self.pareto_warnings} question(s) with Pareto k above 0.7, so treat this with care"
                  if self.pareto_warnings else "")
+        share = (f"; forecasts give the ratings {self.weight:.0%} of their weight and the written priors the rest"
+                 if self.weight < FULL_WEIGHT else "")
         if self.shown:
-            return f"your ratings have predicted outcomes ({figure}){shaky}"
-        return f"your ratings have not yet shown predictive value ({figure}): forecasts lean on the priors{shaky}"
+            return f"your ratings have predicted outcomes ({figure}){share}{shaky}"
+        return (f"your ratings have not yet shown predictive value ({figure}): forecasts lean on the priors"
+                f"{share}{shaky}")
 
     def as_dict(self) -> dict:
         """The value as plain data."""
         return {"gain_nats_per_question": self.gain, "se": self.se, "questions": self.questions,
-                "shown": self.shown, "pareto_warnings": self.pareto_warnings}
+                "shown": self.shown, "pareto_warnings": self.pareto_warnings, "ratings_weight": self.weight}
+
+
+FULL_WEIGHT = 0.995  # a stacking weight this close to 1 is "all the weight" and goes unmentioned
 
 
 def ratings_value(fit: TimedFit, data: CalibrationData) -> RatingsValue:
-    """PSIS-LOO of the fit against the log probability the written prior gave each outcome."""
+    """PSIS-LOO of the fit against the priors alone (``baseline.priors_alone``), and the stacking weight of the two."""
     import warnings
 
     import arviz as az
@@ -84,17 +96,51 @@ def ratings_value(fit: TimedFit, data: CalibrationData) -> RatingsValue:
     with warnings.catch_warnings():  # ArviZ warns when one question makes pointwise and total LOO equal
         warnings.simplefilter("ignore", UserWarning)
         loo = az.loo(fit.idata, pointwise=True)
-    gains = np.asarray(loo.loo_i) - prior_log_score(data)
+    gains = np.asarray(loo.loo_i) - priors_alone(data).loo
     count = gains.shape[0]
     se = float(np.std(gains) / math.sqrt(count)) if count > 1 else math.inf
-    return RatingsValue(float(np.mean(gains)), se, count, int(np.sum(np.asarray(loo.pareto_k) > 0.7)))
+    weight = stacking_weight(gains) if count >= MIN_COMPARED else 1.0
+    return RatingsValue(float(np.mean(gains)), se, count, int(np.sum(np.asarray(loo.pareto_k) > 0.7)), weight)
 
 
-def prior_log_score(data: CalibrationData) -> np.ndarray:
-    """Each question's log probability of its outcome under its written prior alone."""
-    log_prior = np.where(data.scenario_mask, data.log_prior, -np.inf)
-    normalised = log_prior - posterior.logsumexp(log_prior, axis=-1)
-    return normalised[np.arange(normalised.shape[0]), data.outcome]
+def stacking_weight(gains: np.ndarray) -> float:
+    """The stacking weight of a model against a baseline, from each question's LOO log-density gain over it.
+
+    Stacking (Yao, Vehtari, Simpson and Gelman 2018) picks the w in [0, 1] that
+    maximises ``sum_q log(w p_q + (1 - w) p0_q)``, the LOO log score of the
+    mixture; with ``r_q = p_q / p0_q = exp(gain_q)`` that is ``sum_q log(1 + w (r_q - 1))``,
+    concave in w, so its derivative is found by bisection.
+    """
+    excess = np.expm1(np.clip(gains, -50.0, 50.0))  # r_q - 1
+
+    def slope(w: float) -> float:
+        return float(np.sum(excess / (1.0 + w * excess)))
+
+    if slope(1.0) >= 0.0:
+        return 1.0
+    if slope(0.0) <= 0.0:
+        return 0.0
+    low, high = 0.0, 1.0
+    for _ in range(60):
+        middle = (low + high) / 2
+        low, high = (middle, high) if slope(middle) > 0 else (low, middle)
+    return (low + high) / 2
+
+
+def stacked(parameters: Parameters, weight: float, data: CalibrationData, seed: int = 0) -> Parameters:
+    """The draws forecasts use: the fit's in share ``weight``, the rest the priors alone (s = 0, their own kappa).
+
+    Which draws become "priors alone" is a seeded shuffle, so any even thinning
+    of the draws keeps about the same share.
+    """
+    theta = parameters.theta
+    alone = np.random.default_rng(seed).permutation(theta.draws) < round((1.0 - weight) * theta.draws)
+    if not alone.any():
+        return parameters
+    kappa = priors_alone(data).draws(theta.draws, seed)
+    mixed = Theta.of(np.where(alone, 0.0, theta.strength), theta.half_life,
+                     np.where(alone, kappa, theta.prior_strength))
+    return replace(parameters, theta=mixed)
 
 
 @dataclass(frozen=True)
@@ -231,7 +277,7 @@ def provenance(calibration_data_: CalibrationData, fit: TimedFit, value: Ratings
         "draws": settings.draws, "tune": settings.tune, "chains": settings.chains, "seed": settings.seed,
         "data_sha256": calibration_data_.digest(), "questions": calibration_data_.questions,
         "question_ids": list(calibration_data_.question_ids),
-        "ratings_value": value.sentence(),
+        "ratings_value": value.sentence(), "ratings_weight": value.weight,
         "max_rhat": fit.diagnostics.max_rhat, "min_bulk_ess": fit.diagnostics.min_ess,
         "divergences": fit.diagnostics.divergences, "summary_line": summary_line,
     }
@@ -296,7 +342,7 @@ def calibrate(
     fitted = sampling.patient_fit(data, settings, report)
     report(f"  done in {fitted.seconds:.1f} s; " + _diagnostic_sentence(fitted))
     value = ratings_value(fitted, data)
-    parameters, summary = _summarised(fitted, data, value)
+    parameters, summary = summarised(fitted, data, value)
     if not fitted.diagnostics.passed:
         again = sampling.longer(fitted.settings)
         refusal = (f"the fit failed its diagnostics ({'; '.join(fitted.diagnostics.problems)}) even with longer chains; "
@@ -315,12 +361,15 @@ def _data_sentence(data: CalibrationData) -> str:
             + (f"; also learning {' and '.join(extensions)}" if extensions else ""))
 
 
-def _summarised(fitted: TimedFit, data: CalibrationData, value: RatingsValue) -> tuple[Parameters, list[str]]:
-    """The fit as parameters whose source names the run and what the ratings are worth, and every finding."""
+def summarised(fitted: TimedFit, data: CalibrationData, value: RatingsValue) -> tuple[Parameters, list[str]]:
+    """The draws forecasts use (stacked, with a source naming the run and the ratings' value), and every finding.
+
+    The findings describe the fit itself: what the ratings are worth when they count.
+    """
     line = f"calibrated on {data.questions} resolved question(s) on {dt.date.today()}"
     parameters = parameters_from(fitted, data, line)
     summary = plain_summary(parameters, data, value)
-    return replace(parameters, source=f"{line}: {summary[0]}"), summary
+    return stacked(replace(parameters, source=f"{line}: {summary[0]}"), value.weight, data), summary
 
 
 def _diagnostic_sentence(fit: TimedFit) -> str:

@@ -24,7 +24,7 @@ from model.engine.posterior import Theta
 from model.fileformat.grades import GradeTable
 from model.workspace.folder import Workspace
 
-MODEL_VERSION = "2"
+MODEL_VERSION = "3"
 """Version of the calibration model; saved fits with another version are not used."""
 
 
@@ -34,7 +34,7 @@ PRIOR_DRAWS = 1000
 SHOWN_DRAWS = 1000  # forecasts use at most this many saved draws (evenly thinned)
 
 
-PRIOR = {"log_strength": (0.0, 0.5), "decay_rate": (0.0, math.log(2.0) / 60.0), "log_prior_strength": (0.0, 0.3)}
+PRIOR = {"log_strength": (0.0, 0.5), "decay_rate": (0.0, math.log(2.0) / 60.0), "log_prior_strength": (0.0, 0.5)}
 
 
 def lognormal_in_words(symbol: str, name: str) -> str:
@@ -188,8 +188,10 @@ def draws_problem(arrays: dict[str, np.ndarray]) -> str:
         for name in ("strength", "half_life", "prior_strength"):
             values = np.asarray(arrays[name], dtype=float)
             finite = values if name != "half_life" else values[~np.isposinf(values)]  # no decay: an infinite half-life
-            if values.shape != (draws,) or not draws or not np.all(np.isfinite(finite)) or not np.all(values > 0):
-                return f"'{name}' must hold {draws or 'some'} positive numbers"
+            # s = 0 is a draw in which the ratings do not count (the stacked share of the written priors alone)
+            low = 0.0 if name == "strength" else np.nextafter(0.0, 1.0)
+            if values.shape != (draws,) or not draws or not np.all(np.isfinite(finite)) or not np.all(values >= low):
+                return f"'{name}' must hold {draws or 'some'} {'non-negative' if low == 0 else 'positive'} numbers"
         for names, values in MULTIPLIERS:
             table = np.asarray(arrays[values], dtype=float)
             if table.shape != (len(arrays[names]), draws) or not np.all(np.isfinite(table)) or not np.all(table > 0):
