@@ -163,13 +163,16 @@ def report(name: str, rows: list[dict]) -> str:
     recovered = ", ".join(f"{what} {sum(dict(row['recovery'])[what] for row in rows)}/{len(rows)}" for what in names)
     failed = sum(not row["converged"] for row in rows)
     return "\n".join([
-        f"{name} ({sum(row['seconds'] for row in rows):.0f} s{f', {failed} fit(s) did NOT converge' if failed else ''})",
+        f"{name} ({sum(row['seconds'] for row in rows):.0f} s"
+        f"{f', {failed} fit(s) did NOT converge' if failed else ''})",
         f"  log score  calibrated {log_c:.3f}  face value {log_f:.3f}  prior {log_p:.3f}  {verdict}",
         f"  Brier      calibrated {brier_c:.3f}  face value {brier_f:.3f}  prior {brier_p:.3f}",
         f"  coverage of the true probabilities by the 80% band: {100 * np.mean(coverage):.0f}% "
-        f"(replicates: {', '.join(f'{100 * c:.0f}%' for c in coverage)})" + ("" if coverage_ok else "  (outside 70-90%)"),
+        f"(replicates: {', '.join(f'{100 * c:.0f}%' for c in coverage)})"
+        + ("" if coverage_ok else "  (outside 70-90%)"),
         "  s x decay at 30 days (median): " + ", ".join(
-            f"{row['s x decay(30 d)']:.2f} in forecasts ({row['fitted s x decay(30 d)']:.2f} in the fit)" for row in rows),
+            f"{row['s x decay(30 d)']:.2f} in forecasts ({row['fitted s x decay(30 d)']:.2f} in the fit)"
+            for row in rows),
         f"  recovery (true value inside the 80% interval, replicates): {recovered}",
         *(f"  says: {row['value'].sentence()}" for row in rows),
     ])

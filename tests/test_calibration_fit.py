@@ -137,7 +137,7 @@ def test_ratings_that_are_pure_noise_are_said_to_show_no_value_and_forecasts_lea
 
 
 def priors_alone_score(data, held_out) -> float:
-    """Mean log score on ``held_out`` of the priors alone with kappa learned from ``data`` (its posterior mean forecast)."""
+    """Mean log score on ``held_out`` of the priors alone, kappa learned from ``data`` (posterior mean forecast)."""
     fitted = priors_alone(data)
     logs = []
     for question in held_out:

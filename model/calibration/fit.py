@@ -27,7 +27,6 @@ from model.calibration.builder import SPREAD_SCALE
 from model.calibration.data import CalibrationData, calibration_data
 from model.calibration.sampling import TimedFit, flat_draws
 from model.calibration.settings import SamplerSettings
-from model.engine import posterior
 from model.engine.parameters import (
     MODEL_VERSION,
     PRIOR,
