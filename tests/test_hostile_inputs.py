@@ -125,8 +125,8 @@ class Space:
         return tree_state(self.root, prune=self.workspace)
 
     def inside_state(self) -> dict:
-        """Everything in the workspace, lock files aside."""
-        return tree_state(self.workspace, ignore=LOCK_FILE)
+        """Everything in the workspace, lock files and the parse cache (``.vane/``, rebuilt by any command) aside."""
+        return tree_state(self.workspace, prune=self.workspace / ".vane", ignore=LOCK_FILE)
 
 
 def tree_state(top: Path, prune: Path | None = None, ignore: re.Pattern | None = None) -> dict:

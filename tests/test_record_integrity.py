@@ -26,8 +26,9 @@ def open_space(space: Path) -> Path:
 
 
 def files_under(folder: Path) -> dict[str, bytes]:
+    """Every file's bytes, lock files and the parse cache (``.vane/``, which any command may refresh) aside."""
     return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*"))
-            if path.is_file() and not path.name.endswith(".lock")}
+            if path.is_file() and not path.name.endswith(".lock") and ".vane" not in path.relative_to(folder).parts}
 
 
 # --- a publication never silently leaves a question out ---

@@ -17,6 +17,7 @@ from model.base.safewrite import atomic_write, locked
 from model.fileformat.question import Question
 from model.fileformat.textedit import Draft
 from model.fileformat.yamlread import read_file_text
+from model.workspace.cache import ParseCache
 from model.workspace.loader import question_of
 
 
@@ -51,8 +52,19 @@ def edit_question(path: Path, change: Callable[[Draft, Question], tuple[Draft, A
         changed, result = change(draft, before)
         # a problem now is a bug in the change, never the user's fault: refuse rather than write a broken file
         after = _valid(changed, path, clock, f"{where}: the edit would make the file invalid; nothing was written")
-        atomic_write(path, changed.with_line_endings_of(draft).text)
+        written = changed.with_line_endings_of(draft).text
+        atomic_write(path, written)
+    if written == changed.text:  # the text ``after`` was read from: the next command need not parse it again
+        _remember(path, written, after)
     return Edit(before, after, result)
+
+
+def _remember(path: Path, text: str, question: Question) -> None:
+    """Put a question just written into its workspace's parse cache (when the file is in ``scenarios/``)."""
+    folder = Path(path).absolute().parent
+    cache = ParseCache.of(folder.parent) if folder.name == "scenarios" else None
+    if cache:
+        cache.keep(display_path(path), text, question)
 
 
 def _valid(draft: Draft, path: Path, clock: Clock, refusal: str) -> Question:

@@ -259,12 +259,19 @@ def load_file(path: Path) -> tuple[Node | None, str, list[Problem]]:
         The document's root node (None when empty or unreadable), the file's
         text ("" when unreadable) and any problems found.
     """
-    try:
-        text = read_text(path)
-    except _Refused as refused:
-        return None, "", [Problem(display_path(path), refused.line, refused.message)]
+    text, problems = read_checked(path)
+    if problems:
+        return None, "", problems
     node, problems = load_string(text, display_path(path))
     return node, text, problems
+
+
+def read_checked(path: Path) -> tuple[str, list[Problem]]:
+    """A user's file as text with the safety rules of ``load_file``, or "" and the problem that stopped it."""
+    try:
+        return read_text(path), []
+    except _Refused as refused:
+        return "", [Problem(display_path(path), refused.line, refused.message)]
 
 
 def load_string(text: str, path: str) -> tuple[Node | None, list[Problem]]:

@@ -6,6 +6,8 @@ it can and returns the valid parts together with the located problems.
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +17,8 @@ from model.fileformat.question import Question, question_from_node
 from model.fileformat.settings import Settings, settings_from_node
 from model.fileformat.sources import SourceRecord, check_references, source_from_node
 from model.fileformat.values import Findings
-from model.fileformat.yamlread import load_file
+from model.fileformat.yamlread import load_file, load_string, read_checked
+from model.workspace.cache import ParseCache
 from model.workspace.folder import (
     Workspace,
     file_name_problems,
@@ -60,19 +63,33 @@ class Loaded:
         return [self.question(name) for name in names] if names else list(self.questions)
 
 
-def load_question(path: Path, clock: Clock | None = None) -> tuple[Question | None, list[Problem]]:
-    """Read and validate one question file; its id is the file name without suffix."""
+def load_question(
+    path: Path, clock: Clock | None = None, cache: ParseCache | None = None,
+) -> tuple[Question | None, list[Problem]]:
+    """Read and validate one question file; its id is the file name without suffix.
+
+    With a ``cache``, a file whose text validated before (with this reader and
+    a clock no earlier than this one) is not parsed again; see ``cache.py``.
+    """
     problems = file_name_problems(path)
     if problems:  # a refused name is never opened
         return None, problems
-    root, _, problems = load_file(path)
-    return question_of(root, problems, path, clock)
+    text, problems = read_checked(path)
+    if problems:
+        return None, problems
+    clock = clock or Clock.system()
+    shown = display_path(path)
+    known = cache.question(shown, text, clock) if cache else None
+    if known is not None:
+        return known, []
+    question, problems = question_of(*load_string(text, shown), path, clock)
+    if question is not None and cache:
+        cache.keep(shown, text, question)
+    return question, problems
 
 
 def load_question_text(text: str, path: Path, clock: Clock | None = None):
     """Validate question text that is about to be written to ``path``."""
-    from model.fileformat.yamlread import load_string
-
     return question_of(*load_string(text, display_path(path)), path, clock)
 
 
@@ -115,10 +132,27 @@ def load_paths(paths: list[Path], clock: Clock | None = None) -> Loaded:
     are listed in ``Loaded.workspaces``; their forecast logs and saved
     calibrations are checked by ``model.record.check`` (``vane check``).
     """
-    clock = clock or Clock.system()
+    with _collector_paused():
+        return _load_paths(paths, clock or Clock.system())
+
+
+@contextmanager
+def _collector_paused():
+    """Pause the cyclic garbage collector: loading makes many objects but no garbage, and collecting during it cost a quarter of the time."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _load_paths(paths: list[Path], clock: Clock) -> Loaded:
     questions, sources, problems, records = [], [], [], []
     settings, files = Settings(), 0
-    for kind, path in _classify(paths):
+    caches: dict[Path, ParseCache | None] = {}
+    for kind, path, root in _classify(paths):
         if kind == "empty":
             problems.append(Problem(display_path(path), 0, "no question files (.yaml) in this folder"))
             continue
@@ -138,7 +172,8 @@ def load_paths(paths: list[Path], clock: Clock | None = None) -> Loaded:
             problems += found
             sources += [record] if record else []
         else:
-            question, found = load_question(path, clock)
+            cache = caches.setdefault(root, ParseCache.of(root)) if root else None
+            question, found = load_question(path, clock, cache)
             problems += found
             questions += [question] if question else []
     clashes = id_clashes([Path(question.path) for question in questions])
@@ -165,23 +200,25 @@ def _with_workspace_questions(record: SourceRecord, by_id: dict, clock: Clock) -
 
 
 def _classify(paths: list[Path]):
+    """(kind, path, workspace root or None) for everything ``paths`` name; a workspace's questions may be cached."""
     for path in map(Path, paths):
         if path.is_dir() and (path / "scenarios").is_dir():
             workspace = Workspace(path)
-            yield from (("question" if is_inside(p, path) else "outside", p) for p in workspace.question_files())
-            yield from (("source", p) for p in yaml_files(workspace.seeds))
+            yield from (("question", p, path) if is_inside(p, path) else ("outside", p, None)
+                        for p in workspace.question_files())
+            yield from (("source", p, None) for p in yaml_files(workspace.seeds))
             if workspace.config_file.exists():
-                yield "settings", workspace.config_file
-            yield "records", path  # the forecast log and the saved calibration (checked with ``with_records``)
+                yield "settings", workspace.config_file, None
+            yield "records", path, None  # the forecast log and the saved calibration (checked with ``with_records``)
         elif path.is_dir():
             kind = "source" if path.name == "seeds" else "question"
             files = yaml_files(path)
-            yield from ((kind, p) for p in files) if files else [("empty", path)]
+            yield from ((kind, p, None) for p in files) if files else [("empty", path, None)]
         elif path.name == "vane.yaml":
-            yield "settings", path
+            yield "settings", path, None
         elif path.parent.name == "seeds":
-            yield "source", path
+            yield "source", path, None
         elif path.exists() or path.is_symlink():
-            yield "question", path
+            yield "question", path, None
         else:
             raise VaneError(f"{display_path(path)}: no such file or folder")

@@ -1,0 +1,197 @@
+"""The parse cache: questions already read and validated, kept so unchanged files are not parsed again.
+
+Beancount keeps a cache of its parsed ledger for the same reason: parsing and
+validating YAML costs far more than reading the bytes. An entry is used only for
+exactly the text it was made from:
+
+- **Keyed by content and tool version.** An entry's name is a hash of the
+  file's text, its path, and the source of every module that reads question
+  files (``model/base``, ``model/fileformat``), so a changed file or a changed
+  reader simply misses.
+- **Never trusted over the file.** Every file is read on every run; the entry is
+  only a shortcut from its text to the question that text validates to, and only
+  files that validated without a problem are cached, so the problems a user sees
+  always come from parsing. An entry made when "now" was later than the clock of
+  this run (a date that is in the future for this clock) is not used.
+- **Safe to share a folder with others.** The cache lives in the workspace
+  (``.vane/cache/``, which carries its own ``.gitignore``), but a workspace is
+  shared through git, so its files are input from other people. Entries are
+  pickles, and unpickling runs code; each entry is therefore signed with an
+  HMAC whose key never leaves this user's own cache folder
+  (``$XDG_CACHE_HOME/weathervane/cache.key``). An entry this user did not write,
+  or one damaged by a crash, fails the check and is a miss.
+- **Safe under concurrent writers.** An entry is written to a temporary file and
+  renamed into place, so readers see a whole entry or none. It is not fsynced: a
+  lost entry is only a miss.
+
+``VANE_NO_CACHE=1`` turns the cache off (benchmarks of the cold path use it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import os
+import pickle
+import re
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from model.base.clock import Clock
+
+FOLDER = Path(".vane") / "cache"
+
+_DIGEST = 32  # bytes of the HMAC-SHA256 that opens every entry
+
+
+@dataclass(frozen=True)
+class ParseCache:
+    """The cache folder of one workspace and this user's signing key."""
+
+    folder: Path
+    key: bytes
+
+    @classmethod
+    def of(cls, root: Path) -> "ParseCache | None":
+        """The cache of the workspace at ``root``; None when it is turned off or this user has no key."""
+        if os.environ.get("VANE_NO_CACHE"):
+            return None
+        folder = Path(root) / FOLDER
+        if folder.parent.is_symlink() or folder.is_symlink():  # a link committed to the repository may point anywhere
+            return None
+        key = _user_key()
+        return cls(folder, key) if key else None
+
+    def question(self, path: str, text: str, clock: Clock):
+        """The question ``text`` at ``path`` validated to, if an entry signed by this user holds it; else None."""
+        name = _entry_name(path, text)
+        try:
+            with open(self.folder / name, "rb") as stream:
+                data = stream.read()
+        except OSError:
+            return None
+        mac, payload = data[:_DIGEST], data[_DIGEST:]
+        if not hmac.compare_digest(mac, _sign(self.key, name, payload)):
+            return None
+        try:
+            latest_day, latest_time, question = pickle.loads(payload)
+        except Exception:  # signed by us but unreadable (another Python): a miss, never a failure
+            return None
+        if (latest_day and clock.is_future(latest_day)) or (latest_time and latest_time > clock.now):
+            return None  # made when "now" was later: this clock's checks must run
+        return question
+
+    def keep(self, path: str, text: str, question) -> None:
+        """Store the question ``text`` at ``path`` validated to; any failure only leaves the cache as it was."""
+        name = _entry_name(path, text)
+        day, time = latest_moments(question)
+        payload = pickle.dumps((day, time, question), protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            _ensure_folder(self.folder)
+            handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
+            try:
+                with os.fdopen(handle, "wb") as stream:
+                    stream.write(_sign(self.key, name, payload) + payload)
+                os.replace(temporary, self.folder / name)
+            except BaseException:
+                os.unlink(temporary)
+                raise
+            _forget_older(self.folder, name)
+        except OSError:
+            pass
+
+
+def _entry_name(path: str, text: str) -> str:
+    """``<stem>.<hash>``: the stem lets older entries of one file be found; the hash is of everything read."""
+    digest = hashlib.sha256()
+    for part in (_reader_version(), path.encode("utf-8", "surrogatepass"), text.encode("utf-8", "surrogatepass")):
+        digest.update(len(part).to_bytes(8, "big") + part)
+    return f"{Path(path).stem}.{digest.hexdigest()[:40]}"
+
+
+def _sign(key: bytes, name: str, payload: bytes) -> bytes:
+    return hmac.new(key, name.encode("utf-8", "surrogatepass") + b"\0" + payload, hashlib.sha256).digest()
+
+
+_VERSION: list[bytes] = []
+
+
+def _reader_version() -> bytes:
+    """A hash of the Python version and the source of every module that reads question files (once per process)."""
+    if not _VERSION:
+        import sys
+
+        digest = hashlib.sha256(sys.version.encode())
+        model = Path(__file__).resolve().parents[1]
+        for folder in ("base", "fileformat", "workspace"):
+            for source in sorted((model / folder).glob("*.py")):
+                digest.update(source.name.encode() + b"\0" + source.read_bytes())
+        _VERSION.append(digest.digest())
+    return _VERSION[0]
+
+
+def latest_moments(question) -> tuple[dt.date | None, dt.datetime | None]:
+    """The latest date and time a question's reader compared with "now" (none may be in the future then).
+
+    These are the fields the readers check against the clock: each item's date and
+    ``recorded`` time, each indicator's ``observed`` date and ``recorded`` time, and
+    the dates of the resolution and of the resolutions it replaced. Deadlines
+    (``closes``, an indicator's ``due``) may lie in the future and are not checked.
+    """
+    resolutions = [question.resolution, *question.resolution.history] if question.resolution else []
+    days = [item.date for item in question.evidence]
+    days += [indicator.observed for indicator in question.indicators if indicator.observed]
+    days += [resolution.date for resolution in resolutions]
+    times = [thing.recorded for thing in (*question.evidence, *question.indicators) if thing.recorded]
+    times += [resolution.replaced for resolution in resolutions if resolution.replaced]
+    return max(days, default=None), max(times, default=None)
+
+
+def _ensure_folder(folder: Path) -> None:
+    """Create ``.vane/cache/`` with a ``.gitignore`` in ``.vane/`` so git never shares it."""
+    if folder.is_dir():
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder.parent / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# written by vane: the parse cache is this machine's own\n*\n", encoding="utf-8")
+
+
+def _forget_older(folder: Path, name: str) -> None:
+    """Remove the entries of earlier versions of the same file (a concurrent writer's loss is only a miss)."""
+    stem = name.rsplit(".", 1)[0]  # ids may hold dots, so an entry is this file's only if all before its hash is the stem
+    for entry in folder.glob(f"{stem}.*"):
+        if entry.name != name and re.fullmatch(re.escape(stem) + r"\.[0-9a-f]{40}", entry.name):
+            try:
+                entry.unlink()
+            except OSError:
+                pass
+
+
+def _user_key() -> bytes:
+    """This user's signing key, created on first use in their own cache folder; b"" when that cannot be done."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    path = base / "weathervane" / "cache.key"
+    try:
+        data = path.read_bytes()
+        if len(data) >= 32:
+            return data
+    except OSError:
+        pass
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(secrets.token_bytes(32))
+    except FileExistsError:
+        pass  # another process made it first: read theirs
+    except (OSError, RuntimeError):  # no home, or a read-only one
+        return b""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return b""
+    return data if len(data) >= 32 else b""

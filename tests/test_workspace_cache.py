@@ -1,0 +1,157 @@
+"""The parse cache: used only for the exact text it was made from, signed by this user, and harmless when hostile."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from model.base.clock import Clock
+from model.workspace import loader
+from model.workspace.cache import ParseCache, latest_moments
+from model.workspace.folder import Workspace
+from model.workspace.loader import load_question, load_workspace
+from tests.helpers import vane
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "scenarios"
+NOW = Clock(dt.datetime(2026, 12, 2, 12, tzinfo=dt.timezone.utc))
+
+
+@pytest.fixture(autouse=True)
+def own_key(tmp_path: Path, monkeypatch):
+    """Each test signs with a key of its own (and never touches the real user's cache folder)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    monkeypatch.delenv("VANE_NO_CACHE", raising=False)
+
+
+@pytest.fixture
+def space(tmp_path: Path) -> Path:
+    root = tmp_path / "workspace"
+    (root / "reports").mkdir(parents=True)
+    shutil.copytree(EXAMPLES, root / "scenarios")
+    return root
+
+
+def parses(monkeypatch) -> list[str]:
+    """Record every question text the loader parses."""
+    seen: list[str] = []
+
+    original = loader.load_string
+
+    def counting(text, path):
+        seen.append(path)
+        return original(text, path)
+
+    monkeypatch.setattr(loader, "load_string", counting)
+    return seen
+
+
+def test_a_second_load_parses_nothing_and_gives_equal_questions(space: Path, monkeypatch):
+    seen = parses(monkeypatch)
+    first = load_workspace(Workspace(space), NOW)
+    count = len(seen)
+    second = load_workspace(Workspace(space), NOW)
+    assert count == len(first.questions) > 0 and len(seen) == count  # the second load parsed nothing
+    assert second.questions == first.questions
+    assert (space / ".vane" / ".gitignore").read_text().splitlines()[-1] == "*"  # git never shares it
+
+
+def test_a_changed_file_is_parsed_again_and_its_old_entry_forgotten(space: Path, monkeypatch):
+    load_workspace(Workspace(space), NOW)
+    path = sorted((space / "scenarios").glob("*.yaml"))[0]
+    entries = sorted((space / ".vane" / "cache").glob(f"{path.stem}.*"))
+    path.write_text(path.read_text() + "\n# a note\n")
+    seen = parses(monkeypatch)
+    load_workspace(Workspace(space), NOW)
+    assert seen and all(Path(shown).stem == path.stem for shown in seen)
+    after = sorted((space / ".vane" / "cache").glob(f"{path.stem}.*"))
+    assert len(after) == 1 and after != entries
+
+
+def test_an_entry_someone_else_signed_is_never_used(space: Path, monkeypatch, tmp_path: Path):
+    load_workspace(Workspace(space), NOW)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "another-user"))  # a colleague who pulled the folder
+    seen = parses(monkeypatch)
+    load_workspace(Workspace(space), NOW)
+    assert len(seen) == len(list((space / "scenarios").glob("*.yaml")))
+
+
+def test_a_forged_or_damaged_entry_is_a_miss_and_never_unpickled(space: Path, monkeypatch):
+    load_workspace(Workspace(space), NOW)
+    for entry in (space / ".vane" / "cache").iterdir():
+        if not entry.name.startswith("."):
+            data = entry.read_bytes()
+            entry.write_bytes(data[:32] + b"cos\nsystem\n(S'touch /tmp/pwned'\ntR." + data[32:])
+    monkeypatch.setattr("pickle.loads", lambda *_: pytest.fail("an unsigned entry was unpickled"))
+    seen = parses(monkeypatch)
+    loaded = load_workspace(Workspace(space), NOW)
+    assert not loaded.problems and len(seen) == len(loaded.questions)
+
+
+def test_an_entry_made_later_than_this_clock_is_not_used(space: Path, monkeypatch):
+    """A question valid now may hold dates in the future of an earlier clock: its checks must run again."""
+    load_workspace(Workspace(space), NOW)
+    seen = parses(monkeypatch)
+    early = Clock(dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc))
+    loaded = load_workspace(Workspace(space), early)
+    assert seen and loaded.problems and all("future" in p.message or "before" in p.message for p in loaded.problems)
+
+
+def test_files_with_problems_are_never_cached(space: Path):
+    broken = space / "scenarios" / "broken.yaml"
+    broken.write_text("question: [unclosed\n")
+    for _ in range(2):
+        loaded = load_workspace(Workspace(space), NOW)
+        assert any(p.path.endswith("broken.yaml") for p in loaded.problems)
+    assert not list((space / ".vane" / "cache").glob("broken.*"))
+
+
+def test_a_linked_cache_folder_is_not_used(space: Path, tmp_path: Path):
+    """A ``.vane`` committed as a link could point anywhere: nothing is read, written or removed there."""
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "cache").mkdir(parents=True)
+    stem = sorted((space / "scenarios").glob("*.yaml"))[0].stem
+    precious = elsewhere / "cache" / f"{stem}.docx"
+    precious.write_text("my thesis")
+    (space / ".vane").symlink_to(elsewhere, target_is_directory=True)
+    load_workspace(Workspace(space), NOW)
+    assert [p.name for p in (elsewhere / "cache").iterdir()] == [precious.name]
+    assert ParseCache.of(space) is None
+
+
+def test_turned_off_by_the_environment(space: Path, monkeypatch):
+    monkeypatch.setenv("VANE_NO_CACHE", "1")
+    load_workspace(Workspace(space), NOW)
+    assert not (space / ".vane").exists()
+
+
+def test_an_added_item_is_cached_by_the_edit_itself(space: Path, monkeypatch):
+    question = sorted((space / "scenarios").glob("*.yaml"))[0].stem
+    loaded = load_workspace(Workspace(space), NOW)
+    scenario = loaded.question(question).scenario_ids[0]
+    result = vane("add", question, "--dir", str(space), "--summary", "A new report", "--date", "2026-11-30",
+                  "--grade", "B2", "--rate", f"{scenario}=+")
+    assert result.code == 0, result.output
+    seen = parses(monkeypatch)
+    reloaded = load_workspace(Workspace(space))
+    assert not seen  # nothing parsed: the edit cached what it wrote
+    assert any(item.summary == "A new report" for item in reloaded.question(question).evidence)
+
+
+def test_the_latest_moments_of_a_question(space: Path):
+    path = sorted((space / "scenarios").glob("*.yaml"))[0]
+    question, problems = load_question(path, NOW)
+    assert not problems
+    day, time = latest_moments(question)
+    assert day >= max(item.date for item in question.evidence)
+    assert time is None or time >= max(item.recorded for item in question.evidence if item.recorded)
+
+
+def test_a_cached_workspace_gives_the_same_status(space: Path):
+    first = vane("status", "--dir", str(space), "--json")
+    second = vane("status", "--dir", str(space), "--json")
+    assert first.code == second.code == 0 and first.stdout == second.stdout
+    assert os.listdir(space / ".vane" / "cache")
