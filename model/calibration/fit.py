@@ -70,7 +70,7 @@ class RatingsValue:
         figure = f"{self.gain:+.2f} ± {self.se:.2f} nats per question over the priors alone, PSIS-LOO"
         shaky = (f"; {self.pareto_warnings} question(s) with Pareto k above 0.7, so treat this with care"
                  if self.pareto_warnings else "")
-        share = (f"; forecasts give the ratings {self.weight:.0%} of their weight and the written priors the rest"
+        share = (f"; forecasts give the ratings {self.weight:.0%} of their weight and the priors alone the rest"
                  if self.weight < FULL_WEIGHT else "")
         if self.shown:
             return f"your ratings have predicted outcomes ({figure}){share}{shaky}"
