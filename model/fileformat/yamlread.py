@@ -172,31 +172,43 @@ def _bare_dash_line(text: str, line: int) -> int:
     return 0
 
 
+_SCALAR, _ALIAS, _DOCUMENT = yaml.ScalarEvent, yaml.AliasEvent, yaml.DocumentStartEvent
+_OPENING = {yaml.MappingStartEvent: "map", yaml.SequenceStartEvent: "seq"}
+_CLOSING = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+
 def _build(events) -> Node | None:
+    """The node tree of a stream of events (dispatch on the exact event type: this loop is most of a cold load)."""
     stack: list[list] = []  # each entry: [kind, start event, items, pending_key, key texts seen (a mapping's)]
     root: Node | None = None
     documents = 0
     for event in events:
-        if isinstance(event, yaml.DocumentStartEvent):
+        kind = type(event)
+        if kind is _SCALAR:
+            if event.anchor or event.tag:
+                _refuse_decorations(event)
+            start, end = event.start_mark, event.end_mark
+            last = end.line if end.column == 0 and end.line > start.line else end.line + 1
+            node = Scalar(event.value, event.style is not None and event.style != "", start.line + 1, start.column, last)
+            if stack:
+                _attach(stack, node)
+            else:
+                root = node
+        elif kind in _OPENING:
+            _refuse_decorations(event)
+            if len(stack) >= MAX_DEPTH:
+                raise _Refused(_line(event), f"nested more than {MAX_DEPTH} levels deep")
+            opened = _OPENING[kind]
+            stack.append([opened, event, [], None, set() if opened == "map" else None])
+        elif kind in _CLOSING:
+            opened, start, items, _, _ = stack.pop()
+            root = _attach(stack, _collection(opened, start, event, items)) or root
+        elif kind is _DOCUMENT:
             documents += 1
             if documents > 1:
                 raise _Refused(_line(event), "only one YAML document per file (remove the extra '---')")
-            continue
-        if isinstance(event, yaml.AliasEvent):
+        elif kind is _ALIAS:
             raise _Refused(_line(event), "aliases (*name) are not allowed; write the value out")
-        if isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            _refuse_decorations(event)
-        if isinstance(event, yaml.ScalarEvent):
-            node = Scalar(event.value, event.style not in (None, ""), _line(event), event.start_mark.column, _last_line(event))
-            root = _attach(stack, node) or root
-        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            if len(stack) >= MAX_DEPTH:
-                raise _Refused(_line(event), f"nested more than {MAX_DEPTH} levels deep")
-            kind = "map" if isinstance(event, yaml.MappingStartEvent) else "seq"
-            stack.append([kind, event, [], None, set() if kind == "map" else None])
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            kind, start, items, _, _ = stack.pop()
-            root = _attach(stack, _collection(kind, start, event, items)) or root
     return root
 
 
