@@ -19,22 +19,35 @@ from typer.core import TyperGroup
 
 from cli.options import set_debugging, shown
 
-# command name -> "module:function", in the order --help lists them
+# command name -> ("module:function", its one-line description), in the order --help lists them; the
+# description is the command's docstring's first line (a test keeps them equal), here so that the list of
+# commands needs no command module imported
 COMMANDS = {
-    "init": "cli.setup:init",
-    "new": "cli.setup:new",
-    "check": "cli.check:check",
-    "add": "cli.add:add",
-    "status": "cli.status:status",
-    "show": "cli.show:show",
-    "report": "cli.report:report",
-    "resolve": "cli.resolve:resolve",
-    "snapshot": "cli.forecasts:snapshot",
-    "forecast": "cli.forecasts:forecast",
-    "score": "cli.score:score",
-    "calibrate": "cli.calibrate:calibrate",
-    "import-forecasts": "cli.forecasts:import_forecasts",
-    "indicator": "cli.indicators:app",  # a group of subcommands
+    "init": ("cli.setup:init", "Create an empty workspace: scenarios/, reports/ and a .gitignore for lock files."),
+    "new": ("cli.setup:new", "Create a question file in scenarios/ from the options given."),
+    "check": ("cli.check:check", "Check question files, source records, settings, the forecast log and the saved "
+                                 "calibration; exit 1 if anything is wrong."),
+    "add": ("cli.add:add", "Tag one evidence item; unrated scenarios are asked for in a terminal, else taken as "
+                           "neutral."),
+    "status": ("cli.status:status", "Scenario probabilities now, their 7-day change, evidence counts and days to "
+                                    "deadline."),
+    "show": ("cli.show:show", "The evidence ledger in date order with each story's contribution, and the weekly "
+                              "trajectory."),
+    "report": ("cli.report:report", "Write this week's probability report: every open question, what moved it, and "
+                                    "what to watch."),
+    "resolve": ("cli.resolve:resolve", "Resolve a question to the scenario that happened (or annul it); the file "
+                                       "keeps any earlier resolution."),
+    "snapshot": ("cli.forecasts:snapshot", "Record the engine's current forecast for every open question in the "
+                                           "forecast log."),
+    "forecast": ("cli.forecasts:forecast", "Record your own stated forecast for a question, as of now (probabilities "
+                                           "cover every scenario and sum to 1)."),
+    "score": ("cli.score:score", "Brier, log, Metaculus baseline and peer scores, calibration and Murphy "
+                                 "decomposition, against baselines."),
+    "calibrate": ("cli.calibrate:calibrate", "Fit the calibration model on every resolved question; save it when its "
+                                             "diagnostics pass."),
+    "import-forecasts": ("cli.forecasts:import_forecasts", "Import other forecasters' histories into the forecast "
+                                                           "log; unknown Metaculus questions become question files."),
+    "indicator": ("cli.indicators:app", "Signposts: add them, record when one is seen, list what is worth watching."),
 }
 GLOBAL_FLAGS = ("--debug",)
 
@@ -74,7 +87,7 @@ def main_options(
 
 
 def build_app(names: list[str] | None = None) -> typer.Typer:
-    """The application with the named commands (all of them by default)."""
+    """The application with the named commands (all of them when ``names`` is None)."""
     application = typer.Typer(
         name="vane",
         cls=SafeGroup,
@@ -86,8 +99,8 @@ def build_app(names: list[str] | None = None) -> typer.Typer:
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     application.callback()(main_options)
-    for name in names or COMMANDS:
-        module, attribute = COMMANDS[name].split(":")
+    for name in COMMANDS if names is None else names:
+        module, attribute = COMMANDS[name][0].split(":")
         command = getattr(importlib.import_module(module), attribute)
         if isinstance(command, typer.Typer):
             application.add_typer(command, name=name)
@@ -104,10 +117,24 @@ def invoked_command(arguments: list[str]) -> str | None:
     return None
 
 
+def listing_app():
+    """The application as ``vane --help`` (or an unknown command) needs it: every command named, none imported.
+
+    Each command is a stand-in carrying only its name and its whole one-line
+    description; a command that is run is always built from its own module.
+    """
+    from typer.core import TyperCommand
+
+    group = typer.main.get_group(build_app([]))
+    for name, (_, summary) in COMMANDS.items():
+        group.add_command(TyperCommand(name, help=summary, short_help=summary))
+    return group
+
+
 def main() -> None:
     """Entry point of the ``vane`` console script."""
     wanted = invoked_command(sys.argv[1:])
-    build_app([wanted] if wanted else None)()
+    (build_app([wanted]) if wanted else listing_app())()
 
 
 def __getattr__(name: str):
