@@ -24,13 +24,18 @@ items there are. Without decay they also skip the per-story view: a story's
 mean is each visible item's ``w r`` divided by the story's visible count, which
 makes the sum over stories one matrix product per class. With decay, over time
 points in increasing order, ``DecayedEvidence`` carries the sum over stories
-from one time point to the next, recomputing only the stories that changed.
+from one time point to the next, recomputing only the stories that changed:
+their changes are summed by age first (theta-free), and ages are whole days,
+the same in every question, so each age's decay factors for all draws come from
+a table kept with the draws (``Theta.decay_by_age``) and a time point's changes
+cost one matrix product.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+import threading
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -53,6 +58,7 @@ class Theta:
     strength: np.ndarray
     half_life: np.ndarray
     prior_strength: np.ndarray
+    _decay: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # ``decay_by_age``, ``work``
 
     @classmethod
     def face_value(cls) -> "Theta":
@@ -73,6 +79,28 @@ class Theta:
     def draws(self) -> int:
         """Number of draws D."""
         return int(self.strength.shape[0])
+
+    def work(self, rows: int, name: str = "gamma") -> np.ndarray:
+        """A (rows, D) array to work in, the same for every question (in one thread): no fresh memory for each."""
+        key = (name, threading.get_ident())
+        work = self._decay.get(key)
+        if work is None or work.shape[0] < rows:
+            work = self._decay[key] = np.empty((rows, self.draws))
+        return work
+
+    def decay_by_age(self, ages: int, limit: int) -> np.ndarray:
+        """(n, D) decay factors ``2 ** (-a / h)`` of the ages a = 0, 1, ... n - 1 days, n >= ``ages`` unless ``limit``.
+
+        Ages are whole days, the same for every question, so the forecasts of many
+        questions compute each age's factors once: the table is kept with the
+        draws, and grows (doubling, up to ``limit`` ages) as older ages are asked for.
+        """
+        table = self._decay.get("table")
+        if table is None or (table.shape[0] < ages and table.shape[0] < limit) or table.shape[0] > limit:
+            size = min(limit, max(64, 1 << max(0, ages - 1).bit_length()))
+            table = np.multiply(np.arange(size, dtype=float)[:, None], -1.0 / self.half_life)
+            self._decay["table"] = np.exp2(table, out=table)
+        return table
 
 
 @dataclass(frozen=True)
@@ -309,45 +337,72 @@ def distinct_times(matrix: EvidenceMatrix, times, theta: Theta, strict: bool = F
     return times[first], inverse.reshape(-1)
 
 
-@dataclass(frozen=True)
-class StoryChanges:
-    """Every change to a story's state, in the order items become visible; theta-free.
+def _running_sums(values: np.ndarray, dates: np.ndarray, fresh: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each story's sum of ``values`` (R, W) and earliest of ``dates`` up to each of its rows.
 
-    When an item becomes visible, its story's mean ``m`` (C K) and date (its
-    earliest visible item) change from ``old`` to ``new``; a story with nothing
-    visible before has an old mean of 0. ``day`` (R,) is when each change happens.
+    The rows of one story are consecutive and ``fresh`` marks each story's first.
+    Stories of two rows take one addition. Otherwise the stories of several rows
+    are laid side by side in a (stories, n) table that is summed cumulatively
+    along its rows (the same sums as adding the rows one at a time); when the
+    longest story would make that table much larger than their rows, they go to
+    tables of 2, 4, 8... rows instead, each in the shortest that holds it: at
+    most twice the rows.
     """
+    count = fresh.shape[0]
+    later = np.flatnonzero(~fresh)
+    if not later.shape[0]:  # every story one row
+        return values, dates
+    sums, earliest = values.copy(), dates.copy()
+    if not np.any(later[1:] == later[:-1] + 1):  # no story of more than two rows
+        sums[later] += sums[later - 1]
+        earliest[later] = np.minimum(earliest[later], earliest[later - 1])
+        return sums, earliest
+    start = np.flatnonzero(fresh)
+    story = np.cumsum(fresh)
+    story -= 1
+    rank = np.arange(count)
+    rank -= start[story]
+    size = np.empty_like(start)
+    size[:-1] = start[1:] - start[:-1]
+    size[-1] = count - start[-1]
+    several = size > 1
+    rows, longest = int(several.sum()), int(size.max())
+    if rows * longest <= 2 * int(size[several].sum()) + 1024:
+        length = np.where(several, longest, 0)
+    else:
+        length = np.where(several, 1 << np.ceil(np.log2(np.maximum(size, 1))).astype(np.int64), 0)
+    for n in sorted(set(length.tolist()) - {0}):
+        chosen = length == n
+        members = np.flatnonzero(chosen[story])
+        at = ((np.cumsum(chosen) - 1)[story[members]], rank[members])
+        table = np.zeros((int(chosen.sum()), n) + values.shape[1:])
+        table[at] = values[members]
+        sums[members] = np.cumsum(table, axis=1, out=table)[at]
+        first = np.full(table.shape[:2], NEVER, dtype=np.int64)
+        first[at] = dates[members]
+        earliest[members] = np.minimum.accumulate(first, axis=1, out=first)[at]
+    return sums, earliest
 
-    day: np.ndarray
-    old_mean: np.ndarray
-    old_date: np.ndarray
-    new_mean: np.ndarray
-    new_date: np.ndarray
 
-    @classmethod
-    def of(cls, matrix: EvidenceMatrix, strict: bool = False) -> "StoryChanges":
-        """The changes of ``matrix``'s stories (items never visible make none)."""
-        visible_from = np.maximum(matrix.dates, matrix.recorded) if strict else matrix.dates
-        order = np.argsort(visible_from, kind="stable")
-        order = order[visible_from[order] < NEVER]
-        classes, width = matrix.classes, matrix.classes * matrix.scenarios
-        item_class = matrix.item_class if matrix.item_class is not None else np.zeros(matrix.units.shape[0], np.int64)
-        weighted = matrix.units * matrix.weights[:, None]  # (J, K)
-        sums = np.zeros((matrix.stories, classes, matrix.scenarios))
-        counts = np.zeros(matrix.stories)
-        earliest = np.full(matrix.stories, NEVER, dtype=np.int64)
-        old_mean, new_mean = np.zeros((order.shape[0], width)), np.zeros((order.shape[0], width))
-        old_date, new_date = np.zeros(order.shape[0], np.int64), np.zeros(order.shape[0], np.int64)
-        for r, j in enumerate(order):
-            g = matrix.story[j]
-            if counts[g]:
-                old_mean[r] = (sums[g] / counts[g]).reshape(width)
-            old_date[r] = earliest[g] if counts[g] else matrix.dates[j]
-            sums[g, item_class[j]] += weighted[j]
-            counts[g] += 1
-            earliest[g] = min(earliest[g], matrix.dates[j])
-            new_mean[r], new_date[r] = (sums[g] / counts[g]).reshape(width), earliest[g]
-        return cls(visible_from[order], old_mean, old_date, new_mean, new_date)
+_FAST_CELLS = 32_768
+"""Cells of the decay factors used at once (``_CHUNK_CELLS`` bounds memory; this keeps them in the cache)."""
+
+
+_PRODUCT_TERMS = 1 << 18
+"""Multiply-adds of one matrix product of decay factors. BLAS (OpenBLAS) runs a product of up to
+2 ** 18 of them on one thread and spreads larger ones over threads, which costs more than it gives
+for these products, much more on a busy machine."""
+
+
+_TABLE_AGES = 4096
+"""Ages in days (about 11 years) whose decay factors are kept with the draws, within ``_CHUNK_CELLS``;
+older ones are computed when needed."""
+
+
+_BLOCK_BITS = 5
+_BLOCK, _BLOCK_ROWS, _BLOCK_FILL = 1 << _BLOCK_BITS, 64, 0.45
+"""``DecayedEvidence._add_by_blocks``: blocks of 32 days, for a time point with at least 64 changed ages
+that fill at least 45% of the days of their blocks."""
 
 
 class DecayedEvidence:
@@ -356,51 +411,185 @@ class DecayedEvidence:
     Between two time points every story's term ``gamma_g(t) m_g`` decays by the
     same factor ``2 ** (-(t - t') / h)``, so the sum over stories is carried
     from one time point to the next and only the stories that changed are
-    recomputed: the cost grows with draws x (times + items), not draws x times x
-    stories, and memory with draws x classes x scenarios. Agrees with
-    ``evidence_logits`` to rounding (about 1e-12 after thousands of steps).
+    recomputed. What a time point changes is theta-free, and is summed by age
+    first: each story that gained items since the time point before adds its
+    new ``m`` at the age of its new date and takes away its old ``m`` at the age
+    of its old one. Each distinct age then costs one row of decay factors for
+    all draws (looked up: ``Theta.decay_by_age``), and their decayed sum is a
+    matrix product (C K, ages) x (ages, D). The cost grows with draws x (times +
+    distinct ages), not draws x times x stories, and memory with draws x
+    classes x scenarios. Agrees with ``evidence_logits`` to rounding (about
+    1e-13 here, 1e-12 after thousands of time points).
     """
 
     def __init__(self, matrix: EvidenceMatrix, theta: Theta, factors: np.ndarray | None, strict: bool = False):
-        self.changes = StoryChanges.of(matrix, strict)
         self.theta, self.classes, self.scenarios = theta, matrix.classes, matrix.scenarios
-        self.factors = np.ones((theta.draws, matrix.classes)) if factors is None else factors
-        self.total = np.zeros((theta.draws, matrix.classes * matrix.scenarios))  # sum over stories of gamma m
-        self.time: int | None = None
-        self.applied = 0  # changes already in ``total``
+        width = matrix.classes * matrix.scenarios
+        # theta-free: when each item becomes visible, its story and date, and its w r in its class's columns then a 1
+        self.visible_from = np.maximum(matrix.dates, matrix.recorded) if strict else matrix.dates
+        self.story, self.dates = matrix.story, matrix.dates
+        items = matrix.units.shape[0]
+        self.values = np.ones((items, width + 1))
+        if matrix.classes == 1:
+            np.multiply(matrix.units, matrix.weights[:, None], out=self.values[:, :-1])
+        else:
+            spread = np.zeros((items, matrix.classes, matrix.scenarios))
+            spread[np.arange(items), matrix.item_class] = matrix.units * matrix.weights[:, None]
+            self.values[:, :-1] = spread.reshape(items, width)
+        # each story's sums of those (its visible items' count last) and earliest date at ``time``
+        self.sums = np.zeros((matrix.stories, width + 1))
+        self.earliest = np.full(matrix.stories, NEVER, dtype=np.int64)
+        # draws run along the last axis of the working arrays, so that each operation is one long loop
+        self.rate = -1.0 / theta.half_life  # gamma = 2 ** (age * rate), as in ``Theta.decay_by_age``; 0 without decay
+        scale = theta.strength * DELTA
+        if matrix.classes == 1:  # one class: its factor joins the scale
+            self.scale, self.factors = (scale if factors is None else scale * factors[:, 0]), None
+        else:
+            self.scale = scale
+            self.factors = np.ones((matrix.classes, theta.draws)) if factors is None else np.ascontiguousarray(
+                factors.T)
+        self.total = np.zeros((width, theta.draws))  # sum over stories of gamma m (C K, D)
+        self.time: int | None = None  # the time point ``total`` is at; the items visible by then are in it
+        self.after: tuple = ()  # the stories' sums and dates after the last call, not yet in ``sums``, ``earliest``
 
     def logits(self, times: np.ndarray) -> np.ndarray:
         """(D, T, K) evidence term at ``times``, which continue, in order, from the previous call's."""
         times = np.asarray(times, dtype=np.int64)
-        draws = self.theta.draws
-        totals = np.empty((draws, times.shape[0], self.classes * self.scenarios))
-        # time points with no change between them form a segment: all of it is the total at its start, decayed
-        changed = np.searchsorted(self.changes.day, times, side="right")
-        starts = np.flatnonzero(np.r_[True, changed[1:] != changed[:-1]]) if times.shape[0] else []
-        for first, end in zip(starts, [*starts[1:], times.shape[0]]):
-            self._advance(int(times[first]))
-            ages = (times[first:end] - times[first])[None, :] / self.theta.half_life[:, None]  # (D, n)
-            np.multiply(self.total[:, None, :], np.exp2(-ages)[:, :, None], out=totals[:, first:end])
-        per_class = totals.reshape(draws, times.shape[0], self.classes, self.scenarios)
-        return (self.theta.strength * DELTA)[:, None, None] * np.einsum("dtck,dc->dtk", per_class, self.factors)
+        count = times.shape[0]
+        if not count:
+            return np.empty((self.theta.draws, 0, self.scenarios))
+        if (self.time is not None and times[0] < self.time) or np.any(times[1:] < times[:-1]):
+            raise ValueError("DecayedEvidence needs time points in increasing order")
+        draws = max(1, self.theta.draws)
+        width = max(1, min(_CHUNK_CELLS, _FAST_CELLS, _PRODUCT_TERMS // self.total.shape[0]) // draws)  # ages at once
+        limit = min(_TABLE_AGES, _CHUNK_CELLS // draws)
+        gaps = np.empty_like(times)
+        gaps[0] = 0 if self.time is None else times[0] - self.time
+        np.subtract(times[1:], times[:-1], out=gaps[1:])
+        ages, means, bounds = self._changes_by_age(times, limit)
+        table = self.theta.decay_by_age(min(limit, max(int(ages.max(initial=0)), int(gaps.max())) + 1), limit)
+        total, work = self.total, self.theta.work(width)
+        logits = np.empty((self.theta.draws, count, self.scenarios))
+        for i, gap in enumerate(gaps.tolist()):
+            if gap:  # everything decays by the gap since the time point before
+                total *= table[gap] if gap < table.shape[0] else np.exp2(gap * self.rate)
+            start, held, last = bounds[i]  # then the changes it brings, ``width`` ages at a time
+            if held - start >= _BLOCK_ROWS and table.shape[0] >= _BLOCK and (
+                    held - start >= _BLOCK_FILL * (ages[held - 1] - ages[start] + 1)):  # ages close together
+                start = self._add_by_blocks(ages[start:held], means[:, start:held], table, start)
+            while start < last:
+                end = min(start + width, held if start < held else last)
+                gamma = work[:end - start]  # (a, D)
+                if start < held:  # ages the table holds
+                    np.take(table, ages[start:end], axis=0, out=gamma)
+                else:
+                    np.multiply(ages[start:end, None], self.rate, out=gamma)  # -age / h
+                    np.exp2(gamma, out=gamma)
+                total += means[:, start:end] @ gamma
+                start = end
+            self._emit(logits[:, i].T)
+        self.time = int(times[-1])
+        return logits
 
-    def _advance(self, time: int) -> None:
+    def _add_by_blocks(self, ages: np.ndarray, means: np.ndarray, table: np.ndarray, start: int) -> int:
+        """Add ``means @ table[ages]`` by blocks of ``_BLOCK`` days when the ages fill them; return where that ended.
+
+        An age ``a = B q + r`` decays by ``2 ** (-B q / h) * 2 ** (-r / h)``, so a
+        block's terms are one product with the table's first B rows, which stay
+        in the cache, then scaled by the block's factor: fewer numbers read than
+        one row of the table for each age, when most days of the blocks have one.
+        Ages that fill their blocks too thinly are left to the caller (from ``start``).
+        """
+        blocks = ages >> _BLOCK_BITS
+        first = np.ones(blocks.shape[0], dtype=bool)
+        np.not_equal(blocks[1:], blocks[:-1], out=first[1:])
+        count = int(first.sum())
+        if ages.shape[0] < _BLOCK_FILL * count * _BLOCK:
+            return start
+        width, draws = means.shape[0], table.shape[1]
+        spread = np.zeros((count, width, _BLOCK))  # (q, C K, r): the means of age B q + r
+        spread[np.cumsum(first) - 1, :, ages & (_BLOCK - 1)] = means.T
+        spread = spread.reshape(count * width, _BLOCK)
+        group = max(1, min(count, _FAST_CELLS // max(1, width * draws)))  # blocks at once
+        rows = max(1, _PRODUCT_TERMS // (_BLOCK * draws))  # rows of ``spread`` in one product
+        within, scale = self.theta.work(group * width, "within"), self.theta.work(group, "scale")
+        offsets = blocks[first] << _BLOCK_BITS
+        for begin in range(0, count, group):
+            end = min(count, begin + group)
+            part = within[:(end - begin) * width]
+            for row in range(0, part.shape[0], rows):
+                np.matmul(spread[begin * width + row:begin * width + min(part.shape[0], row + rows)], table[:_BLOCK],
+                          out=part[row:row + rows])
+            np.take(table, offsets[begin:end], axis=0, out=scale[:end - begin])
+            self.total += np.einsum("qkd,qd->kd", part.reshape(end - begin, width, draws), scale[:end - begin])
+        return start + ages.shape[0]
+
+    def _changes_by_age(self, times: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray, list]:
+        """The changes ``times`` bring to the stories, summed by time point and age (theta-free).
+
+        A story that gains items by a time point (since the one before) adds its
+        new mean at the age of its new date there, less its old mean at the age
+        of its old date. Returns the ages (A,) sorted by time point and age, their
+        summed means (C K, A), and for each time point where its ages start,
+        where those the decay table does not hold (``limit`` and older) start, and where they end.
+        """
+        count = times.shape[0]
+        if self.after:  # the stories as the last call left them
+            story, fresh, sums, dates = self.after
+            last = np.ones(story.shape[0], dtype=bool)  # a story's last time point then
+            last[:-1] = fresh[1:]
+            self.sums[story[last]], self.earliest[story[last]] = sums[last], dates[last]
+        step = np.searchsorted(times, self.visible_from, side="left")  # the time point that first sees each item
         if self.time is not None:
-            if time < self.time:
-                raise ValueError("DecayedEvidence needs time points in increasing order")
-            self.total *= np.exp2(-(time - self.time) / self.theta.half_life)[:, None]
-        self.time = time
-        changes = self.changes
-        upto = int(np.searchsorted(changes.day, time, side="right"))
-        for first in range(self.applied, upto, max(1, _CHUNK_CELLS // max(1, self.theta.draws))):
-            part = slice(first, min(upto, first + max(1, _CHUNK_CELLS // max(1, self.theta.draws))))
-            self.total += self._gamma(time, changes.new_date[part]) @ changes.new_mean[part]
-            self.total -= self._gamma(time, changes.old_date[part]) @ changes.old_mean[part]
-        self.applied = max(self.applied, upto)
+            step[self.visible_from <= self.time] = count  # seen before: in ``sums`` already
+        key = np.where(step < count, self.story * count + step, NEVER)
+        order = np.argsort(key, kind="stable")[:np.count_nonzero(step < count)]  # the items seen, by story and step
+        key = key[order]
+        first = np.ones(key.shape[0], dtype=bool)  # each (story, time point)'s first item
+        np.not_equal(key[1:], key[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        story, step = self.story[order[starts]], step[order[starts]]
+        fresh = np.ones(starts.shape[0], dtype=bool)  # a story's first time point in this call
+        np.not_equal(story[1:], story[:-1], out=fresh[1:])
+        sums, dates = _running_sums(np.add.reduceat(self.values[order], starts, axis=0) if starts.shape[0]
+                                    else self.values[:0], np.minimum.reduceat(self.dates[order], starts)
+                                    if starts.shape[0] else self.dates[:0], fresh)
+        later = np.flatnonzero(~fresh)  # less the old state: the story at its time point before in this call
+        if self.time is None:  # the first call: no story had anything visible before it
+            means = sums[:, :-1] / sums[:, -1:]
+            steps = np.concatenate([step, step[later]])
+            ages = times[steps] - np.concatenate([dates, dates[later - 1]])
+            means = np.concatenate([means, -means[later - 1]])
+        else:  # or before this call
+            before, earlier = self.sums[story], self.earliest[story]
+            sums = sums + before
+            np.minimum(dates, earlier, out=dates)
+            means = sums[:, :-1] / sums[:, -1:]
+            known = np.flatnonzero(fresh & (before[:, -1] > 0))
+            steps = np.concatenate([step, step[later], step[known]])
+            ages = times[steps] - np.concatenate([dates, dates[later - 1], earlier[known]])
+            means = np.concatenate([means, -means[later - 1], -before[known, :-1] / before[known, -1:]])
+        self.after = (story, fresh, sums, dates)
+        key = (steps << 32) + ages
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+        rows = np.ones(key.shape[0], dtype=bool)
+        np.not_equal(key[1:], key[:-1], out=rows[1:])
+        starts = np.flatnonzero(rows)
+        summed = np.add.reduceat(means[order], starts, axis=0) if starts.shape[0] else means
+        key = key[starts]
+        steps = np.arange(count + 1, dtype=np.int64) << 32
+        first = np.searchsorted(key, steps).tolist()
+        held = np.searchsorted(key, steps[:-1] + limit).tolist()
+        return key & 0xFFFFFFFF, np.ascontiguousarray(summed.T), list(zip(first, held, first[1:]))
 
-    def _gamma(self, time: int, dates: np.ndarray) -> np.ndarray:
-        """(D, r) decay factors of stories dated ``dates`` at ``time``."""
-        return np.exp2(-(time - dates)[None, :] / self.theta.half_life[:, None])
+    def _emit(self, out: np.ndarray) -> None:
+        """Write ``s delta sum_c f_c total_c`` into ``out`` (K, D)."""
+        if self.factors is None:
+            np.multiply(self.total, self.scale, out=out)
+        else:
+            per_class = self.total.reshape(self.classes, self.scenarios, -1)
+            np.multiply(np.einsum("ckd,cd->kd", per_class, self.factors), self.scale, out=out)
 
 
 def posterior_blocks(matrix: EvidenceMatrix, times, theta: Theta, factors: np.ndarray | None = None,
@@ -421,7 +610,9 @@ def posterior_blocks(matrix: EvidenceMatrix, times, theta: Theta, factors: np.nd
         per_time = 4 * max(items, 1)
     step = max(1, _CHUNK_CELLS // max(1, per_time, theta.draws * matrix.scenarios))
     prior = theta.prior_strength[:, None, None] * matrix.log_prior[None, None, :]
-    recurrence = DecayedEvidence(matrix, theta, factors, strict) if decaying and np.all(np.diff(times) >= 0) else None
+    recurrence = None
+    if decaying and np.all(times[1:] >= times[:-1]):
+        recurrence = DecayedEvidence(matrix, theta, factors, strict)
     if recurrence is not None:
         step = max(1, _CHUNK_CELLS // max(1, theta.draws * width))
     for start in range(0, times.shape[0], step):
