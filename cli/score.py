@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Annotated, Optional
 
+import numpy as np
 import typer
 
 from cli.options import (
@@ -13,18 +13,20 @@ from cli.options import (
     JsonOption,
     handles_errors,
     load_reporting,
-    print_json,
     say,
     workspace,
 )
 from cli.render import table
 from model.base.errors import display_path
 from model.base.numbers import MISSING, number, percent, signed
-from model.fileformat.log_entry import PRIOR, UNIFORM
-from model.record.scorecard import ScoreReport
+from model.fileformat.log_entry import PRIOR, UNIFORM, moment_of
+from model.record.scorecard import CoherenceTable, ScoreReport
 from model.record.track_record import score_workspace
 
 SUMMARY_SCORES = {"brier": "Brier", "log": "log", "baseline": "baseline"}  # the means the text summary shows, as headed
+
+
+BLOCK = 1000  # questions (or coherence pairs) rendered and written at a time
 
 
 @handles_errors
@@ -49,14 +51,18 @@ def score(
     diagram = _diagram(report, plot or space.reports / "scores" / "reliability.png")
     if csv_file:
         _write_csv(report, csv_file)
-    if json_output:
-        print_json(report.as_dict(diagram))
+    if json_output:  # as cli.options.print_json writes it (ASCII only), a block at a time
+        for chunk in report.json_chunks(diagram, BLOCK):
+            typer.echo(chunk, nl=False)
+        typer.echo("")
     elif csv_file != Path("-"):
-        say(render(report, diagram))
+        for chunk in render_chunks(report, diagram):  # whole lines each: ``say`` makes every line safe
+            say(chunk, nl=False)
+        say("")
 
 
 def _diagram(report: ScoreReport, path: Path) -> Path | None:
-    if not report.rows:
+    if not len(report.scores):
         return None
     from model.reports.charts import (
         reliability_diagram,  # matplotlib: only when there is something to draw
@@ -67,37 +73,77 @@ def _diagram(report: ScoreReport, path: Path) -> Path | None:
 
 def render(report: ScoreReport, diagram: Path | None) -> str:
     """The track record as text: per question, across questions, calibration, coherence."""
-    if not report.rows:
-        return "No resolved questions to score yet (vane resolve QUESTION SCENARIO --note ...)."
-    parts = []
-    for question, outcome in report.outcomes.items():
-        rows = [r for r in report.rows if r.question == question]
-        ranked = any(math.isfinite(r.averaged["ranked_brier"]) for r in rows)
-        headers = ["forecaster", "forecasts", "Brier avg", "Brier final", "log avg", "log final"]
-        headers += ["ranked avg", "ranked final"] if ranked else []
-        headers += ["baseline avg", "spot baseline", "peer avg", "spot peer"]
-        cells = [[r.forecaster, str(r.forecasts), number(r.averaged["brier"]), number(r.final["brier"]),
-                  number(r.averaged["log"]), number(r.final["log"])]
-                 + ([number(r.averaged["ranked_brier"]), number(r.final["ranked_brier"])] if ranked else [])
-                 + [number(r.averaged["baseline"], 1), number(r.spot["baseline"], 1),
-                    number(r.averaged["peer"], 1), number(r.spot["peer"], 1)] for r in rows]
-        parts.append(f"{question} (resolved: {outcome})\n" + table(headers, cells, right=set(range(1, len(headers)))))
-    parts.append("Across questions (time-averaged means, 90% bootstrap interval; Brier against each baseline on the "
-                 "forecaster's own questions, below 0 is better)\n" + table(
-        ["forecaster", "questions", *SUMMARY_SCORES.values(), "Brier − uniform", "Brier − prior"],
-        [[s.forecaster, str(s.questions)] + [_interval(s.means.get(name)) for name in SUMMARY_SCORES]
-         + [signed(s.versus.get(name)) for name in (UNIFORM, PRIOR)]
-         for s in report.summaries], right={1, 5, 6}))
+    return "".join(render_chunks(report, diagram))
+
+
+def render_chunks(report: ScoreReport, diagram: Path | None):
+    """``render``'s text a block of questions (or coherence rows) at a time."""
+    if not len(report.scores):
+        yield "No resolved questions to score yet (vane resolve QUESTION SCENARIO --note ...)."
+        return
+    for first, text in enumerate(_question_tables(report)):
+        yield ("" if first == 0 else "\n\n") + text
+    parts = ["Across questions (time-averaged means, 90% bootstrap interval; Brier against each baseline on the "
+             "forecaster's own questions, below 0 is better)\n" + table(
+                 ["forecaster", "questions", *SUMMARY_SCORES.values(), "Brier − uniform", "Brier − prior"],
+                 [[s.forecaster, str(s.questions)] + [_interval(s.means.get(name)) for name in SUMMARY_SCORES]
+                  + [signed(s.versus.get(name)) for name in (UNIFORM, PRIOR)]
+                  for s in report.summaries], right={1, 5, 6})]
     parts.append("Murphy decomposition of the final forecasts' Brier score (per scenario probability)\n" + table(
         ["forecaster", "Brier", "reliability", "resolution", "uncertainty"],
         [[name, number(m.brier), number(m.reliability), number(m.resolution), number(m.uncertainty)]
          for name, m in report.murphy.items()], right={1, 2, 3, 4}))
     parts.append(_render_calibration(report))
-    if report.coherence:
-        parts.append(_render_coherence(report))
+    yield "\n\n" + "\n\n".join(parts)
+    if len(report.coherence_table):
+        yield "\n\n"
+        yield from _render_coherence(report.coherence_table)
     if diagram:
-        parts.append(f"reliability diagram: {display_path(diagram)}")
-    return "\n\n".join(parts)
+        yield f"\n\nreliability diagram: {display_path(diagram)}"
+
+
+def _numbers(values: np.ndarray, places: int) -> list[str]:
+    """``model.base.numbers.number`` of each value (the same text: a rounded -0 shows as 0)."""
+    form = f"%.{places}f"
+    texts = [form % value for value in values.tolist()]
+    zero, negative = form % 0.0, "-" + form % 0.0
+    for index in np.flatnonzero(~np.isfinite(values)).tolist():
+        texts[index] = MISSING
+    return [zero if text == negative else text for text in texts]
+
+
+def _question_tables(report: ScoreReport):
+    """Each resolved question's table of scores (``cli.render.table`` of its rows), ``BLOCK`` questions at a time."""
+    scores, pairs = report.scores, report.scores.pairs
+    starts = scores.question_starts()
+    for first in range(0, starts.shape[0] - 1, BLOCK):
+        edges = starts[first:first + BLOCK + 1]
+        part = slice(int(edges[0]), int(edges[-1]))
+        local = edges - edges[0]
+        ranked = np.logical_or.reduceat(np.isfinite(pairs.averaged["ranked_brier"][part]), local[:-1])
+        columns = [[scores.forecasters[f] for f in pairs.forecaster[part].tolist()],
+                   list(map(str, pairs.forecasts[part].tolist()))]
+        for name in ("brier", "log", "ranked_brier"):
+            columns += [_numbers(pairs.averaged[name][part], 3), _numbers(pairs.final[name][part], 3)]
+        columns += [_numbers(pairs.averaged["baseline"][part], 1), _numbers(pairs.spot["baseline"][part], 1),
+                    _numbers(pairs.averaged["peer"][part], 1), _numbers(pairs.spot["peer"][part], 1)]
+        widths = np.stack([np.maximum.reduceat(np.fromiter(map(len, column), dtype=np.int64, count=len(column)), local[:-1])
+                           for column in columns], axis=1)
+        texts = []
+        for q, (low, high) in enumerate(zip(local[:-1].tolist(), local[1:].tolist())):
+            shown = range(len(columns)) if ranked[q] else [c for c in range(len(columns)) if c not in (6, 7)]
+            headers = [HEADERS[c] for c in shown]
+            width = [max(int(widths[q, c]), len(HEADERS[c])) for c in shown]
+            form = "  " + "  ".join(f"%-{w}s" if i == 0 else f"%{w}s" for i, w in enumerate(width))
+            lines = [(form % tuple(headers)).rstrip()]
+            lines += [(form % tuple(columns[c][row] for c in shown)).rstrip() for row in range(low, high)]
+            qid = scores.questions[pairs.question[part.start + low]]
+            texts.append(f"{qid} (resolved: {report.outcomes[qid]})\n" + "\n".join(lines))
+        yield "\n\n".join(texts)
+
+
+HEADERS = ["forecaster", "forecasts", "Brier avg", "Brier final", "log avg", "log final", "ranked avg", "ranked final",
+           "baseline avg", "spot baseline", "peer avg", "spot peer"]
 
 
 def _interval(value) -> str:
@@ -112,14 +158,55 @@ def _render_calibration(report: ScoreReport) -> str:
     return "\n".join(lines) + "\n" + table(header, rows, right=set(range(1, 11)))
 
 
-def _render_coherence(report: ScoreReport) -> str:
-    rows = []
-    for c in report.coherence:
-        better = MISSING if c.stated_log is None else ("stated" if c.stated_log > c.engine_log else "engine" if c.engine_log > c.stated_log else "tie")
-        rows.append([c.question, c.forecaster, f"{c.time:%Y-%m-%d}",
-                     _probabilities(c.stated), _probabilities(c.engine), f"{100 * c.gap:.0f} pp", better])
-    return ("Coherence: stated forecasts beside what the evidence implied then (gap: total variation distance)\n"
-            + table(["question", "forecaster", "date", "stated", "evidence implies", "gap", "scored better"], rows))
+COHERENCE_HEADERS = ["question", "forecaster", "date", "stated", "evidence implies", "gap", "scored better",
+                     "forecasts", "mean gap", "stated better", "engine better"]
+COHERENCE_RIGHT = {5, 7, 8, 9, 10}
+
+
+def _render_coherence(coherence: CoherenceTable):
+    """The coherence table (as ``cli.render.table`` lays it out, one row per pair), ``BLOCK`` rows at a time:
+    a first pass finds the columns' widths, a second writes the rows."""
+    blocks = range(0, len(coherence), BLOCK)
+    widths = [len(header) for header in COHERENCE_HEADERS]
+    for start in blocks:
+        widths = [max(width, max(map(len, column))) for width, column in zip(widths, _coherence_cells(coherence, start))]
+    form = "  " + "  ".join(f"%{width}s" if c in COHERENCE_RIGHT else f"%-{width}s" for c, width in enumerate(widths))
+    yield ("Coherence: each analyst's latest stated forecast on each question beside what the evidence implied then "
+           "(gap: total variation distance; which scored better once resolved), and over all of their stated "
+           "forecasts on it the mean gap and how many scored better than the evidence, and worse\n"
+           + (form % tuple(COHERENCE_HEADERS)).rstrip())
+    for start in blocks:
+        yield "\n" + "\n".join((form % cells).rstrip() for cells in zip(*_coherence_cells(coherence, start)))
+
+
+def _coherence_cells(coherence: CoherenceTable, start: int) -> list[list[str]]:
+    """The cells of the coherence rows from ``start`` (``BLOCK`` of them), column by column."""
+    part = slice(start, start + BLOCK)
+    resolved = coherence.stated_better[part] >= 0
+    stated_log, engine_log = coherence.stated_log[part], coherence.engine_log[part]
+    better = np.where(~resolved, MISSING, np.where(stated_log > engine_log, "stated",
+                                                   np.where(engine_log > stated_log, "engine", "tie")))
+    days = (coherence.micros[part] // 86_400_000_000).tolist()
+    return [
+        [question.id for question in coherence.question[part]], list(coherence.forecaster[part]),
+        [f"{moment_of(day * 86_400_000_000):%Y-%m-%d}" for day in days],
+        _spread(coherence.stated_ids[part], coherence.stated[part]),
+        _spread([question.scenario_ids for question in coherence.question[part]], coherence.engine[part]),
+        ["%.0f pp" % gap for gap in (100 * coherence.gap[part]).tolist()], better.tolist(),
+        list(map(str, coherence.forecasts[part].tolist())),
+        ["%.0f pp" % gap for gap in (100 * coherence.mean_gap[part]).tolist()],
+        [str(n) if n >= 0 else MISSING for n in coherence.stated_better[part].tolist()],
+        [str(n) if n >= 0 else MISSING for n in coherence.engine_better[part].tolist()],
+    ]
+
+
+def _spread(ids, probabilities: np.ndarray) -> list[str]:
+    """Each row's probabilities as ``_probabilities`` writes them (``ids``: each row's scenario ids)."""
+    texts = ["%.0f%%" % p for p in (100 * probabilities).reshape(-1).tolist()]  # percent(p, 0) of finite numbers
+    width, prefixes = probabilities.shape[1], {}
+    return [" ".join(map(str.__add__, prefixes.get(names) or prefixes.setdefault(names, [sid + " " for sid in names]),
+                         texts[row * width:row * width + len(names)]))
+            for row, names in enumerate(ids)]
 
 
 def _probabilities(probabilities: dict[str, float]) -> str:

@@ -7,15 +7,21 @@ is ``model.record.forecast_log``.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from model.base.dates import parse_utc, utc_iso
 from model.base.errors import Problem, VaneError, display_path
 from model.base.textsafe import visible
 from model.fileformat.values import is_identifier
+
+if TYPE_CHECKING:
+    import numpy as np  # imported where the log is read as arrays: most commands never do
 
 LOG_NAME = "forecasts.jsonl"
 
@@ -293,3 +299,334 @@ def check_probabilities(probabilities: dict[str, float], scenario_ids, what: str
     if problems:
         raise VaneError(f"{what} was not recorded:\n  " + "\n  ".join(problems))
     return {sid: probabilities[sid] / total for sid in scenario_ids}
+
+
+# --- the log as arrays, read in chunks (``vane score``) ---
+#
+# A log of millions of lines is read a chunk of lines at a time into columns
+# (codes for question ids, forecaster names and scenario-id tuples, exact times,
+# the probabilities as one flat array) without building an entry object per
+# line. Lines in the form ``entry_line`` writes (``", "`` and ``": "``
+# separators, keys in ``as_dict`` order, strings without escapes) are picked
+# out by one regular expression and checked a column at a time by the same
+# rules as ``parse_entry``; any other line, and any line those checks refuse,
+# goes through ``parse_line`` itself, so every line is accepted or refused (with
+# the same message) exactly as ``read_log`` would.
+
+KIND_CODES = (*KINDS, "backtest", "baseline")  # the kinds numbered in ``LogColumns.kind``
+
+CHUNK_BYTES = 1 << 23  # lines read and checked together
+
+_PLAIN = r'[^"\\\x00-\x1f]*'  # a JSON string without escapes: its text is its value
+_KEY = r'[^",\\\x00-\x1f]*'  # the same without commas (an id has none)
+_NUMBER = r"(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"  # a JSON number, not negative
+_TIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{6})?Z"  # as ``utc_iso`` writes it
+_PAIR = f'"{_KEY}": {_NUMBER}'
+_BOUNDS = f'"{_KEY}": \\[{_NUMBER}, {_NUMBER}\\]'
+_ENTRY = (
+    f'\\{{"time": "({_TIME})", "question": "({_PLAIN})", "forecaster": "({_PLAIN})", "kind": "({_PLAIN})", '
+    f'"probabilities": \\{{({_PAIR}(?:, {_PAIR})*)\\}}, "batch": "{_PLAIN}"'
+    f'(?:, "interval": \\{{((?:{_BOUNDS}(?:, {_BOUNDS})*)?)\\}})?(?:, "parameters": "{_PLAIN}")?'
+    f'(?:, "question_sha256": "{_PLAIN}")?(?:, "external_id": "{_PLAIN}")?(?:, "recorded": "({_TIME})")?\\}}'
+)
+_LINES = re.compile(f"^{_ENTRY}\\r*$", re.MULTILINE)  # every written line of a chunk at once
+_LINE = re.compile(_ENTRY)  # one line (its \r already stripped)
+_VALUES = re.compile(r'"[^"\n]*": ')  # removed: the probabilities' values remain
+_NAMES = re.compile(r'": [^,\n]*')  # replaced by '"': the scenario ids remain
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def micros_of(moment: dt.datetime) -> int:
+    """A time in exact microseconds since 1970 (UTC), as ``LogColumns.micros`` holds it."""
+    return (moment - EPOCH) // dt.timedelta(microseconds=1)
+
+
+def moment_of(exact: int) -> dt.datetime:
+    """The time ``exact`` microseconds after 1970 (UTC)."""
+    return EPOCH + dt.timedelta(microseconds=int(exact))
+
+
+class LogTables:
+    """The distinct values of a log, numbered in order of appearance: question ids, forecaster names
+    (as ``parse_entry`` normalises them) and tuples of scenario ids (a forecast's, in written order)."""
+
+    def __init__(self) -> None:
+        self.questions: list[str] = []
+        self.forecasters: list[str] = []
+        self.signatures: list[tuple[str, ...]] = []
+        self._codes: tuple[dict, dict, dict] = ({}, {}, {})
+        self._written: tuple[dict, dict, dict] = ({}, {}, {})  # as written in a line -> code, or -1 if refused
+
+    def _code(self, table: int, value) -> int:
+        codes, values = self._codes[table], (self.questions, self.forecasters, self.signatures)[table]
+        code = codes.get(value)
+        if code is None:
+            code = codes[value] = len(values)
+            values.append(value)
+        return code
+
+    def question(self, question_id: str) -> int:
+        """The number of a question id."""
+        return self._code(0, question_id)
+
+    def forecaster(self, name: str) -> int:
+        """The number of a forecaster name."""
+        return self._code(1, name)
+
+    def signature(self, scenario_ids: tuple[str, ...]) -> int:
+        """The number of a tuple of scenario ids."""
+        return self._code(2, scenario_ids)
+
+    def written_codes(self, table: int, texts, check) -> np.ndarray:
+        """Codes in table ``table`` (0 questions, 1 forecasters, 2 signatures) of values as written in the log.
+
+        ``check`` turns a text not seen before into its value, or None when
+        ``parse_entry`` might refuse it (its code is then -1).
+        """
+        import numpy as np
+
+        known = self._written[table]
+        codes = np.fromiter(map(known.get, texts, itertools.repeat(-2)), dtype=np.int64, count=len(texts))
+        for index in np.flatnonzero(codes == -2):
+            text = texts[index]
+            if text not in known:
+                value = check(text)
+                known[text] = -1 if value is None else self._code(table, value)
+            codes[index] = known[text]
+        return codes
+
+
+@dataclass(frozen=True)
+class LogColumns:
+    """Entries of the log as arrays, in line order.
+
+    ``question``, ``forecaster`` and ``signature`` number the entries' values in
+    a ``LogTables``; ``kind`` numbers ``KIND_CODES``; ``micros`` is the exact time
+    in microseconds since 1970 (UTC) and ``time`` the same as
+    ``LoggedForecast.time.timestamp()``; entry ``i``'s probabilities, in the
+    order of ``signature``'s scenario ids, are ``values[offsets[i]:offsets[i + 1]]``.
+    """
+
+    line: np.ndarray
+    question: np.ndarray
+    forecaster: np.ndarray
+    kind: np.ndarray
+    micros: np.ndarray
+    time: np.ndarray
+    signature: np.ndarray
+    values: np.ndarray
+    offsets: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.line.shape[0])
+
+    def take(self, rows: np.ndarray) -> LogColumns:
+        """These columns at ``rows`` only, in that order."""
+        import numpy as np
+
+        lengths = np.diff(self.offsets)[rows]
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        starts = np.repeat(self.offsets[:-1][rows] - offsets[:-1], lengths)
+        values = self.values[starts + np.arange(offsets[-1])]
+        return LogColumns(self.line[rows], self.question[rows], self.forecaster[rows], self.kind[rows],
+                          self.micros[rows], self.time[rows], self.signature[rows], values, offsets)
+
+    @staticmethod
+    def joined(parts: list[LogColumns]) -> LogColumns:
+        """Several columns one after the other."""
+        import numpy as np
+
+        if len(parts) == 1:
+            return parts[0]
+        starts = np.cumsum([0] + [part.offsets[-1] for part in parts[:-1]])
+        offsets = np.concatenate([[0]] + [part.offsets[1:] + start for part, start in zip(parts, starts)])
+        join = lambda name: np.concatenate([getattr(part, name) for part in parts])  # noqa: E731
+        return LogColumns(join("line"), join("question"), join("forecaster"), join("kind"), join("micros"),
+                          join("time"), join("signature"), join("values"), offsets.astype(np.int64))
+
+
+def entry_columns(entries, tables: LogTables, lines=None) -> LogColumns:
+    """Entries (``LoggedForecast``) as columns; ``lines`` are their line numbers (default 1, 2, ...)."""
+    import numpy as np
+
+    entries = list(entries)
+    kinds = {kind: code for code, kind in enumerate(KIND_CODES)}
+    lengths = [len(entry.probabilities) for entry in entries]
+    return LogColumns(
+        line=np.arange(1, len(entries) + 1, dtype=np.int64) if lines is None else np.asarray(lines, dtype=np.int64),
+        question=np.array([tables.question(entry.question) for entry in entries], dtype=np.int64),
+        forecaster=np.array([tables.forecaster(entry.forecaster) for entry in entries], dtype=np.int64),
+        kind=np.array([kinds[entry.kind] for entry in entries], dtype=np.int8),
+        micros=np.array([micros_of(entry.time) for entry in entries], dtype=np.int64),
+        time=np.array([entry.time.timestamp() for entry in entries], dtype=float),
+        signature=np.array([tables.signature(tuple(entry.probabilities)) for entry in entries], dtype=np.int64),
+        values=np.array([p for entry in entries for p in entry.probabilities.values()], dtype=float),
+        offsets=np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]).astype(np.int64),
+    )
+
+
+def read_columns(path: Path, tables: LogTables, chunk_bytes: int = CHUNK_BYTES):
+    """The log a chunk of lines at a time: yields ``(LogColumns, problems)`` for each chunk, in order.
+
+    Reads and refuses exactly what ``read_log`` does (the same entries, the same
+    located problems), holding only one chunk of the file at a time.
+    """
+    if not path.exists():
+        return
+    shown = display_path(path)
+    first = 1  # the line number of the chunk's first line
+    with open(path, "rb") as stream:
+        rest = b""
+        while True:
+            block = stream.read(chunk_bytes)
+            data = rest + block if rest else block
+            cut = data.rfind(b"\n") + 1 if block else len(data)  # at the end, the last line has no newline
+            chunk, rest = data[:cut], data[cut:]
+            if chunk:
+                yield _read_chunk(chunk, first, tables, shown)
+                first += chunk.count(b"\n")
+            if not block:
+                return
+
+
+def _read_chunk(chunk: bytes, first: int, tables: LogTables, shown: str) -> tuple[LogColumns, list[Problem]]:
+    """The entries and problems of whole lines ``chunk``, the first of them line ``first``."""
+    import numpy as np
+
+    try:
+        text = chunk.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    found = _LINES.findall(text) if text is not None else []
+    if text is not None and len(found) == text.count("\n") + (not text.endswith("\n")):
+        numbers = np.arange(first, first + len(found), dtype=np.int64)  # every line written as entry_line writes
+        raw = None
+    else:
+        found, numbers, raw, slow = [], [], {}, []
+        for offset, line in enumerate(chunk.split(b"\n")):
+            if not line.strip():
+                continue
+            line = line.rstrip(b"\r")
+            try:
+                match = _LINE.fullmatch(line.decode("utf-8"))
+            except UnicodeDecodeError:
+                match = None
+            if match:
+                found.append(match.groups(""))
+                numbers.append(first + offset)
+            else:
+                slow.append(first + offset)
+            raw[first + offset] = line
+        numbers = np.array(numbers, dtype=np.int64)
+    columns, refused = _checked(found, numbers, tables)
+    if refused.size == 0 and raw is None:
+        return columns, []
+    if raw is None:
+        lines = chunk.split(b"\n")
+        raw = {int(number): lines[number - first].rstrip(b"\r") for number in numbers[refused]}
+        slow = []
+    slow = sorted([*slow, *(int(number) for number in numbers[refused])])
+    entries, slow_numbers, problems = [], [], []
+    for number in slow:
+        try:
+            entries.append(parse_line(raw[number]))
+            slow_numbers.append(number)
+        except ValueError as error:
+            problems.append(Problem(shown, number, f"{UNREADABLE}: {error}"))
+    kept = np.setdiff1d(np.arange(len(numbers)), refused, assume_unique=True)
+    parts = [columns.take(kept) if refused.size else columns, entry_columns(entries, tables, slow_numbers)]
+    both = LogColumns.joined(parts)
+    return both.take(np.argsort(both.line, kind="stable")), problems
+
+
+def _checked(found: list[tuple], numbers, tables: LogTables) -> tuple[LogColumns, np.ndarray]:
+    """Columns of lines matched by ``_ENTRY`` (their groups ``found``), and the positions of those that
+    ``parse_entry`` might refuse: they are read again by ``parse_line``."""
+    import numpy as np
+
+    count = len(found)
+    if not count:
+        empty = np.zeros(0, dtype=np.int64)
+        return LogColumns(empty, empty, empty, empty.astype(np.int8), empty, empty.astype(float), empty,
+                          empty.astype(float), np.zeros(1, dtype=np.int64)), empty
+    times, questions, forecasters, kinds, pairs, intervals, recorded = zip(*found)
+    question = tables.written_codes(0, questions, lambda text: text if is_identifier(text) else None)
+    forecaster = tables.written_codes(1, forecasters, lambda text: " ".join(text.split()) or None)
+    kind_of = {kind: code for code, kind in enumerate(KINDS)}
+    kind = np.fromiter(map(kind_of.get, kinds, itertools.repeat(-1)), dtype=np.int64, count=count)
+    joined = "\n".join(pairs)
+    signature = tables.written_codes(2, _NAMES.sub('"', joined).split("\n"), _signature)
+    values = np.array(_VALUES.sub("", joined).replace("\n", ", ").split(", "), dtype=float)
+    lengths = np.array([len(names) for names in tables.signatures] + [0], dtype=np.int64)[signature]
+    for index in np.flatnonzero(signature < 0):  # a signature parse_line may refuse: count its values
+        lengths[index] = pairs[index].count(", ") + 1  # (scenario ids matched here have no commas)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    good = (question >= 0) & (forecaster >= 0) & (kind >= 0) & (signature >= 0)
+    inside = np.logical_and.reduceat((values >= 0.0) & (values <= 1.0), offsets[:-1])
+    total = np.zeros(count)
+    longest_first = np.argsort(-lengths, kind="stable")
+    for position in range(int(lengths.max())):  # sum(...) adds left to right, and so does this
+        rows = longest_first[:np.searchsorted(-lengths[longest_first], -position, side="left")]
+        total[rows] += values[offsets[rows] + position]
+    good &= inside & (np.abs(total - 1.0) <= SUM_TOLERANCE)
+    exact, in_range = _times(times)
+    good &= in_range
+    stamped = np.flatnonzero(np.fromiter(map(len, recorded), dtype=np.int64, count=count))
+    if stamped.size:
+        good[stamped] &= _times([recorded[i] for i in stamped])[1]
+    for index in np.flatnonzero(np.fromiter(map(len, intervals), dtype=np.int64, count=count)):
+        good[index] &= _intervals_read(intervals[index])
+    columns = LogColumns(numbers, question, forecaster, kind.astype(np.int8), exact, _seconds(exact),
+                         signature, values, offsets)
+    return columns, np.flatnonzero(~good)
+
+
+def _signature(text: str) -> tuple[str, ...] | None:
+    """The scenario ids of ``"a", "b"`` when ``parse_entry`` takes them as they are, else None."""
+    names = tuple(text[1:-1].split('", "'))
+    if len(names) < 2 or len(set(names)) != len(names) or not all(is_identifier(name) for name in names):
+        return None  # too few (refused), repeated (JSON keeps the last) or not ids (refused): parse_line decides
+    return names
+
+
+def _intervals_read(text: str) -> bool:
+    """True when ``parse_entry`` accepts the interval object with members ``text``."""
+    try:
+        {_scenario(k): _interval(v) for k, v in json.loads("{" + text + "}").items()}
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def _times(texts) -> tuple[np.ndarray, np.ndarray]:
+    """Microseconds since 1970 of times written ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z``, and which ``parse_utc`` accepts."""
+    import numpy as np
+
+    from model.base.dates import EARLIEST_YEAR, LATEST_YEAR
+
+    digits = np.array(texts, dtype="S27").view(np.uint8).reshape(-1, 27).astype(np.int64) - ord("0")
+    number = lambda start, width: sum(digits[:, start + i] * 10 ** (width - 1 - i) for i in range(width))  # noqa: E731
+    year, month, day = number(0, 4), number(5, 2), number(8, 2)
+    hour, minute, second = number(11, 2), number(14, 2), number(17, 2)
+    fraction = np.where(digits[:, 19] == ord(".") - ord("0"), number(20, 6), 0)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(month, 0, 12)] + (leap & (month == 2))
+    valid = ((year >= EARLIEST_YEAR) & (year <= LATEST_YEAR) & (month >= 1) & (month <= 12) & (day >= 1)
+             & (day <= month_days) & (hour <= 23) & (minute <= 59) & (second <= 59))
+    shifted = year - (month <= 2)  # days from the civil date (H. Hinnant's algorithm), years from March
+    era = shifted // 400
+    of_era = shifted - era * 400
+    of_year = (153 * (month + np.where(month > 2, -3, 9)) + 2) // 5 + day - 1
+    days = era * 146097 + of_era * 365 + of_era // 4 - of_era // 100 + of_year - 719468
+    return ((days * 86400 + hour * 3600 + minute * 60 + second) * 1_000_000 + fraction), valid
+
+
+def _seconds(exact) -> np.ndarray:
+    """``exact / 10**6`` (microseconds to seconds) rounded once, as ``datetime.timestamp()`` gives it."""
+    import numpy as np
+
+    seconds = exact / 1e6  # exact division of an exactly held integer: one rounding
+    far = np.flatnonzero(np.abs(exact) >= 2 ** 53)  # past 2255 the integer itself would round first
+    for index in far:
+        seconds[index] = int(exact[index]) / 10 ** 6
+    return seconds

@@ -11,8 +11,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import math
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -20,15 +22,32 @@ import numpy as np
 from model.base.textsafe import visible
 from model.engine.parameters import Parameters
 from model.engine.probabilities import probabilities_at
-from model.fileformat.log_entry import PRIOR, UNIFORM, LoggedForecast, reserved_kind
+from model.fileformat.log_entry import (
+    EPOCH,
+    KIND_CODES,
+    PRIOR,
+    UNIFORM,
+    LoggedForecast,
+    LogTables,
+    entry_columns,
+    moment_of,
+    reserved_kind,
+)
 from model.fileformat.question import Question
 from model.record import scoring
+from model.record.forecast_table import ForecastTable, TableBuilder, baseline_columns
 from model.record.scoring import SCORE_NAMES, SPOT_SCORES
 
 BUCKETS = 10
 
 
 BOOTSTRAP = 2000
+
+
+BOOTSTRAP_QUESTIONS = 1000  # beyond this many questions, a mean's interval is the normal one the bootstrap tends to
+
+
+NORMAL_95 = 1.6448536269514722  # the standard normal's 95th percentile
 
 
 WHEN = ("time_averaged", "final")  # the two versions of every score over a question's window
@@ -118,7 +137,14 @@ class Murphy:
 
 @dataclass(frozen=True)
 class Coherence:
-    """An analyst's stated forecast beside what the evidence implied then, and which scored better."""
+    """An analyst's stated forecasts on a question beside what the evidence implied at each one's time.
+
+    The latest stated forecast is shown in full (``time``, ``stated``, ``engine``,
+    ``gap``, and once resolved the two log scores); ``forecasts`` counts them all,
+    ``mean_gap`` is their mean gap and, once resolved, ``stated_better`` and
+    ``engine_better`` count those where the stated forecast or the evidence
+    scored better (the rest tied).
+    """
 
     question: str
     forecaster: str
@@ -128,25 +154,123 @@ class Coherence:
     gap: float  # total variation distance, 0 to 1
     stated_log: float | None = None
     engine_log: float | None = None
+    forecasts: int = 1
+    mean_gap: float = 0.0
+    stated_better: int | None = None
+    engine_better: int | None = None
 
     def as_dict(self) -> dict:
         """The comparison as plain data (the time as ISO 8601)."""
-        return {"question": self.question, "forecaster": self.forecaster, "time": self.time.isoformat(),
-                "stated": self.stated, "engine": self.engine, "gap": self.gap,
-                "stated_log": self.stated_log, "engine_log": self.engine_log}
+        return {"question": self.question, "forecaster": self.forecaster, "forecasts": self.forecasts,
+                "time": self.time.isoformat(), "stated": self.stated, "engine": self.engine, "gap": self.gap,
+                "stated_log": self.stated_log, "engine_log": self.engine_log, "mean_gap": self.mean_gap,
+                "stated_better": self.stated_better, "engine_better": self.engine_better}
+
+
+@dataclass(frozen=True)
+class ScoreTable:
+    """Every score of every (question, forecaster) pair as arrays (``scoring.PairScores``), in question order.
+
+    ``questions`` names each question index of ``pairs``, ``forecasters`` and
+    ``kinds`` each forecaster index.
+    """
+
+    questions: tuple[str, ...]
+    forecasters: tuple[str, ...]
+    kinds: tuple[str, ...]
+    pairs: scoring.PairScores
+
+    def __len__(self) -> int:
+        return int(self.pairs.question.shape[0])
+
+    def row(self, p: int) -> ScoreRow:
+        """Pair ``p`` as a ``ScoreRow``."""
+        pairs, name = self.pairs, self.forecasters[self.pairs.forecaster[p]]
+        return ScoreRow(
+            question=self.questions[pairs.question[p]], forecaster=name, kind=self.kinds[pairs.forecaster[p]],
+            forecasts=int(pairs.forecasts[p]),
+            averaged={score: float(pairs.averaged[score][p]) for score in SCORE_NAMES},
+            final={score: float(pairs.final[score][p]) for score in SCORE_NAMES},
+            spot={score: float(pairs.spot[score][p]) for score in SPOT_SCORES},
+        )
+
+    def question_starts(self) -> np.ndarray:
+        """Where each question's pairs start (and, last, the number of pairs): pairs come grouped by question."""
+        question = self.pairs.question
+        starts = np.flatnonzero(np.concatenate([[True], question[1:] != question[:-1]])) if len(self) else np.zeros(0, int)
+        return np.append(starts, len(self))
+
+
+@dataclass(frozen=True)
+class CoherenceTable:
+    """``Coherence`` of every (question, forecaster) pair with stated forecasts, as arrays.
+
+    ``stated`` holds the latest forecast's probabilities in the order written
+    (``stated_ids``), ``engine`` the evidence-implied ones in the question's
+    scenario order; the log scores are nan and the counts -1 on questions not
+    resolved to a scenario.
+    """
+
+    question: tuple[Question, ...]
+    forecaster: tuple[str, ...]
+    forecasts: np.ndarray
+    mean_gap: np.ndarray
+    stated_better: np.ndarray
+    engine_better: np.ndarray
+    micros: np.ndarray
+    stated_ids: tuple[tuple[str, ...], ...]
+    stated: np.ndarray
+    engine: np.ndarray
+    gap: np.ndarray
+    stated_log: np.ndarray
+    engine_log: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.forecasts.shape[0])
+
+    @staticmethod
+    def empty() -> "CoherenceTable":
+        none = np.zeros(0)
+        return CoherenceTable((), (), none.astype(int), none, none.astype(int), none.astype(int), none.astype(np.int64),
+                              (), np.zeros((0, 2)), np.zeros((0, 2)), none, none, none)
+
+    def row(self, p: int) -> Coherence:
+        """Pair ``p`` as a ``Coherence``."""
+        question, count = self.question[p], int(self.forecasts[p])
+        resolved = self.stated_better[p] >= 0
+        ids = self.stated_ids[p]
+        return Coherence(
+            question.id, self.forecaster[p], moment_of(self.micros[p]),
+            dict(zip(ids, map(float, self.stated[p, : len(ids)]))),
+            dict(zip(question.scenario_ids, map(float, self.engine[p, : len(question.scenario_ids)]))),
+            float(self.gap[p]), float(self.stated_log[p]) if resolved else None,
+            float(self.engine_log[p]) if resolved else None, count, float(self.mean_gap[p]),
+            int(self.stated_better[p]) if resolved else None, int(self.engine_better[p]) if resolved else None,
+        )
 
 
 @dataclass(frozen=True)
 class ScoreReport:
-    """Everything ``vane score`` shows."""
+    """Everything ``vane score`` shows: the per-pair scores and coherence as arrays (``rows`` and ``coherence``
+    build their objects on demand), the summaries, calibration and Murphy decomposition per forecaster."""
 
-    rows: tuple[ScoreRow, ...]
+    scores: ScoreTable
     summaries: tuple[Summary, ...]
     calibration: dict[str, tuple[Bucket, ...]]
     murphy: dict[str, Murphy]
-    coherence: tuple[Coherence, ...]
+    coherence_table: CoherenceTable
     outcomes: dict[str, str]
     skipped: tuple[str, ...] = field(default_factory=tuple)
+
+    @cached_property
+    def rows(self) -> tuple[ScoreRow, ...]:
+        """One forecaster on one question, every pair, in question order."""
+        return tuple(self.scores.row(p) for p in range(len(self.scores)))
+
+    @cached_property
+    def coherence(self) -> tuple[Coherence, ...]:
+        """The analysts' stated forecasts beside the evidence, per (question, forecaster) pair."""
+        return tuple(self.coherence_table.row(p) for p in range(len(self.coherence_table)))
 
     def as_dict(self, diagram: Path | None = None) -> dict:
         """The report as plain data (``vane score --json``, documented in the README); ``diagram``: the reliability diagram's file."""
@@ -155,100 +279,97 @@ class ScoreReport:
             by_question.setdefault(row.question, []).append(row.as_dict())
         return {
             "questions": [{"id": qid, "outcome": self.outcomes[qid], "forecasters": rows} for qid, rows in by_question.items()],
+            **self._small_parts(diagram, [entry.as_dict() for entry in self.coherence]),
+        }
+
+    def _small_parts(self, diagram: Path | None, coherence) -> dict:
+        return {
             "summary": [summary.as_dict() for summary in self.summaries],
             "calibration": {name: [asdict(bucket) for bucket in buckets] for name, buckets in self.calibration.items()},
             "murphy": {name: asdict(parts) for name, parts in self.murphy.items()},
-            "coherence": [entry.as_dict() for entry in self.coherence],
+            "coherence": coherence,
             "reliability_diagram": str(diagram) if diagram else None,
             "skipped_forecasts": list(self.skipped),
         }
+
+    def json_chunks(self, diagram: Path | None = None, block: int = 1000):
+        """The text of ``json.dumps(self.as_dict(diagram), indent=2, ensure_ascii=True)``, a piece at a time
+        (``block`` questions or coherence pairs each), without building the dictionaries."""
+        dumps = lambda value: json.dumps(value, indent=2, ensure_ascii=True)  # noqa: E731
+        yield "{\n  \"questions\": "
+        yield from _json_list(_question_texts(self, block), 1)
+        for key, value in self._small_parts(diagram, None).items():
+            yield f",\n  {dumps(key)}: "
+            if key == "coherence":
+                yield from _json_list(_coherence_texts(self.coherence_table, block), 1)
+            else:
+                yield dumps(value).replace("\n", "\n  ")
+        yield "\n}"
 
     def csv_rows(self) -> list[list]:
         """The per-question scores as CSV rows, header first (every text cell inert in a spreadsheet)."""
         return [CSV_HEADER, *(row.csv_cells() for row in self.rows)]
 
     def as_csv(self) -> str:
-        """``csv_rows`` as CSV text."""
+        """``csv_rows`` as CSV text (built from the arrays a block of pairs at a time)."""
         buffer = io.StringIO()
-        csv.writer(buffer).writerows(self.csv_rows())
+        writer = csv.writer(buffer)
+        writer.writerow(CSV_HEADER)
+        table, pairs, safe = self.scores, self.scores.pairs, {}
+        cell = lambda text: safe.get(text) or safe.setdefault(text, spreadsheet_safe(text))  # noqa: E731
+        for start in range(0, len(table), 10_000):
+            part = slice(start, start + 10_000)
+            columns = [[cell(table.questions[q]) for q in pairs.question[part].tolist()],
+                       [cell(table.forecasters[f]) for f in pairs.forecaster[part].tolist()],
+                       [cell(table.kinds[f]) for f in pairs.forecaster[part].tolist()],
+                       pairs.forecasts[part].tolist()]
+            columns += [_texts(getattr(pairs, "averaged" if when == "time_averaged" else "final")[name][part], "")
+                        for name in SCORE_NAMES for when in WHEN]
+            columns += [_texts(pairs.spot[name][part], "") for name in SPOT_SCORES]
+            writer.writerows(zip(*columns))
         return buffer.getvalue()
 
 
-def references(question: Question) -> list[LoggedForecast]:
-    """The uniform forecast and the question's prior, standing from the opening."""
-    start, _ = question.window
-    k = len(question.scenarios)
-    return [
-        LoggedForecast(start, question.id, UNIFORM, {sid: 1.0 / k for sid in question.scenario_ids}, "baseline", "baseline"),
-        LoggedForecast(start, question.id, PRIOR, dict(question.prior.probabilities), "baseline", "baseline"),
-    ]
-
-
-def build_input(questions: list[Question], entries: list[LoggedForecast]) -> tuple[scoring.ScoringInput, list[str], dict[str, str], list[str]]:
-    """Scoring arrays from questions and forecasts; also forecaster names, their kinds, and skipped entries."""
-    index = {question.id: number for number, question in enumerate(questions)}
-    names: dict[str, int] = {}
-    kinds: dict[str, str] = {}
-    width = max((len(q.scenarios) for q in questions), default=2)
-    rows, skipped = [], []
-    for entry in entries:
-        if entry.question not in index:  # not among the resolved questions being scored
-            continue
-        question = questions[index[entry.question]]
-        where = f"{entry.forecaster} on {entry.question} at {entry.time:%Y-%m-%d %H:%M}"
-        if set(entry.probabilities) != set(question.scenario_ids):
-            skipped.append(f"{where}: its scenarios are not the question's")
-            continue
-        if reserved_kind(entry.forecaster) not in (None, entry.kind):
-            skipped.append(f"{where}: a {entry.kind} forecast under a name the tool keeps for its own")
-            continue
-        names.setdefault(entry.forecaster, len(names))
-        kinds.setdefault(entry.forecaster, entry.kind)
-        padded = [entry.probabilities[sid] for sid in question.scenario_ids] + [0.0] * (width - len(question.scenarios))
-        rows.append((index[entry.question], names[entry.forecaster], entry.time.timestamp(), padded))
-    outcome = [question.scenario_ids.index(question.outcome) if question.outcome else -1 for question in questions]
-    data = scoring.ScoringInput(
-        start=np.array([q.window[0].timestamp() for q in questions]),
-        end=np.array([q.window[1].timestamp() for q in questions]),
-        spot=np.array([q.spot_scoring_time.timestamp() for q in questions]),
-        scenarios=np.array([len(q.scenarios) for q in questions]),
-        outcome=np.array(outcome, dtype=np.int64),
-        ordered=np.array([q.ordered for q in questions], dtype=bool),
-        question=np.array([row[0] for row in rows], dtype=np.int64),
-        forecaster=np.array([row[1] for row in rows], dtype=np.int64),
-        time=np.array([row[2] for row in rows], dtype=float),
-        probabilities=np.array([row[3] for row in rows], dtype=float).reshape(len(rows), width),
-        peer_members=np.array([kinds[name] not in ("baseline", "backtest") for name in names], dtype=bool),
-    )
-    return data, list(names), kinds, skipped
+def table_builder(questions: list[Question], tables: LogTables | None = None, capacity: int = 1024) -> TableBuilder:
+    """A ``TableBuilder`` for the entries ``score_table`` needs: those on ``questions`` (one question per id)."""
+    resolved = [q for q in questions if q.outcome]
+    by_id = {question.id: question for question in _resolved_first(questions, resolved)}
+    return TableBuilder(list(by_id.values()), tables or LogTables(), capacity)
 
 
 def score_questions(
     questions: list[Question], entries: list[LoggedForecast], backtests: list[LoggedForecast] = (),
     parameters: Parameters | None = None, seed: int = 0,
 ) -> ScoreReport:
-    """Score every forecaster (and the baselines) on every resolved question."""
+    """Score every forecaster (and the baselines) on every resolved question.
+
+    With ``parameters``, the analysts' stated forecasts are also set beside the
+    evidence (``coherence``).
+    """
+    builder = table_builder(questions)
+    builder.add(entry_columns(entries, builder.tables))
+    return score_table(builder, questions, backtests, parameters, seed)
+
+
+def score_table(builder: TableBuilder, questions: list[Question], backtests: list[LoggedForecast] = (),
+                parameters: Parameters | None = None, seed: int = 0) -> ScoreReport:
+    """``score_questions`` on the log's entries already added to ``builder`` (``table_builder(questions)``)."""
     resolved = [q for q in questions if q.outcome]
-    everything = [*entries, *backtests, *(reference for q in resolved for reference in references(q))]
-    data, names, kinds, skipped = build_input(resolved, everything)
+    if backtests:
+        builder.add(entry_columns(backtests, builder.tables))
+    builder.add(baseline_columns(resolved, builder.tables))
+    table = builder.finish()
+    where = _Scored.of(table, resolved)
+    data, scores, skipped = _scoring_input(table, resolved, where)
     pairs = scoring.score(data)
-    rows = tuple(
-        ScoreRow(
-            question=resolved[pairs.question[p]].id, forecaster=names[pairs.forecaster[p]],
-            kind=kinds[names[pairs.forecaster[p]]], forecasts=int(pairs.forecasts[p]),
-            averaged={name: float(pairs.averaged[name][p]) for name in SCORE_NAMES},
-            final={name: float(pairs.final[name][p]) for name in SCORE_NAMES},
-            spot={name: float(pairs.spot[name][p]) for name in SPOT_SCORES},
-        )
-        for p in range(pairs.question.shape[0])
-    )
-    finals = _final_forecasts(resolved, everything)
+    scores = ScoreTable(tuple(q.id for q in resolved), *scores, pairs)
+    finals = _final_forecasts(table, resolved, where)
     return ScoreReport(
-        rows=rows,
-        summaries=tuple(summarise(rows, name, seed) for name in dict.fromkeys(row.forecaster for row in rows)),
+        scores=scores,
+        summaries=summaries(scores, seed),
         calibration={name: calibration_table(*pairs_) for name, pairs_ in finals.items()},
         murphy={name: murphy(*pairs_) for name, pairs_ in finals.items()},
-        coherence=tuple(coherence(_resolved_first(questions, resolved), entries, parameters)),
+        coherence_table=coherence(table, parameters) if parameters is not None else CoherenceTable.empty(),
         outcomes={q.id: q.resolution.outcome for q in resolved},
         skipped=tuple(skipped),
     )
@@ -260,55 +381,158 @@ def _resolved_first(questions: list[Question], resolved: list[Question]) -> list
     return resolved + [question for question in questions if question.id not in scored]
 
 
-def summarise(rows, forecaster: str, seed: int = 0) -> Summary:
-    """Mean time-averaged scores over the forecaster's questions, with 90% bootstrap intervals over questions."""
-    mine = [row for row in rows if row.forecaster == forecaster]
+@dataclass(frozen=True)
+class _Scored:
+    """Where the table's entries stand for scoring: each one's resolved question, window end and fitness."""
+
+    resolved: np.ndarray  # index in the resolved list (the last with the entry's question id), or -1
+    end: np.ndarray  # (Q,) each resolved question's window end (seconds)
+    matches: np.ndarray  # the entry's scenarios are its question's
+    reserved: np.ndarray  # the entry's forecaster name is one the tool keeps for another kind
+
+    @staticmethod
+    def of(table: ForecastTable, resolved: list[Question]) -> "_Scored":
+        index = {question.id: number for number, question in enumerate(resolved)}
+        where = np.array([index.get(question.id, -1) for question in table.questions], dtype=np.int64)
+        kind_of = np.array([-1 if reserved_kind(name) is None else KIND_CODES.index(reserved_kind(name))
+                            for name in table.tables.forecasters], dtype=np.int64)
+        allowed = kind_of[table.forecaster]
+        return _Scored(where[table.question] if len(table) else np.zeros(0, dtype=np.int64),
+                       np.array([q.window[1].timestamp() for q in resolved]),
+                       table.matches[table.combo], (allowed >= 0) & (allowed != table.kind))
+
+
+def _scoring_input(table: ForecastTable, resolved: list[Question], where: _Scored):
+    """Scoring arrays for the entries on resolved questions; also forecaster names, their kinds, and skipped entries."""
+    on_resolved = where.resolved >= 0
+    accepted = on_resolved & where.matches & ~where.reserved
+    skipped = []
+    for row in np.flatnonzero(on_resolved & ~accepted).tolist():
+        name, question = table.tables.forecasters[table.forecaster[row]], table.questions[table.question[row]].id
+        at = f"{name} on {question} at {moment_of(table.micros[row]):%Y-%m-%d %H:%M}"
+        skipped.append(f"{at}: its scenarios are not the question's" if not where.matches[row] else
+                       f"{at}: a {KIND_CODES[table.kind[row]]} forecast under a name the tool keeps for its own")
+    rows = np.flatnonzero(accepted)
+    every = rows.shape[0] == len(table)
+    codes = table.forecaster[rows]
+    distinct, first = np.unique(codes, return_index=True)
+    order = np.argsort(first)
+    rank = np.zeros(len(table.tables.forecasters), dtype=np.int64)
+    rank[distinct[order]] = np.arange(distinct.shape[0])
+    names = tuple(table.tables.forecasters[code] for code in distinct[order].tolist())
+    kinds = tuple(KIND_CODES[kind] for kind in table.kind[rows[first[order]]].tolist())
+    width = max((len(q.scenarios) for q in resolved), default=2)
+    outcome = [question.scenario_ids.index(question.outcome) for question in resolved]
+    data = scoring.ScoringInput(
+        start=np.array([q.window[0].timestamp() for q in resolved]),
+        end=where.end,
+        spot=np.array([q.spot_scoring_time.timestamp() for q in resolved]),
+        scenarios=np.array([len(q.scenarios) for q in resolved]),
+        outcome=np.array(outcome, dtype=np.int64),
+        ordered=np.array([q.ordered for q in resolved], dtype=bool),
+        question=where.resolved[rows],
+        forecaster=rank[codes],
+        time=table.time if every else table.time[rows],
+        probabilities=table.probabilities[:, :width] if every else table.probabilities[rows, :width],
+        peer_members=np.array([kind not in ("baseline", "backtest") for kind in kinds], dtype=bool),
+    )
+    return data, (names, kinds), skipped
+
+
+def summaries(scores: ScoreTable, seed: int = 0) -> tuple[Summary, ...]:
+    """Each forecaster's summary (``summarise``), in order of first appearance."""
+    pairs = scores.pairs
+    order = np.argsort(pairs.forecaster, kind="stable")
+    ends = np.cumsum(np.bincount(pairs.forecaster, minlength=len(scores.forecasters)))
+    mine = {f: order[end - count:end] for f, (end, count) in
+            enumerate(zip(ends, np.bincount(pairs.forecaster, minlength=len(scores.forecasters))))}
+    _, first = np.unique(pairs.forecaster, return_index=True)
+    appearing = pairs.forecaster[np.sort(first)].tolist()
+    brier = pairs.averaged["brier"]
+    baseline_brier = {}
+    for name in (UNIFORM, PRIOR):
+        on_question = np.full(len(scores.questions), np.nan)
+        if name in scores.forecasters:
+            theirs = mine[scores.forecasters.index(name)]
+            on_question[pairs.question[theirs]] = brier[theirs]
+        baseline_brier[name] = on_question
+    found = []
+    for f in appearing:
+        rows = mine[f]
+        versus = {} if scores.kinds[f] == "baseline" else {
+            name: float(np.mean(brier[rows] - on_question[pairs.question[rows]]))
+            for name, on_question in baseline_brier.items()}
+        found.append(summarise({name: pairs.averaged[name][rows] for name in SCORE_NAMES},
+                               scores.forecasters[f], seed, versus))
+    return tuple(found)
+
+
+def summarise(averaged: dict[str, np.ndarray], forecaster: str, seed: int = 0, versus: dict | None = None) -> Summary:
+    """Mean time-averaged scores over the forecaster's questions (``averaged``: each score, a value per
+    question), with 90% intervals over questions (``interval``)."""
     rng = np.random.default_rng(seed)
     means = {}
+    questions = 0
     for name in SCORE_NAMES:
-        values = np.array([row.averaged[name] for row in mine], dtype=float)
+        values = np.asarray(averaged[name], dtype=float)
+        questions = values.shape[0]
         values = values[np.isfinite(values)]
-        if not values.size:
-            continue
-        resampled = rng.choice(values, size=(BOOTSTRAP, values.size), replace=True).mean(axis=1)
-        low, high = np.quantile(resampled, [0.05, 0.95])
-        means[name] = (float(values.mean()), float(low), float(high))
-    return Summary(forecaster, len(mine), means, versus_baselines(rows, mine))
+        if values.size:
+            means[name] = (float(values.mean()), *interval(values, rng))
+    return Summary(forecaster, questions, means, versus or {})
 
 
-def versus_baselines(rows, mine) -> dict[str, float]:
-    """Mean time-averaged Brier score minus each baseline's, over the forecaster's own questions (below 0: better).
+def interval(values: np.ndarray, rng: np.random.Generator) -> tuple[float, float]:
+    """The 90% bootstrap interval of the mean of ``values`` (``BOOTSTRAP`` resamples drawn with ``rng``).
 
-    Means across questions are only comparable on the same questions: a forecaster
-    who forecast only the hard ones would otherwise look worse than the baselines.
+    Beyond ``BOOTSTRAP_QUESTIONS`` values, resampling would cost ``BOOTSTRAP``
+    times the values: the interval is then the normal one that the bootstrap's
+    tends to as questions grow, the mean plus or minus 1.645 standard errors (of
+    the values as they are, as the bootstrap resamples them), and ``rng`` is not
+    drawn from.
     """
-    if not mine or mine[0].kind == "baseline":
+    if values.shape[0] > BOOTSTRAP_QUESTIONS:
+        spread = NORMAL_95 * float(np.std(values)) / math.sqrt(values.shape[0])
+        middle = float(values.mean())
+        return middle - spread, middle + spread
+    resampled = rng.choice(values, size=(BOOTSTRAP, values.shape[0]), replace=True).mean(axis=1)
+    low, high = np.quantile(resampled, [0.05, 0.95])
+    return float(low), float(high)
+
+
+def _final_forecasts(table: ForecastTable, resolved: list[Question], where: _Scored) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per forecaster, the (probability, happened) pairs of every scenario of its last forecast in each window.
+
+    Every entry counts for "last" (the latest; of equal times the later entry),
+    then those whose scenarios are not the question's are left out. Forecasters,
+    their questions and each forecast's scenarios in order of first appearance.
+    """
+    on_resolved = np.flatnonzero(where.resolved >= 0)
+    inside = on_resolved[table.time[on_resolved] <= where.end[where.resolved[on_resolved]]]
+    if not inside.size:
         return {}
-    brier = {(row.forecaster, row.question): row.averaged["brier"] for row in rows}
-    return {
-        baseline: float(np.mean([row.averaged["brier"] - brier[(baseline, row.question)] for row in mine]))
-        for baseline in (UNIFORM, PRIOR)
-    }
-
-
-def _final_forecasts(questions: list[Question], entries) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per forecaster, the (probability, happened) pairs of every scenario of its last forecast in each window."""
-    latest: dict[tuple[str, str], LoggedForecast] = {}
-    windows = {q.id: q for q in questions}
-    for entry in entries:
-        question = windows.get(entry.question)
-        if question is None or entry.time.timestamp() > question.window[1].timestamp():
-            continue
-        key = (entry.forecaster, entry.question)
-        if key not in latest or entry.time >= latest[key].time:
-            latest[key] = entry
-    pairs: dict[str, list[tuple[float, float]]] = {}
-    for (forecaster, question_id), entry in latest.items():
-        outcome = windows[question_id].resolution.outcome
-        if set(entry.probabilities) != set(windows[question_id].scenario_ids):
-            continue
-        pairs.setdefault(forecaster, []).extend((p, float(sid == outcome)) for sid, p in entry.probabilities.items())
-    return {name: (np.array([p for p, _ in values]), np.array([o for _, o in values])) for name, values in pairs.items()}
+    key = table.forecaster[inside].astype(np.int64) * len(table.questions) + table.question[inside]
+    _, first, group = np.unique(key, return_index=True, return_inverse=True)
+    group = group.reshape(-1)
+    by_time = np.lexsort((inside, table.micros[inside], group))  # by key, then time, then entry order
+    last = by_time[np.append(np.flatnonzero(np.diff(group[by_time])), by_time.shape[0] - 1)]
+    latest = inside[last[np.argsort(first)]]  # each key's last entry, keys in order of first appearance
+    latest = latest[where.matches[latest]]
+    codes = table.forecaster[latest]
+    distinct, first_of = np.unique(codes, return_index=True)
+    appearing = distinct[np.argsort(first_of)]
+    rank = np.zeros(len(table.tables.forecasters), dtype=np.int64)
+    rank[appearing] = np.arange(appearing.shape[0])
+    latest = latest[np.argsort(rank[codes], kind="stable")]  # grouped by forecaster, keys in order within
+    values, columns = table.written(latest)
+    outcome = np.array([q.scenario_ids.index(q.outcome) if q.outcome else -1 for q in table.questions])
+    happened = (columns == outcome[table.question[latest]][:, None]).astype(float)
+    used = columns >= 0
+    ends = np.cumsum(np.bincount(rank[table.forecaster[latest]], weights=used.sum(axis=1),
+                                 minlength=appearing.shape[0])).astype(np.int64)
+    forecasts, happened = values[used], happened[used]
+    return {table.tables.forecasters[code]: (forecasts[start:end], happened[start:end])
+            for code, start, end in zip(appearing.tolist(), [0, *ends[:-1].tolist()], ends.tolist())}
 
 
 def calibration_table(forecasts: np.ndarray, happened: np.ndarray) -> tuple[Bucket, ...]:
@@ -339,32 +563,170 @@ def murphy(forecasts: np.ndarray, happened: np.ndarray) -> Murphy:
     )
 
 
-def coherence(questions: list[Question], entries, parameters: Parameters | None) -> list[Coherence]:
-    """Each stated forecast beside the engine's evidence-implied forecast at that time (strict: recorded by then).
+def coherence(table: ForecastTable, parameters: Parameters) -> CoherenceTable:
+    """Each analyst's stated forecasts beside the engine's evidence-implied forecast at each one's time
+    (strict: recorded by then), per (question, forecaster) pair.
 
-    The engine runs once per question over all its stated forecasts' dates, not once per forecast.
+    The engine runs once per question over all its stated forecasts' dates, not
+    once per forecast; the comparisons are worked out a block of questions at a
+    time, so only the pairs' results are held.
     """
-    if parameters is None:
-        return []
-    by_id = {q.id: q for q in questions}
-    stated: dict[str, list] = {}  # question id -> (position in the log, entry)
-    for position, entry in enumerate(entries):
-        question = by_id.get(entry.question)
-        if entry.kind == "stated" and question is not None and set(entry.probabilities) == set(question.scenario_ids):
-            stated.setdefault(question.id, []).append((position, entry))
-    found = []
-    for question_id, said in stated.items():
-        question = by_id[question_id]
-        implied = probabilities_at(question, parameters, [entry.time.date() for _, entry in said], strict=True).mean
-        found += [(position, _coherence(question, entry, row)) for (position, entry), row in zip(said, implied)]
-    return [gap for _, gap in sorted(found, key=lambda pair: pair[0])]  # in the log's order
+    stated = np.flatnonzero((table.kind == KIND_CODES.index("stated")) & table.matches[table.combo])
+    if not stated.size:
+        return CoherenceTable.empty()
+    stated = stated[np.argsort(table.question[stated], kind="stable")]  # by question, in log order within each
+    question = table.question[stated]
+    runs = np.flatnonzero(np.concatenate([[True], question[1:] != question[:-1], [True]]))
+    days = table.micros[stated] // 86_400_000_000 + EPOCH.toordinal()
+    outcome = np.array([q.scenario_ids.index(q.outcome) if q.outcome else -1 for q in table.questions], dtype=np.int64)
+    dates: dict[int, dt.date] = {}
+    parts, first, implied = [], 0, []
+    for start, end in zip(runs[:-1].tolist(), runs[1:].tolist()):
+        when = [dates.get(day) or dates.setdefault(day, dt.date.fromordinal(day)) for day in days[start:end].tolist()]
+        implied.append(probabilities_at(table.questions[question[start]], parameters, when, strict=True).mean)
+        if end - first >= COHERENCE_BLOCK or end == stated.shape[0]:
+            parts.append(_coherence_block(table, stated[first:end], implied, outcome))
+            first, implied = end, []
+    return CoherenceTable(*(_join([getattr(part, name) for part in parts])
+                            for name in CoherenceTable.__dataclass_fields__))
 
 
-def _coherence(question: Question, entry, implied: np.ndarray) -> Coherence:
-    """One stated forecast beside the engine's ``implied`` probabilities."""
-    engine = dict(zip(question.scenario_ids, map(float, implied)))
-    gap = 0.5 * sum(abs(entry.probabilities[sid] - engine[sid]) for sid in question.scenario_ids)
-    outcome = question.outcome
-    log = (lambda p: float(np.log(max(p[outcome], scoring.LOG_FLOOR)))) if outcome else (lambda p: None)
-    return Coherence(question.id, entry.forecaster, entry.time, entry.probabilities, engine, gap,
-                     log(entry.probabilities), log(engine))
+COHERENCE_BLOCK = 100_000  # stated forecasts compared together
+
+
+def _join(parts: list):
+    return tuple(item for part in parts for item in part) if isinstance(parts[0], tuple) else np.concatenate(parts)
+
+
+def _coherence_block(table: ForecastTable, rows: np.ndarray, implied: list[np.ndarray], outcome: np.ndarray) -> CoherenceTable:
+    """``coherence`` of the stated forecasts ``rows`` (whole questions, grouped) with the engine's ``implied`` ones
+    (``outcome``: each question's outcome column, -1 if none)."""
+    stated = table.probabilities[rows]
+    engine = np.zeros_like(stated)
+    at = 0
+    for probabilities in implied:
+        engine[at:at + probabilities.shape[0], : probabilities.shape[1]] = probabilities
+        at += probabilities.shape[0]
+    total = np.zeros(rows.shape[0])
+    for column in range(stated.shape[1]):  # left to right, as sum(...) adds
+        total += np.abs(stated[:, column] - engine[:, column])
+    gap = 0.5 * total
+    outcome = outcome[table.question[rows]]
+    everywhere = np.arange(rows.shape[0])
+    resolved = outcome >= 0
+    stated_log = np.where(resolved, np.log(np.maximum(stated[everywhere, np.maximum(outcome, 0)], scoring.LOG_FLOOR)), np.nan)
+    engine_log = np.where(resolved, np.log(np.maximum(engine[everywhere, np.maximum(outcome, 0)], scoring.LOG_FLOOR)), np.nan)
+    key = table.question[rows].astype(np.int64) * len(table.tables.forecasters) + table.forecaster[rows]
+    _, first, group = np.unique(key, return_index=True, return_inverse=True)
+    rank = np.empty(first.shape[0], dtype=np.int64)
+    rank[np.argsort(first)] = np.arange(first.shape[0])
+    pair = rank[group.reshape(-1)]  # pairs by question, then in order of first forecast
+    count = np.bincount(pair)
+    by_time = np.lexsort((everywhere, table.micros[rows], pair))
+    latest = by_time[np.append(np.flatnonzero(np.diff(pair[by_time])), by_time.shape[0] - 1)]
+    resolved_pair = resolved[latest]
+    written, _ = table.written(rows[latest])
+    return CoherenceTable(
+        question=tuple(table.questions[q] for q in table.question[rows[latest]].tolist()),
+        forecaster=tuple(table.tables.forecasters[f] for f in table.forecaster[rows[latest]].tolist()),
+        forecasts=count,
+        mean_gap=np.bincount(pair, weights=gap) / count,
+        stated_better=np.where(resolved_pair, np.bincount(pair, weights=stated_log > engine_log), -1).astype(np.int64),
+        engine_better=np.where(resolved_pair, np.bincount(pair, weights=engine_log > stated_log), -1).astype(np.int64),
+        micros=table.micros[rows[latest]],
+        stated_ids=tuple(table.tables.signatures[s] for s in table.signature[table.combo[rows[latest]]].tolist()),
+        stated=written, engine=engine[latest], gap=gap[latest],
+        stated_log=stated_log[latest], engine_log=engine_log[latest],
+    )
+
+
+# --- the report as JSON text, a block at a time (``ScoreReport.json_chunks``) ---
+
+_INDENT = "  "
+
+
+def _texts(values: np.ndarray, missing: str = "null") -> list[str]:
+    """Each value as JSON writes a float (``repr``), ``missing`` where it is not finite."""
+    texts = list(map(repr, values.tolist()))
+    for index in np.flatnonzero(~np.isfinite(values)).tolist():
+        texts[index] = missing
+    return texts
+
+
+def _template(sample: dict, level: int) -> str:
+    """``json.dumps(sample, indent=2)`` as it appears ``level`` deep, each ``"@"`` value a ``%s`` slot."""
+    text = json.dumps(sample, indent=2, ensure_ascii=True).replace("\n", "\n" + _INDENT * level)
+    return text.replace("%", "%%").replace('"@"', "%s")
+
+
+def _json_list(items, level: int):
+    """A JSON list of already written ``items`` (each a block of item texts) ``level`` deep, as ``indent=2`` writes it."""
+    inside = ",\n" + _INDENT * (level + 1)
+    first = True
+    for texts in items:
+        if texts:
+            yield ("[\n" + _INDENT * (level + 1) if first else inside) + inside.join(texts)
+            first = False
+    yield "[]" if first else "\n" + _INDENT * level + "]"
+
+
+def _question_texts(report: ScoreReport, block: int):
+    """The questions of ``ScoreReport.as_dict`` as JSON text, a list of ``block`` questions at a time."""
+    row = _template({"forecaster": "@", "kind": "@", "forecasts": "@", "scores": {
+        **{name: {"time_averaged": "@", "final": "@"} for name in SCORE_NAMES},
+        **{f"spot_{name}": "@" for name in SPOT_SCORES}}}, 4)
+    question = _template({"id": "@", "outcome": "@", "forecasters": ["@"]}, 2)
+    table, pairs = report.scores, report.scores.pairs
+    names = [json.dumps(name, ensure_ascii=True) for name in table.forecasters]
+    kinds = [json.dumps(kind, ensure_ascii=True) for kind in table.kinds]
+    starts = table.question_starts()
+    between = ",\n" + _INDENT * 4
+    for first in range(0, starts.shape[0] - 1, block):
+        edges = starts[first:first + block + 1]
+        part = slice(int(edges[0]), int(edges[-1]))
+        forecaster = pairs.forecaster[part].tolist()
+        columns = [[names[f] for f in forecaster], [kinds[f] for f in forecaster], list(map(str, pairs.forecasts[part].tolist()))]
+        for name in SCORE_NAMES:
+            columns += [_texts(pairs.averaged[name][part]), _texts(pairs.final[name][part])]
+        columns += [_texts(pairs.spot[name][part]) for name in SPOT_SCORES]
+        rows = [row % cells for cells in zip(*columns)]
+        texts = []
+        for low, high in zip((edges[:-1] - edges[0]).tolist(), (edges[1:] - edges[0]).tolist()):
+            qid = table.questions[pairs.question[part.start + low]]
+            texts.append(question % (json.dumps(qid, ensure_ascii=True), json.dumps(report.outcomes[qid], ensure_ascii=True),
+                                     between.join(rows[low:high])))
+        yield texts
+
+
+def _coherence_texts(table: CoherenceTable, block: int):
+    """``Coherence.as_dict`` of every pair as JSON text, a list of ``block`` pairs at a time."""
+    entry = _template({"question": "@", "forecaster": "@", "forecasts": "@", "time": "@", "stated": "@", "engine": "@",
+                       "gap": "@", "stated_log": "@", "engine_log": "@", "mean_gap": "@",
+                       "stated_better": "@", "engine_better": "@"}, 2)
+    quoted: dict[str, str] = {}
+    text = lambda value: quoted.get(value) or quoted.setdefault(value, json.dumps(value, ensure_ascii=True))  # noqa: E731
+    keys: dict[tuple, list[str]] = {}
+    inner = ",\n" + _INDENT * 4
+
+    def probabilities(ids: tuple[str, ...], values: list[str]) -> str:
+        prefix = keys.get(ids) or keys.setdefault(ids, [text(sid) + ": " for sid in ids])
+        return "{\n" + _INDENT * 4 + inner.join(map(str.__add__, prefix, values)) + "\n" + _INDENT * 3 + "}"
+
+    for start in range(0, len(table), block):
+        part = slice(start, start + block)
+        resolved = table.stated_better[part] >= 0
+        count = table.forecasts[part]
+        width = table.stated.shape[1]
+        stated, engine = (_texts(array[part].reshape(-1)) for array in (table.stated, table.engine))
+        stated, engine = ([texts[at:at + width] for at in range(0, len(texts), width)] for texts in (stated, engine))
+        cells = zip(
+            map(text, (q.id for q in table.question[part])), map(text, table.forecaster[part]), map(str, count.tolist()),
+            (json.dumps(moment_of(m).isoformat()) for m in table.micros[part].tolist()),
+            (probabilities(ids, row[: len(ids)]) for ids, row in zip(table.stated_ids[part], stated)),
+            (probabilities(q.scenario_ids, row[: len(q.scenario_ids)]) for q, row in zip(table.question[part], engine)),
+            _texts(table.gap[part]), _texts(np.where(resolved, table.stated_log[part], np.nan)),
+            _texts(np.where(resolved, table.engine_log[part], np.nan)), _texts(table.mean_gap[part]),
+            (str(n) if n >= 0 else "null" for n in table.stated_better[part].tolist()),
+            (str(n) if n >= 0 else "null" for n in table.engine_better[part].tolist()),
+        )
+        yield [entry % fields for fields in cells]

@@ -1,7 +1,10 @@
 """The track record of a workspace (``vane score``): its forecast log scored on the resolved questions.
 
 ``model.record.scorecard`` does the scoring and holds the result's shapes
-(``ScoreReport.as_dict`` and ``as_csv``); this module gathers what it scores.
+(``ScoreReport.as_dict``, ``json_chunks`` and ``as_csv``); this module gathers
+what it scores. The log is read a chunk at a time into arrays
+(``log_entry.read_columns``, ``forecast_table``), so memory grows with the
+forecasts on the questions scored, not with the log's text.
 """
 
 from __future__ import annotations
@@ -9,11 +12,13 @@ from __future__ import annotations
 from model.base.errors import Problem
 from model.engine.parameters import Parameters, workspace_parameters
 from model.fileformat.grades import GradeTable
-from model.fileformat.log_entry import LoggedForecast, read_log
+from model.fileformat.log_entry import LoggedForecast, LogTables, read_columns
 from model.fileformat.question import Question
 from model.record.publishing import backtest_forecasts
-from model.record.scorecard import ScoreReport, score_questions
+from model.record.scorecard import ScoreReport, score_table, table_builder
 from model.workspace.folder import Workspace, log_path
+
+BYTES_PER_ENTRY = 100  # fewer than any log line holds: the forecast table is allocated once for all of them
 
 
 def backtests(questions: list[Question], parameters: Parameters, hindsight: bool = False) -> list[LoggedForecast]:
@@ -28,7 +33,13 @@ def score_workspace(space: Workspace, questions: list[Question], grades: GradeTa
 
     Returns the report and the log's unreadable lines (left out of the scores).
     """
-    entries, problems = read_log(log_path(space))
+    path = log_path(space)
+    size = path.stat().st_size if path.exists() else 0
+    builder = table_builder(questions, LogTables(), capacity=size // BYTES_PER_ENTRY + 1024)
+    problems: list[Problem] = []
+    for columns, found in read_columns(path, builder.tables):
+        builder.add(columns)
+        problems += found
     parameters = workspace_parameters(space, grades=grades)
     extra = backtests(questions, parameters, hindsight) if backtest else []
-    return score_questions(questions, entries, extra, parameters), problems
+    return score_table(builder, questions, extra, parameters), problems
