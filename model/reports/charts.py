@@ -1,8 +1,25 @@
-"""Charts as PNG files (matplotlib, imported only by the commands that draw)."""
+"""Charts as PNG files (matplotlib, imported only by the commands that draw).
+
+A report has a trajectory chart per open question, so those are drawn cheaply:
+``TrajectoryCharts`` keeps one figure (on the Agg canvas, without pyplot) and
+only changes the data of its lines, bands and ticks from chart to chart, with a
+fixed layout. Each chart carries, inside the PNG, a key: the hash of exactly
+what it shows (the data, this module's code, matplotlib's version and
+settings). A chart whose file already holds the key of the data to draw is
+left as it is (the same week's report run again, or a question whose chart did
+not change); anything else is drawn again. The key is checked against the
+data every time, never trusted in its place, and a chart is always written
+whole (``atomic_write``), key and image together.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import io
+import struct
+import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +30,18 @@ PALETTE = ("#1f4e79", "#c0504d", "#2e8b57", "#8064a2", "#d98c1f", "#4bacc6", "#7
 
 
 LINES = ("-", "--", ":", "-.")
+
+
+DPI = 110
+
+
+TRAJECTORY_SIZE = (7.2, 3.2)  # inches: 792 x 352 pixels at DPI
+
+
+TRAJECTORY_LAYOUT = {"left": 0.08, "right": 0.8, "bottom": 0.2, "top": 0.96}  # fixed: no tight layout to compute
+
+
+KEY_FIELD = "Weathervane chart"  # the PNG text field holding the chart's key
 
 
 def style(index: int) -> tuple[str, str]:
@@ -29,14 +58,19 @@ def _pyplot():
     return plt
 
 
+def write_png(path: Path, data: bytes) -> Path:
+    """Write PNG bytes atomically, creating the folder if needed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, data)
+    return path
+
+
 def save_figure(figure, path: Path, tight: bool = True) -> Path:
     """Write a figure as PNG atomically and close it (``tight`` trims margins at the cost of a second draw)."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight" if tight else None)
+    figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight" if tight else None)
     _pyplot().close(figure)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, buffer.getvalue())
-    return path
+    return write_png(path, buffer.getvalue())
 
 
 def reliability_diagram(calibration: dict, path: Path) -> Path:
@@ -64,29 +98,439 @@ def reliability_diagram(calibration: dict, path: Path) -> Path:
     return save_figure(figure, path)
 
 
-def trajectory_chart(scenario_ids, dates, mean, low, high, evidence_dates, closes, path: Path) -> Path:
-    """Weekly probabilities of each scenario with their 80% bands, evidence as ticks along the bottom."""
-    plt = _pyplot()
-    figure, axes = plt.subplots(figsize=(7.2, 3.2))
-    for k, scenario in enumerate(scenario_ids):
-        colour, line = style(k)
-        if len(dates) > 1:
-            axes.fill_between(dates, low[:, k], high[:, k], color=colour, alpha=0.15, linewidth=0)
-            axes.plot(dates, mean[:, k], color=colour, linestyle=line, linewidth=1.8, label=scenario)
-        else:
-            spread = np.clip([mean[:, k] - low[:, k], high[:, k] - mean[:, k]], 0.0, None)  # rounding can dip below 0
-            axes.errorbar(dates, mean[:, k], yerr=spread,
-                          color=colour, marker="o", label=scenario)
-    if evidence_dates:  # one collection for all ticks: hundreds of separate lines draw slowly
-        axes.vlines(list(evidence_dates), 0, 0.04, transform=axes.get_xaxis_transform(), color="#333333", linewidth=1)
-    if dates and closes <= dates[-1] + (dates[-1] - dates[0]) * 0.1:
-        axes.axvline(closes, color="#999999", linestyle=":", linewidth=1)
+@dataclass(frozen=True)
+class Trajectory:
+    """What a trajectory chart shows: weekly probabilities (T, K) with their bands, evidence dates, the deadline."""
+
+    scenario_ids: tuple[str, ...]
+    dates: tuple[dt.date, ...]
+    mean: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    evidence_dates: tuple[dt.date, ...]
+    closes: dt.date
+
+    def key(self) -> str:
+        """The hash of exactly what the chart shows and how it is drawn."""
+        digest = hashlib.sha256(_drawing_key().encode())
+        texts = ("\x1f".join(self.scenario_ids), _days(self.dates), _days(self.evidence_dates), self.closes.isoformat())
+        for text in texts:
+            digest.update(b"\x1e" + text.encode("utf-8", "surrogatepass"))
+        for values in (self.mean, self.low, self.high):
+            values = np.ascontiguousarray(values, dtype="<f8")
+            digest.update(b"\x1e" + repr(values.shape).encode() + values.tobytes())
+        return digest.hexdigest()
+
+
+def _days(dates) -> str:
+    return ",".join(day.isoformat() for day in dates)
+
+
+_DRAWING_KEY: list[str] = []
+
+
+def _drawing_key() -> str:
+    """How charts are drawn: this module's code, matplotlib's version and its settings (``rcParams``)."""
+    if not _DRAWING_KEY:
+        import matplotlib
+
+        code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+        # read as a plain dict: asking rcParams for "backend" would pick one, importing pyplot
+        settings = repr(sorted((name, repr(value)) for name, value in dict.items(matplotlib.rcParams)
+                               if name != "backend"))
+        _DRAWING_KEY.append(hashlib.sha256("\x1e".join((code, matplotlib.__version__, settings)).encode()).hexdigest())
+    return _DRAWING_KEY[0]
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+PNG_COMPRESSION = 3  # zlib level: as small as the files matplotlib writes, several times faster
+
+
+def _png_chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+_PNG_END = _png_chunk(b"IEND", b"")
+
+
+def encode_png(rgba: np.ndarray, metadata: dict[str, str], dpi: float = DPI) -> bytes:
+    """An (H, W, 4) uint8 image as PNG with its resolution and text fields (rows unfiltered, zlib-compressed).
+
+    The same pixels as matplotlib's PNG at a fraction of its cost: Pillow's
+    adaptive row filters take longer than drawing a chart and save little on
+    charts, which are mostly flat colour.
+    """
+    height, width, _ = rgba.shape
+    rows = np.zeros((height, 1 + 4 * width), dtype=np.uint8)  # each row: filter type 0 (none), then its pixels
+    rows[:, 1:] = rgba.reshape(height, 4 * width)
+    per_metre = int(dpi / 0.0254 + 0.5)
+    parts = [_PNG_SIGNATURE, _png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)),
+             _png_chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1))]
+    parts += [_png_chunk(b"tEXt", name.encode("latin-1") + b"\0" + text.encode("latin-1"))
+              for name, text in metadata.items()]
+    parts += [_png_chunk(b"IDAT", zlib.compress(rows.data, PNG_COMPRESSION)), _PNG_END]
+    return b"".join(parts)
+
+
+def chart_key(path: Path) -> str | None:
+    """The key written into a chart by ``TrajectoryCharts``; None when the file is missing, incomplete or has none.
+
+    Reads only the chunks before the image data, checking each one, and that the file ends with the PNG end chunk.
+    """
+    try:
+        with open(path, "rb") as file:
+            if file.read(8) != _PNG_SIGNATURE:
+                return None
+            key = None
+            while True:
+                header = file.read(8)
+                if len(header) < 8:
+                    return None
+                length, kind = struct.unpack(">I4s", header)
+                if kind == b"IDAT" or length > 4096:
+                    break
+                body = file.read(length + 4)
+                if len(body) < length + 4 or zlib.crc32(kind + body[:length]) != struct.unpack(">I", body[length:])[0]:
+                    return None
+                name, _, text = body[:length].partition(b"\0")
+                if kind == b"tEXt" and name == KEY_FIELD.encode("latin-1"):
+                    key = text.decode("latin-1")
+            file.seek(-len(_PNG_END), 2)
+            return key if file.read() == _PNG_END else None
+    except (OSError, ValueError):
+        return None
+
+
+def _rgba(canvas) -> np.ndarray:
+    """The canvas drawn, as a copy of its (H, W, 4) pixels (the next chart draws over the canvas's own)."""
+    canvas.draw()
+    return np.array(canvas.buffer_rgba())
+
+
+def _write_chart(path: Path, rgba: np.ndarray, metadata: dict[str, str]) -> Path:
+    return write_png(path, encode_png(rgba, metadata))
+
+
+class TrajectoryCharts:
+    """Draws trajectory charts one after another on one figure, changing only the data; use as a context manager.
+
+    ``draw`` skips a chart whose file already holds the key of the data to draw.
+    Compressing and writing a chart (zlib and fsync let other threads run)
+    happens on a thread of its own while the next chart is drawn; at most
+    ``PENDING`` charts wait for it, so memory does not grow with their number.
+    Leaving the ``with`` block waits for every chart to be written and raises
+    the first error in writing one.
+    """
+
+    PENDING = 3
+
+    def __init__(self) -> None:
+        self._figure = None
+        self._writer = None
+        self._pending: list = []
+        self.drawn = 0
+        self.unchanged = 0
+
+    def __enter__(self) -> "TrajectoryCharts":
+        return self
+
+    def __exit__(self, kind, *_) -> None:
+        self.close(wait=kind is None)
+
+    def flush(self) -> None:
+        """Wait until every chart drawn so far is written; raise the first error in writing one."""
+        while self._pending:
+            self._pending.pop(0).result()
+
+    def close(self, wait: bool = True) -> None:
+        """Wait for the charts still being written (unless ``wait`` is false); let go of the figure and the thread."""
+        try:
+            if wait:
+                self.flush()
+        finally:
+            if self._writer is not None:
+                self._writer.shutdown(wait=True, cancel_futures=True)
+            self._writer, self._pending, self._figure = None, [], None
+
+    def draw(self, chart: Trajectory, path: Path) -> bool:
+        """Write ``chart`` to ``path`` unless the file there already shows exactly it; True when drawn."""
+        key = chart.key()
+        if chart_key(path) == key:
+            self.unchanged += 1
+            return False
+        self.render(chart, path, key)
+        return True
+
+    def render(self, chart: Trajectory, path: Path, key: str) -> None:
+        """Draw ``chart`` and write it to ``path`` (on the writing thread) with its key."""
+        if len(chart.dates) > 1:
+            rgba = self._redraw(chart)
+        else:  # a question opened this week: one point with error bars, drawn on a figure of its own
+            from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+            rgba = _rgba(FigureCanvasAgg(_single_point_figure(chart)))
+        self._submit(path, rgba, {"Software": _software(), KEY_FIELD: key})
+        self.drawn += 1
+
+    def _submit(self, path: Path, rgba: np.ndarray, metadata: dict[str, str]) -> None:
+        if self._writer is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vane-charts")
+        while len(self._pending) >= self.PENDING:
+            self._pending.pop(0).result()
+        self._pending.append(self._writer.submit(_write_chart, path, rgba, metadata))
+
+    def _setup(self) -> None:
+        import matplotlib.dates
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        figure = Figure(figsize=TRAJECTORY_SIZE, dpi=DPI)
+        self._canvas = FigureCanvasAgg(figure)
+        axes = figure.add_subplot()
+        axes.xaxis_date()
+        self._date2num = matplotlib.dates.date2num
+        self._figure, self._axes = figure, axes
+        self._bands, self._lines, self._legend = [], [], None
+        self._ticks = axes.vlines([], 0, 0.04, transform=axes.get_xaxis_transform(), color="#333333", linewidth=1)
+        self._close = axes.axvline(0.0, color="#999999", linestyle=":", linewidth=1)
+        _trajectory_style(figure, axes)
+
+    def _series(self, count: int) -> None:
+        """At least ``count`` bands and lines, drawn in the order a fresh figure would draw them."""
+        if len(self._lines) >= count:
+            return
+        for artist in (self._ticks, self._close):  # ticks and the deadline come after every line, as when plotted last
+            artist.remove()
+        axes = self._axes
+        for k in range(len(self._lines), count):
+            colour, line = style(k)
+            self._bands.append(axes.fill_between([0.0, 1.0], [0.0, 0.0], [0.0, 0.0], color=colour, alpha=0.15,
+                                                 linewidth=0))
+            self._lines.append(axes.plot([0.0, 1.0], [0.0, 0.0], color=colour, linestyle=line, linewidth=1.8)[0])
+        axes.add_collection(self._ticks, autolim=False)
+        axes.add_line(self._close)
+
+    def _redraw(self, chart: Trajectory) -> np.ndarray:
+        if self._figure is None:
+            self._setup()
+        axes, count = self._axes, len(chart.scenario_ids)
+        self._series(count)
+        x = self._date2num(list(chart.dates))
+        for k, (band, line) in enumerate(zip(self._bands, self._lines)):
+            band.set_visible(k < count)
+            line.set_visible(k < count)
+            if k < count:
+                band.set_data(x, chart.low[:, k], chart.high[:, k])
+                line.set_data(x, chart.mean[:, k])
+        ticks = self._date2num(list(chart.evidence_dates)) if chart.evidence_dates else np.zeros(0)
+        self._ticks.set_segments([[(tick, 0.0), (tick, 0.04)] for tick in ticks])
+        self._ticks.set_visible(bool(chart.evidence_dates))
+        # the x range as matplotlib's autoscaling finds it for the same artists plotted afresh
+        axes.ignore_existing_data_limits = True
+        axes.update_datalim([(value, 0.5) for value in (x.min(), x.max(), *ticks[:1], *ticks[-1:])], updatey=False)
+        axes.autoscale_view(scaley=False)
+        closes = self._date2num(chart.closes)
+        shown = chart.closes <= chart.dates[-1] + (chart.dates[-1] - chart.dates[0]) * 0.1
+        self._close.set_visible(shown)
+        if shown:
+            self._close.set_xdata([closes, closes])
+            low, high = axes.get_xbound()
+            if closes < low or closes > high:
+                axes.update_datalim([(closes, 0.5)], updatey=False)
+                axes.autoscale_view(scaley=False)
+        if self._legend is None or self._legend[0] != chart.scenario_ids:  # the same scenarios: the same legend
+            handles = self._lines[:count]
+            self._legend = (chart.scenario_ids, axes.legend(handles, chart.scenario_ids, loc="upper left",
+                                                            bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False))
+        return _rgba(self._canvas)
+
+
+def _software() -> str:
+    import matplotlib
+
+    return f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/"
+
+
+def _trajectory_style(figure, axes) -> None:
+    """What every trajectory chart shares: the y axis in percent, the grid, the spines, dates, the layout."""
     axes.set_ylim(0, 1)
     axes.yaxis.set_major_formatter(lambda value, _: f"{100 * value:.0f}%")
     axes.grid(True, axis="y", color="#eeeeee")
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
-    axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     figure.autofmt_xdate()
-    figure.subplots_adjust(left=0.08, right=0.8, bottom=0.2, top=0.96)
-    return save_figure(figure, path, tight=False)
+    figure.subplots_adjust(**TRAJECTORY_LAYOUT)
+    axes.xaxis.set_label_coords(0.5, -0.2)  # no axis titles: fixed places spare measuring the tick labels
+    axes.yaxis.set_label_coords(-0.1, 0.5)
+
+
+def _single_point_figure(chart: Trajectory):
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=TRAJECTORY_SIZE, dpi=DPI)
+    axes = figure.add_subplot()
+    dates = list(chart.dates)
+    for k, scenario in enumerate(chart.scenario_ids):
+        colour, _ = style(k)
+        spread = np.clip([chart.mean[:, k] - chart.low[:, k], chart.high[:, k] - chart.mean[:, k]],
+                         0.0, None)  # rounding can dip below 0
+        axes.errorbar(dates, chart.mean[:, k], yerr=spread, color=colour, marker="o", label=scenario)
+    if chart.evidence_dates:
+        axes.vlines(list(chart.evidence_dates), 0, 0.04, transform=axes.get_xaxis_transform(), color="#333333",
+                    linewidth=1)
+    if chart.closes <= dates[-1]:
+        axes.axvline(chart.closes, color="#999999", linestyle=":", linewidth=1)
+    axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    _trajectory_style(figure, axes)
+    return figure
+
+
+def trajectory_chart(scenario_ids, dates, mean, low, high, evidence_dates, closes, path: Path) -> Path:
+    """Weekly probabilities of each scenario with their 80% bands, evidence as ticks along the bottom (one chart)."""
+    with TrajectoryCharts() as charts:
+        charts.draw(Trajectory(tuple(scenario_ids), tuple(dates), mean, low, high, tuple(evidence_dates), closes), path)
+    return path
+
+
+PARALLEL_FROM = 24  # charts in a report from which worker processes draw them (each pays for importing matplotlib)
+
+
+WORKERS = 2
+
+
+def chart_workers(charts: int) -> int:
+    """How many worker processes should draw ``charts`` charts: none for a few, or where processes cannot fork."""
+    import multiprocessing
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if charts < PARALLEL_FROM or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    return min(WORKERS, cores)
+
+
+class ParallelCharts:
+    """Trajectory charts drawn by worker processes while the caller goes on (with the next questions' forecasts).
+
+    A chart whose file already shows its data is skipped here, without a
+    worker. The others go to the workers in batches; each worker keeps one
+    ``TrajectoryCharts`` (one figure) for all its batches, and a batch is done
+    when its charts are written. ``finish`` waits for all of them; a batch
+    whose worker died is drawn again in this process, and any other error is
+    raised. Workers ignore Ctrl-C: the caller stops them (``close``).
+    """
+
+    BATCH = 8
+
+    def __init__(self, workers: int = WORKERS) -> None:
+        self.workers = workers
+        self._pool = None
+        self._batch: list[tuple[Trajectory, Path, str]] = []
+        self._submitted: list[tuple[object, list]] = []
+        self._lost: list[tuple[Trajectory, Path, str]] = []  # charts no worker can draw any more
+        self.drawn = 0
+        self.unchanged = 0
+
+    def __enter__(self) -> "ParallelCharts":
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.close()
+
+    def draw(self, chart: Trajectory, path: Path) -> None:
+        """Have ``chart`` written to ``path`` (by a worker) unless the file there already shows exactly it."""
+        key = chart.key()
+        if chart_key(path) == key:
+            self.unchanged += 1
+            return
+        self._batch.append((chart, path, key))
+        if len(self._batch) >= self.BATCH:
+            self._send()
+
+    def _send(self) -> None:
+        from concurrent.futures.process import BrokenProcessPool
+
+        if not self._batch:
+            return
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
+                                             initializer=_start_worker)
+        batch, self._batch = self._batch, []
+        try:
+            self._submitted.append((self._pool.submit(_draw_batch, batch), batch))
+        except BrokenProcessPool:  # a worker has died: the rest is drawn here, in finish
+            self._lost.extend(batch)
+
+    def finish(self, progress=lambda done, total: None) -> None:
+        """Wait until every chart is written, reporting each batch done; raise the first error in drawing one."""
+        from concurrent.futures import as_completed
+        from concurrent.futures.process import BrokenProcessPool
+
+        self._send()
+        futures = dict(self._submitted)
+        lost, self._lost, self._submitted = self._lost, [], []
+        done, total = 0, len(lost) + sum(len(batch) for batch in futures.values())
+        for future in as_completed(futures):
+            try:
+                future.result()
+            except BrokenProcessPool:  # a worker died (killed, out of memory): its charts are drawn here
+                lost.extend(futures[future])
+                continue
+            done += len(futures[future])
+            progress(done, total)
+        if lost:
+            with TrajectoryCharts() as charts:
+                for chart, path, key in lost:
+                    charts.render(chart, path, key)
+                    done += 1
+                    progress(done, total)
+        self.drawn += total
+
+    def close(self) -> None:
+        """Stop the workers: batches not yet started are dropped, the ones being drawn are finished first."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+_WORKER_CHARTS: list[TrajectoryCharts] = []
+
+
+def _start_worker() -> None:
+    import gc
+    import os
+    import signal
+    import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the caller, which stops the workers
+    gc.freeze()  # what the worker inherits is never collected here: no time spent on it, no pages copied for it
+    parent = os.getppid()
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="vane-charts-parent").start()
+
+
+def _exit_with(parent: int) -> None:
+    """End this worker once its parent has gone (killed, so that it could not stop its workers)."""
+    import os
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
+
+
+def _draw_batch(batch: list[tuple[Trajectory, Path, str]]) -> int:
+    """In a worker: draw and write a batch of charts on the worker's one figure; return when they are written."""
+    if not _WORKER_CHARTS:
+        _WORKER_CHARTS.append(TrajectoryCharts())
+    charts = _WORKER_CHARTS[0]
+    for chart, path, key in batch:
+        charts.render(chart, path, key)
+    charts.flush()
+    return len(batch)

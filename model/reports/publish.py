@@ -4,6 +4,11 @@ Only the current week is published to the forecast log: a past week is
 reconstructed as of its end and written, but adds nothing to the log (its
 forecasts were not made then). The log is checked before anything is written:
 the report compares with the forecasts published earlier, so it needs them all.
+
+With many questions, worker processes draw each question's chart as soon as
+its forecasts are computed, while this process computes the next question's
+(``model.reports.charts.chart_workers``); a chart that already shows its data
+is not drawn again.
 """
 
 from __future__ import annotations
@@ -45,12 +50,19 @@ def publish_week(space: Workspace, loaded: Loaded, week: Week, folder: Path | No
     now = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     log = refuse_damaged_log(log_path(space))
     parameters = workspace_parameters(space, grades=loaded.settings.grades)
-    weekly = build_report(list(loaded.questions), parameters, week, log, now, strict,
-                          loaded.settings.report, functools.partial(progress, "forecasting"), broken=loaded.problems)
-    from model.reports.render import (
-        write_report,  # matplotlib and Jinja2: only when writing a report
+    from model.reports.charts import chart_workers
+    from model.reports.render import (  # Jinja2 (and matplotlib, when a chart is drawn): only when writing a report
+        ReportCharts,
+        write_report,
     )
 
-    paths = write_report(weekly, (folder or space.reports) / week.label, functools.partial(progress, "drawing"))
+    target = (folder or space.reports) / week.label
+    workers = chart_workers(len(loaded.questions))
+    with ReportCharts(target / "charts", workers, functools.partial(progress, "drawing")) as charts:
+        # with workers, each question's chart is drawn while the next questions are forecast
+        weekly = build_report(list(loaded.questions), parameters, week, log, now, strict, loaded.settings.report,
+                              functools.partial(progress, "forecasting"), broken=loaded.problems,
+                              each=charts.add if workers else lambda _: None)
+        paths = write_report(weekly, target, functools.partial(progress, "drawing"), charts)
     published = 0 if weekly.reconstructed else write_entries(log_path(space), published_entries(weekly, parameters))
     return PublishedWeek(weekly, paths, published, log_path(space))

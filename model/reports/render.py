@@ -13,6 +13,7 @@ forbids scripts outright.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from pathlib import Path
@@ -25,8 +26,8 @@ from model.base.numbers import number, percent, points, signed
 from model.base.safewrite import atomic_write
 from model.base.textsafe import visible
 from model.engine.probabilities import INTERVAL_PERCENT
-from model.reports.charts import trajectory_chart
-from model.reports.weekly import WeeklyReport
+from model.reports.charts import ParallelCharts, Trajectory, TrajectoryCharts
+from model.reports.weekly import QuestionReport, WeeklyReport
 
 # Characters that could start markup anywhere in a line: backslash escapes, code, emphasis, links and
 # images, tables, strikethrough, raw HTML and autolinks, entities, headings' closing #s, e-mail autolinks
@@ -118,21 +119,32 @@ def safe_names(identifiers) -> dict[str, str]:
     folder, break a link nor collide with another question's name (also on
     case-insensitive file systems).
     """
-    names: dict[str, str] = {}
-    taken: set[str] = set()
+    names = SafeNames()
     for identifier in identifiers:
-        if identifier in names:
-            continue
+        names(identifier)
+    return names.names
+
+
+class SafeNames:
+    """``safe_names`` one id at a time: an id's name depends only on the ids named before it."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+        self._taken: set[str] = set()
+
+    def __call__(self, identifier: str) -> str:
+        if identifier in self.names:
+            return self.names[identifier]
         slug = re.sub(r"[^A-Za-z0-9_-]+", "-", identifier).strip("-_")[:40] or "question"
         name = identifier if _PLAIN_NAME.fullmatch(identifier) else f"{slug}-{_digest(identifier)}"
-        if name.casefold() in taken:
+        if name.casefold() in self._taken:
             name = f"{slug}-{_digest(identifier)}"
         base, number_ = name, 2
-        while name.casefold() in taken:
+        while name.casefold() in self._taken:
             name, number_ = f"{base}-{number_}", number_ + 1
-        names[identifier] = name
-        taken.add(name.casefold())
-    return names
+        self.names[identifier] = name
+        self._taken.add(name.casefold())
+        return name
 
 
 def report_percent(value: float | None, places: int = 0) -> str:
@@ -185,23 +197,79 @@ def render_html(report: WeeklyReport, charts: dict[str, str]) -> str:
     return _environment(False, _anchors(report)).get_template("report.html.j2").render(report=report, charts=charts)
 
 
-def write_report(report: WeeklyReport, folder: Path, progress=lambda *_: None) -> list[Path]:
-    """Write ``report.md``, ``report.html`` and their charts into ``folder``; charts of an earlier run are replaced."""
+class ReportCharts:
+    """The trajectory charts of one report folder, one per open question, named by ``safe_names`` in report order.
+
+    Each ``add`` has the question's chart drawn: in this process, or by worker
+    processes (``workers``) while the caller computes the next question; a
+    chart whose file already shows exactly its data is left as it is.
+    ``finish`` waits for the charts; use it as a context manager so workers
+    are stopped on any error.
+    """
+
+    def __init__(self, folder: Path, workers: int = 0, progress=lambda *_: None) -> None:
+        self.folder = folder
+        self.files: dict[str, str] = {}  # question id -> chart file name
+        self._names = SafeNames()  # an id is never a path: no ../, no /
+        self._progress = progress
+        self._drawer = ParallelCharts(workers) if workers else TrajectoryCharts()
+
+    def __enter__(self) -> "ReportCharts":
+        return self
+
+    def __exit__(self, *_) -> None:
+        if isinstance(self._drawer, ParallelCharts):
+            self._drawer.close()
+        else:
+            self._drawer.close(wait=False)  # after finish, nothing is left to wait for
+
+    def add(self, entry: QuestionReport, position: int = 0, total: int = 0) -> str:
+        """Have ``entry``'s chart drawn (``position`` of ``total``: progress shown when drawn here); its file name."""
+        name = f"{self._names(entry.question.id)}.png"
+        self.files[entry.question.id] = name
+        if isinstance(self._drawer, TrajectoryCharts):
+            self._progress(position, total, visible(entry.question.id))  # shown on a terminal
+        self._drawer.draw(trajectory_of(entry), self.folder / name)
+        return name
+
+    def finish(self) -> None:
+        """Wait until every chart is written (raising the first error in writing one)."""
+        if isinstance(self._drawer, ParallelCharts):
+            self._drawer.finish(lambda done, total: self._progress(done, total, ""))
+        else:
+            self._drawer.flush()
+
+
+def write_report(report: WeeklyReport, folder: Path, progress=lambda *_: None,
+                 charts: ReportCharts | None = None) -> list[Path]:
+    """Write ``report.md``, ``report.html`` and their charts into ``folder``; charts of an earlier run are replaced.
+
+    ``charts`` may already hold charts of the report's questions (drawn while the report was
+    built, in report order); the others are drawn here. A chart whose file already shows
+    exactly the data to draw is left as it is (``charts.TrajectoryCharts``).
+    """
     chart_folder = folder / "charts"
     folder.mkdir(parents=True, exist_ok=True)
-    charts = {}
-    names = safe_names(entry.question.id for entry in report.questions)  # an id is never a path: no ../, no /
-    for position, entry in enumerate(report.questions, start=1):
-        progress(position, len(report.questions), visible(entry.question.id))  # shown on a terminal
-        name = f"{names[entry.question.id]}.png"
-        weeks = entry.trajectory
-        trajectory_chart(entry.question.scenario_ids, list(weeks.dates), weeks.mean, weeks.low, weeks.high,
-                         entry.evidence_dates, entry.question.closes, chart_folder / name)
-        charts[entry.question.id] = name
+    with contextlib.ExitStack() as stack:
+        if charts is None:
+            charts = stack.enter_context(ReportCharts(chart_folder, progress=progress))
+        for position, entry in enumerate(report.questions, start=1):
+            if entry.question.id not in charts.files:
+                charts.add(entry, position, len(report.questions))
+        charts.finish()
+    files = {entry.question.id: charts.files[entry.question.id] for entry in report.questions}
+    kept = set(files.values())
     for leftover in chart_folder.glob("*.png") if chart_folder.exists() else ():
-        if leftover.name not in charts.values():
+        if leftover.name not in kept:
             leftover.unlink()
     markdown, page = folder / "report.md", folder / "report.html"
-    atomic_write(markdown, render_markdown(report, charts))
-    atomic_write(page, render_html(report, charts))
-    return [markdown, page, *(chart_folder / name for name in charts.values())]
+    atomic_write(markdown, render_markdown(report, files))
+    atomic_write(page, render_html(report, files))
+    return [markdown, page, *(chart_folder / name for name in files.values())]
+
+
+def trajectory_of(entry: QuestionReport) -> Trajectory:
+    """What a question's chart shows: its weekly probabilities, its evidence dates and its deadline."""
+    weeks = entry.trajectory
+    return Trajectory(tuple(entry.question.scenario_ids), tuple(weeks.dates), weeks.mean, weeks.low, weeks.high,
+                      tuple(entry.evidence_dates), entry.question.closes)

@@ -160,11 +160,23 @@ def report_batch(week: Week) -> str:
 
 
 def previous_forecast(question: Question, log: list[LoggedForecast], week: Week, before: dt.datetime) -> LoggedForecast | None:
-    """The engine's forecast for ``question`` in the latest report of an earlier week, published before ``before``."""
+    """The engine's forecast for ``question`` in the latest report of an earlier week, published before ``before``.
+
+    ``log`` may be the whole forecast log or any part of it holding the question's entries (``reported_forecasts``).
+    """
     published = [entry for entry in log if entry.question == question.id and entry.kind == "engine"
                  and entry.batch.startswith(REPORT_BATCH) and entry.batch < report_batch(week) and entry.time <= before
                  and set(entry.probabilities) == set(question.scenario_ids)]
     return max(published, key=lambda entry: entry.time, default=None)
+
+
+def reported_forecasts(log: list[LoggedForecast]) -> dict[str, list[LoggedForecast]]:
+    """The engine's forecasts published by weekly reports, by question: read once, not once per question."""
+    reported: dict[str, list[LoggedForecast]] = {}
+    for entry in log:
+        if entry.kind == "engine" and entry.batch.startswith(REPORT_BATCH):
+            reported.setdefault(entry.question, []).append(entry)
+    return reported
 
 
 def is_new(item: Evidence, since_date: dt.date, since_time: dt.datetime | None) -> bool:
@@ -181,20 +193,21 @@ def is_new_this_week(item: Evidence, week: Week) -> bool:
 def story_movers(question: Question, parameters: Parameters, as_of: dt.date, since_date: dt.date,
                  since_time: dt.datetime | None, strict: bool) -> tuple[Mover, ...]:
     """For each scenario, the story that moved it most (leave-one-out), among stories new since the previous report."""
-    _, moved = story_effects(question, parameters, as_of, strict)  # (G, K), in blocks of stories
     visible = {item.id for item in visible_items(question, as_of, strict)}
-    stories = list(stories_of(evidence_of(question)).items())
+    candidates = []  # (g, the story's visible items) for each story with something new since the previous report
+    for g, (_, items) in enumerate(stories_of(evidence_of(question)).items()):
+        shown = tuple(item for item in items if item.id in visible)
+        if shown and any(is_new(item, since_date, since_time) for item in shown):
+            candidates.append((g, shown))
+    if not candidates:  # nothing new: no story's effect is needed
+        return ()
+    _, moved = story_effects(question, parameters, as_of, strict)  # (G, K), in blocks of stories
     movers = []
     for k, scenario in enumerate(question.scenario_ids):
-        candidates = []
-        for g, (_, items) in enumerate(stories):
-            shown = tuple(item for item in items if item.id in visible)
-            if shown and any(is_new(item, since_date, since_time) for item in shown):
-                candidates.append((abs(moved[g, k]), g, shown))
-        if candidates:
-            _, g, shown = max(candidates, key=lambda c: c[0])
-            if abs(moved[g, k]) >= 0.05:
-                movers.append(Mover(scenario, float(moved[g, k]), shown))
+        effects = [abs(moved[g, k]) for g, _ in candidates]
+        g, shown = candidates[effects.index(max(effects))]  # the first of equals
+        if abs(moved[g, k]) >= 0.05:
+            movers.append(Mover(scenario, float(moved[g, k]), shown))
     return tuple(movers)
 
 
@@ -236,21 +249,25 @@ def build_report(
     questions: list[Question], parameters: Parameters, week: Week, log: list[LoggedForecast],
     now: dt.datetime, strict: bool = False,
     settings: ReportSettings = ReportSettings(), progress: Callable[[int, int, str], None] = lambda *_: None,
-    broken: tuple[Problem, ...] = (),
+    broken: tuple[Problem, ...] = (), each: Callable[[QuestionReport], object] = lambda _: None,
 ) -> WeeklyReport:
     """The week's report: every open question, movers, stale and near-deadline ones, the track record.
 
     ``broken`` lists the problems of files left out (``vane report --skip-broken``); the report shows them first.
+    ``each`` is called with each open question's part of the report as soon as it is computed (in report order).
     """
     current = week.start <= now.date() <= week.end
     as_of = now.date() if current else week.end
     published_before = now if current else dt.datetime.combine(week.end + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
     unresolved = [q for q in questions if q.opened <= as_of and not resolved_by(q, as_of)]
     followed = [q for q in unresolved if q.closes >= as_of]
+    reported = reported_forecasts(log)
     entries = []
     for number, question in enumerate(followed, start=1):
         progress(number, len(followed), question.id)
-        entries.append(question_report(question, parameters, week, as_of, log, strict, published_before))
+        entries.append(question_report(question, parameters, week, as_of, reported.get(question.id, []), strict,
+                                       published_before))
+        each(entries[-1])
     stale_days = 7 * settings.stale_weeks
     resolved = [q for q in questions if resolved_by(q, as_of)]
     record = score_questions(resolved, [e for e in log if e.time <= published_before], []) if resolved else None
