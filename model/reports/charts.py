@@ -68,8 +68,10 @@ def write_png(path: Path, data: bytes) -> Path:
 def save_figure(figure, path: Path, tight: bool = True) -> Path:
     """Write a figure as PNG atomically and close it (``tight`` trims margins at the cost of a second draw)."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight" if tight else None)
-    _pyplot().close(figure)
+    try:
+        figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight" if tight else None)
+    finally:
+        _pyplot().close(figure)
     return write_png(path, buffer.getvalue())
 
 
@@ -407,8 +409,12 @@ def chart_workers(charts: int) -> int:
     import multiprocessing
     import os
 
+    import sys
+
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if charts < PARALLEL_FROM or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    if "jax" in sys.modules:  # JAX's threads make a fork likely to deadlock (a process that also calibrated)
         return 0
     return min(WORKERS, cores)
 
