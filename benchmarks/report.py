@@ -7,10 +7,12 @@
    30 s, memory flat in the number of questions): wall time, CPU time (user +
    system of the process and of the worker processes that draw its charts)
    and peak resident memory (``os.wait4``: the largest of those processes).
-   "first" is the week's first report (every chart drawn), "one process" the
-   same with every chart drawn by vane itself (no worker processes: does
-   drawing in parallel pay?), "again" the same week's report run once more
-   (no chart changed, none drawn). The best of ``--repeats`` of each.
+   "first" is the week's first report (every chart drawn; by worker processes
+   when there are many and a core is free), "one process" the same with every
+   chart drawn by vane itself, "workers" the same with worker processes
+   however busy the machine is (does drawing in parallel pay?), "again" the
+   same week's report run once more (no chart changed, none drawn). The best
+   of ``--repeats`` of each.
 2. What one chart costs, drawn in this process from a real report's data:
    the first (matplotlib imported, the figure made), each further one, one
    whose file already shows the same data, and one on a figure of its own.
@@ -48,6 +50,10 @@ VANE = [sys.executable, "-c", "from cli.app import main; main()"]
 
 ONE_PROCESS = [sys.executable, "-c",  # vane report drawing every chart itself, without worker processes
                "import model.reports.charts as c; c.WORKERS = 0; from cli.app import main; main()"]
+
+
+WITH_WORKERS = [sys.executable, "-c",  # vane report with worker processes however busy the machine is
+                "import model.reports.charts as c; c.SPARE_CORES = -1e9; from cli.app import main; main()"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,18 +117,18 @@ def open_synthetic(folder: Path, count: int, items: int = 120, seed: int = 5) ->
     return folder
 
 
-def timings(space: Path, repeats: int) -> tuple[Run, Run, Run]:
-    """The best (by wall time) of ``repeats`` first reports of the week, of as many with every chart drawn
-    in the one process (no worker processes), and of the same week's report run again (no chart changed).
+def timings(space: Path, repeats: int) -> list[Run]:
+    """The best (by wall time) of ``repeats`` runs of each: the week's first report as vane decides to
+    draw it, the same drawn in the one process, the same drawn by worker processes, and the same
+    week's report run again (no chart changed).
     """
-    first, alone, again = [], [], []
+    runs: list[list[Run]] = [[], [], [], []]
     for _ in range(repeats):  # interleaved, so that the other work on the machine weighs on each alike
-        clear_reports(space)
-        alone.append(run_report(space, ONE_PROCESS))
-        clear_reports(space)
-        first.append(run_report(space))
-        again.append(run_report(space))
-    return tuple(min(runs, key=lambda run: run.wall) for runs in (first, alone, again))
+        for number, vane in enumerate((VANE, ONE_PROCESS, WITH_WORKERS)):
+            clear_reports(space)
+            runs[number].append(run_report(space, vane))
+        runs[3].append(run_report(space))
+    return [min(each, key=lambda run: run.wall) for each in runs]
 
 
 def chart_cost(space: Path, sample: int = 60) -> dict[str, tuple[float, float]]:
@@ -255,15 +261,19 @@ def main() -> None:
         run_report(base / "bundled")  # the first run writes bytecode and font caches
         print(f"vane report as a process, best of {options.repeats} (wall, CPU of the process and its workers, "
               "peak memory of the largest of them):\n"
-              "  first: the week's first report; one process: the same, charts drawn without worker processes;\n"
-              "  again: the same week's report once more (no chart changed)", flush=True)
-        print(f"  {'workspace':<28}" + "".join(f"{title:>26}" for title in ("first", "one process", "again")))
+              "  first: the week's first report (vane draws in worker processes when there are many charts and\n"
+              "  a core is free); one process: the same, every chart drawn by vane itself; workers: the same,\n"
+              "  charts drawn by worker processes however busy the machine is; again: the same week's report\n"
+              "  once more (no chart changed, none drawn)", flush=True)
+        titles = ("first", "one process", "workers", "again")
+        print(f"  {'workspace':<28}" + "".join(f"{title:>26}" for title in titles))
         rows = [("bundled examples", base / "bundled")]
         rows += [(f"{size} questions x ~{options.items} items", spaces[size]) for size in sizes]
         for label, space in rows:
             runs = timings(space, options.repeats)
             cells = (f"{run.wall:8.2f} s {run.cpu:6.1f} s {run.peak_mb:4.0f} MB" for run in runs)
             print(f"  {label:<28}" + "".join(cells), flush=True)
+        print(f"  load average now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         print("  goals: bundled under 10 s; 1,000 questions under 30 s; peak memory flat in the number of questions")
         cost = chart_cost(spaces[max(sizes)])
         print("one trajectory chart, in this process (wall / CPU): "

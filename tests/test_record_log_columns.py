@@ -18,8 +18,10 @@ from model.fileformat.log_entry import (
     LogTables,
     entry_columns,
     entry_line,
+    micros_of,
     read_columns,
     read_numbered,
+    seconds,
 )
 from model.record import scorecard
 from model.record.scorecard import interval, score_questions
@@ -32,12 +34,12 @@ UTC = dt.timezone.utc
 
 
 def entries_seen(columns: LogColumns, tables: LogTables) -> list[tuple]:
-    """Every entry of ``columns`` as plain values (line, question, forecaster, kind, exact time, seconds, probabilities)."""
+    """Every entry of ``columns`` as plain values (line, question, forecaster, kind, exact time, probabilities)."""
     return [
-        (int(line), tables.questions[q], tables.forecasters[f], int(kind), int(micros), float(seconds),
+        (int(line), tables.questions[q], tables.forecasters[f], int(kind), int(micros),
          list(zip(tables.signatures[s], columns.values[low:high].tolist())))
-        for line, q, f, kind, micros, seconds, s, low, high in zip(
-            columns.line, columns.question, columns.forecaster, columns.kind, columns.micros, columns.time,
+        for line, q, f, kind, micros, s, low, high in zip(
+            columns.line, columns.question, columns.forecaster, columns.kind, columns.micros,
             columns.signature, columns.offsets[:-1], columns.offsets[1:])
     ]
 
@@ -132,6 +134,15 @@ def test_the_log_read_as_arrays_is_the_log_read_entry_by_entry(tmp_path: Path, c
     assert len(expected) > 500 and len(expected_problems) > 100
     assert problems == expected_problems
     assert got == expected  # the same entries, times to the microsecond, probabilities to the bit
+
+
+def test_exact_times_give_the_seconds_datetime_gives():
+    rng = random.Random(4)
+    times = [dt.datetime(rng.randint(1900, 2999), rng.randint(1, 12), rng.randint(1, 28), rng.randint(0, 23),
+                         rng.randint(0, 59), rng.randint(0, 59), rng.choice([0, 1, 999999, rng.randint(0, 999999)]),
+                         tzinfo=UTC) for _ in range(20000)]
+    exact = np.array([micros_of(moment) for moment in times])
+    assert seconds(exact).tolist() == [moment.timestamp() for moment in times]
 
 
 def test_a_log_without_damage_is_read_without_any_line_read_twice(tmp_path: Path, monkeypatch):

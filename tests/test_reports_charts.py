@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import multiprocessing
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -168,11 +169,35 @@ def test_the_chart_key_depends_on_how_charts_are_drawn(monkeypatch):
     assert chart.key() != before
 
 
+@pytest.mark.parametrize(("charts_to_draw", "cores", "load", "workers"), [
+    (10, 2, 0.0, 0),  # a few charts: importing matplotlib in workers would cost more than it saves
+    (500, 1, 0.0, 0),  # one core
+    (500, 2, 0.2, 2),
+    (500, 8, 0.5, 2),
+    (500, 2, 1.5, 0),  # the machine is busy: workers would only take turns with the forecasts
+])
+def test_workers_draw_only_when_it_pays(monkeypatch, charts_to_draw: int, cores: int, load: float, workers: int):
+    monkeypatch.delitem(sys.modules, "jax", raising=False)  # loaded by calibration tests: no workers then
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _: set(range(cores)), raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["fork", "spawn"])
+    assert charts.chart_workers(charts_to_draw) == workers
+    monkeypatch.setitem(sys.modules, "jax", object())  # a process that has calibrated: never forked
+    assert charts.chart_workers(charts_to_draw) == 0
+
+
 needs_fork = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="workers are forked")
 
 
+@pytest.fixture
+def forkable():
+    """Skip when this test process has loaded JAX (calibration tests): its threads can deadlock a fork."""
+    if "jax" in sys.modules:
+        pytest.skip("JAX is loaded in this process: forking it could deadlock (run these tests on their own)")
+
+
 @needs_fork
-def test_charts_drawn_by_worker_processes_are_the_charts_drawn_here(tmp_path: Path):
+def test_charts_drawn_by_worker_processes_are_the_charts_drawn_here(tmp_path: Path, forkable):
     cases = [trajectory(2 + number % 5, seed=number) for number in range(20)] + [single_point(trajectory(3))]
     with TrajectoryCharts() as drawer:
         for number, chart in enumerate(cases):
@@ -194,7 +219,7 @@ def _die(batch):
 
 
 @needs_fork
-def test_the_charts_of_a_worker_that_died_are_drawn_here(tmp_path: Path, monkeypatch):
+def test_the_charts_of_a_worker_that_died_are_drawn_here(tmp_path: Path, monkeypatch, forkable):
     monkeypatch.setattr(charts, "_draw_batch", _die)  # forked workers run the patched function
     cases = [trajectory(3, seed=number) for number in range(20)]
     with ParallelCharts(workers=2) as parallel:
@@ -208,7 +233,7 @@ def test_the_charts_of_a_worker_that_died_are_drawn_here(tmp_path: Path, monkeyp
 
 
 @needs_fork
-def test_an_error_in_a_worker_is_raised_here(tmp_path: Path):
+def test_an_error_in_a_worker_is_raised_here(tmp_path: Path, forkable):
     (tmp_path / "3.png").mkdir()  # a folder where a chart should go
     with pytest.raises(OSError), ParallelCharts(workers=2) as parallel:
         for number in range(10):
@@ -220,6 +245,7 @@ def test_an_error_in_a_worker_is_raised_here(tmp_path: Path):
 @pytest.mark.parametrize("workers", [0, 2])
 def test_a_second_report_in_the_week_redraws_only_the_charts_that_changed(space: Path, monkeypatch, workers: int):
     monkeypatch.setattr(charts, "PARALLEL_FROM", 1 if workers else 10**9)  # with or without worker processes
+    monkeypatch.setattr(charts, "SPARE_CORES", float("-inf"))  # however busy the machine is
     talks = (space / "scenarios" / "talks.yaml").read_text()
     closes = dt.date.today() + dt.timedelta(days=200)
     for name in ("a", "b", "c"):

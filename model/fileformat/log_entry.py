@@ -402,9 +402,9 @@ class LogColumns:
 
     ``question``, ``forecaster`` and ``signature`` number the entries' values in
     a ``LogTables``; ``kind`` numbers ``KIND_CODES``; ``micros`` is the exact time
-    in microseconds since 1970 (UTC) and ``time`` the same as
-    ``LoggedForecast.time.timestamp()``; entry ``i``'s probabilities, in the
-    order of ``signature``'s scenario ids, are ``values[offsets[i]:offsets[i + 1]]``.
+    in microseconds since 1970 (UTC; ``seconds`` gives ``LoggedForecast.time.timestamp()``);
+    entry ``i``'s probabilities, in the order of ``signature``'s scenario ids,
+    are ``values[offsets[i]:offsets[i + 1]]``.
     """
 
     line: np.ndarray
@@ -412,7 +412,6 @@ class LogColumns:
     forecaster: np.ndarray
     kind: np.ndarray
     micros: np.ndarray
-    time: np.ndarray
     signature: np.ndarray
     values: np.ndarray
     offsets: np.ndarray
@@ -429,7 +428,7 @@ class LogColumns:
         starts = np.repeat(self.offsets[:-1][rows] - offsets[:-1], lengths)
         values = self.values[starts + np.arange(offsets[-1])]
         return LogColumns(self.line[rows], self.question[rows], self.forecaster[rows], self.kind[rows],
-                          self.micros[rows], self.time[rows], self.signature[rows], values, offsets)
+                          self.micros[rows], self.signature[rows], values, offsets)
 
     @staticmethod
     def joined(parts: list[LogColumns]) -> LogColumns:
@@ -442,7 +441,7 @@ class LogColumns:
         offsets = np.concatenate([[0]] + [part.offsets[1:] + start for part, start in zip(parts, starts)])
         join = lambda name: np.concatenate([getattr(part, name) for part in parts])  # noqa: E731
         return LogColumns(join("line"), join("question"), join("forecaster"), join("kind"), join("micros"),
-                          join("time"), join("signature"), join("values"), offsets.astype(np.int64))
+                          join("signature"), join("values"), offsets.astype(np.int64))
 
 
 def entry_columns(entries, tables: LogTables, lines=None) -> LogColumns:
@@ -458,7 +457,6 @@ def entry_columns(entries, tables: LogTables, lines=None) -> LogColumns:
         forecaster=np.array([tables.forecaster(entry.forecaster) for entry in entries], dtype=np.int64),
         kind=np.array([kinds[entry.kind] for entry in entries], dtype=np.int8),
         micros=np.array([micros_of(entry.time) for entry in entries], dtype=np.int64),
-        time=np.array([entry.time.timestamp() for entry in entries], dtype=float),
         signature=np.array([tables.signature(tuple(entry.probabilities)) for entry in entries], dtype=np.int64),
         values=np.array([p for entry in entries for p in entry.probabilities.values()], dtype=float),
         offsets=np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]).astype(np.int64),
@@ -547,8 +545,8 @@ def _checked(found: list[tuple], numbers, tables: LogTables) -> tuple[LogColumns
     count = len(found)
     if not count:
         empty = np.zeros(0, dtype=np.int64)
-        return LogColumns(empty, empty, empty, empty.astype(np.int8), empty, empty.astype(float), empty,
-                          empty.astype(float), np.zeros(1, dtype=np.int64)), empty
+        return LogColumns(empty, empty, empty, empty.astype(np.int8), empty, empty, empty.astype(float),
+                          np.zeros(1, dtype=np.int64)), empty
     times, questions, forecasters, kinds, pairs, intervals, recorded = zip(*found)
     question = tables.written_codes(0, questions, lambda text: text if is_identifier(text) else None)
     forecaster = tables.written_codes(1, forecasters, lambda text: " ".join(text.split()) or None)
@@ -576,8 +574,7 @@ def _checked(found: list[tuple], numbers, tables: LogTables) -> tuple[LogColumns
         good[stamped] &= _times([recorded[i] for i in stamped])[1]
     for index in np.flatnonzero(np.fromiter(map(len, intervals), dtype=np.int64, count=count)):
         good[index] &= _intervals_read(intervals[index])
-    columns = LogColumns(numbers, question, forecaster, kind.astype(np.int8), exact, _seconds(exact),
-                         signature, values, offsets)
+    columns = LogColumns(numbers, question, forecaster, kind.astype(np.int8), exact, signature, values, offsets)
     return columns, np.flatnonzero(~good)
 
 
@@ -621,8 +618,9 @@ def _times(texts) -> tuple[np.ndarray, np.ndarray]:
     return ((days * 86400 + hour * 3600 + minute * 60 + second) * 1_000_000 + fraction), valid
 
 
-def _seconds(exact) -> np.ndarray:
-    """``exact / 10**6`` (microseconds to seconds) rounded once, as ``datetime.timestamp()`` gives it."""
+def seconds(exact: np.ndarray) -> np.ndarray:
+    """Times in seconds from exact microseconds (``micros_of``), each as ``datetime.timestamp()`` gives it:
+    ``exact / 10**6`` rounded once."""
     import numpy as np
 
     seconds = exact / 1e6  # exact division of an exactly held integer: one rounding

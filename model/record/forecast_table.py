@@ -3,7 +3,7 @@
 The forecast log is read a chunk at a time (``log_entry.read_columns``); each
 chunk keeps only the entries on the questions being scored, with their
 probabilities put at once in their question's scenario order. No entry object
-is built per line and only these arrays are held: about 30 bytes per forecast,
+is built per line and only these arrays are held: about 20 bytes per forecast,
 plus 8 per scenario of the question with the most.
 """
 
@@ -20,6 +20,7 @@ from model.fileformat.log_entry import (
     LogColumns,
     LogTables,
     micros_of,
+    seconds,
 )
 from model.fileformat.question import Question
 
@@ -32,8 +33,7 @@ class ForecastTable:
 
     ``question`` indexes ``questions``; ``forecaster`` numbers ``tables.forecasters``;
     ``kind`` numbers ``KIND_CODES``; ``micros`` is the exact time in microseconds
-    since 1970 and ``time`` the same in seconds as ``datetime.timestamp()`` gives
-    it. ``combo`` numbers the pair (question, scenario ids as written): when the
+    since 1970 (``seconds`` the same in seconds). ``combo`` numbers the pair (question, scenario ids as written): when the
     ids are the question's (``matches``), ``order[combo, j]`` is the question's
     column of the j-th probability as written, and ``probabilities`` holds them
     in the question's scenario order (zero padded); otherwise they are all zero.
@@ -45,7 +45,6 @@ class ForecastTable:
     forecaster: np.ndarray
     kind: np.ndarray
     micros: np.ndarray
-    time: np.ndarray
     combo: np.ndarray
     probabilities: np.ndarray
     matches: np.ndarray  # per combo
@@ -54,6 +53,10 @@ class ForecastTable:
 
     def __len__(self) -> int:
         return int(self.question.shape[0])
+
+    def seconds(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """The times of ``rows`` (all by default) in seconds, as ``datetime.timestamp()`` gives them."""
+        return seconds(self.micros if rows is None else self.micros[rows])
 
     def written(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The probabilities of ``rows`` (whose ids match) in written order, as (len(rows), width) with
@@ -87,7 +90,7 @@ class TableBuilder:
         return {
             "question": np.empty(capacity, dtype=np.int32), "forecaster": np.empty(capacity, dtype=np.int32),
             "kind": np.empty(capacity, dtype=np.int8), "micros": np.empty(capacity, dtype=np.int64),
-            "time": np.empty(capacity, dtype=float), "combo": np.empty(capacity, dtype=np.int32),
+            "combo": np.empty(capacity, dtype=np.int32),
             "probabilities": np.zeros((capacity, self.width)),
         }
 
@@ -140,7 +143,6 @@ class TableBuilder:
         arrays["forecaster"][start:end] = columns.forecaster
         arrays["kind"][start:end] = columns.kind
         arrays["micros"][start:end] = columns.micros
-        arrays["time"][start:end] = columns.time
         arrays["combo"][start:end] = combo
         rows = np.flatnonzero(self._matches[combo])  # the others keep their zeros
         lengths = np.diff(columns.offsets)[rows]
@@ -156,7 +158,7 @@ class TableBuilder:
         combos = len(self._combos)
         return ForecastTable(
             self.questions, self.tables,
-            *(arrays[name][:size] for name in ("question", "forecaster", "kind", "micros", "time", "combo")),
+            *(arrays[name][:size] for name in ("question", "forecaster", "kind", "micros", "combo")),
             probabilities=arrays["probabilities"][:size], matches=self._matches[:combos], order=self._order[:combos],
             signature=self._signature[:combos],
         )
@@ -181,7 +183,6 @@ def baseline_columns(questions: list[Question], tables: LogTables) -> LogColumns
         forecaster=np.tile([tables.forecaster(UNIFORM), tables.forecaster(PRIOR)], len(questions)).astype(np.int64),
         kind=np.full(count, BASELINE_KIND, dtype=np.int8),
         micros=np.repeat([micros_of(start) for start in starts], 2).astype(np.int64),
-        time=np.repeat([start.timestamp() for start in starts], 2).astype(float),
         signature=np.array(signatures, dtype=np.int64),
         values=np.array(values, dtype=float),
         offsets=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),

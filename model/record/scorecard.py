@@ -362,8 +362,10 @@ def score_table(builder: TableBuilder, questions: list[Question], backtests: lis
     where = _Scored.of(table, resolved)
     data, scores, skipped = _scoring_input(table, resolved, where)
     pairs = scoring.score(data)
+    del data  # memory for what follows: a copy of every forecast's question and forecaster
     scores = ScoreTable(tuple(q.id for q in resolved), *scores, pairs)
-    finals = _final_forecasts(table, resolved, where)
+    finals = _final_forecasts(table, where)
+    del where
     return ScoreReport(
         scores=scores,
         summaries=summaries(scores, seed),
@@ -397,7 +399,7 @@ class _Scored:
         kind_of = np.array([-1 if reserved_kind(name) is None else KIND_CODES.index(reserved_kind(name))
                             for name in table.tables.forecasters], dtype=np.int64)
         allowed = kind_of[table.forecaster]
-        return _Scored(where[table.question] if len(table) else np.zeros(0, dtype=np.int64),
+        return _Scored(where.astype(np.int32)[table.question] if len(table) else np.zeros(0, dtype=np.int32),
                        np.array([q.window[1].timestamp() for q in resolved]),
                        table.matches[table.combo], (allowed >= 0) & (allowed != table.kind))
 
@@ -417,7 +419,7 @@ def _scoring_input(table: ForecastTable, resolved: list[Question], where: _Score
     codes = table.forecaster[rows]
     distinct, first = np.unique(codes, return_index=True)
     order = np.argsort(first)
-    rank = np.zeros(len(table.tables.forecasters), dtype=np.int64)
+    rank = np.zeros(len(table.tables.forecasters), dtype=np.int32)
     rank[distinct[order]] = np.arange(distinct.shape[0])
     names = tuple(table.tables.forecasters[code] for code in distinct[order].tolist())
     kinds = tuple(KIND_CODES[kind] for kind in table.kind[rows[first[order]]].tolist())
@@ -430,9 +432,9 @@ def _scoring_input(table: ForecastTable, resolved: list[Question], where: _Score
         scenarios=np.array([len(q.scenarios) for q in resolved]),
         outcome=np.array(outcome, dtype=np.int64),
         ordered=np.array([q.ordered for q in resolved], dtype=bool),
-        question=where.resolved[rows],
+        question=where.resolved if every else where.resolved[rows],
         forecaster=rank[codes],
-        time=table.time if every else table.time[rows],
+        time=table.seconds(None if every else rows),
         probabilities=table.probabilities[:, :width] if every else table.probabilities[rows, :width],
         peer_members=np.array([kind not in ("baseline", "backtest") for kind in kinds], dtype=bool),
     )
@@ -500,23 +502,24 @@ def interval(values: np.ndarray, rng: np.random.Generator) -> tuple[float, float
     return float(low), float(high)
 
 
-def _final_forecasts(table: ForecastTable, resolved: list[Question], where: _Scored) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _final_forecasts(table: ForecastTable, where: _Scored) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per forecaster, the (probability, happened) pairs of every scenario of its last forecast in each window.
 
     Every entry counts for "last" (the latest; of equal times the later entry),
     then those whose scenarios are not the question's are left out. Forecasters,
     their questions and each forecast's scenarios in order of first appearance.
     """
-    on_resolved = np.flatnonzero(where.resolved >= 0)
-    inside = on_resolved[table.time[on_resolved] <= where.end[where.resolved[on_resolved]]]
+    inside = np.flatnonzero(where.resolved >= 0)
+    inside = inside[table.seconds(inside) <= where.end[where.resolved[inside]]]
     if not inside.size:
         return {}
-    key = table.forecaster[inside].astype(np.int64) * len(table.questions) + table.question[inside]
-    _, first, group = np.unique(key, return_index=True, return_inverse=True)
-    group = group.reshape(-1)
-    by_time = np.lexsort((inside, table.micros[inside], group))  # by key, then time, then entry order
-    last = by_time[np.append(np.flatnonzero(np.diff(group[by_time])), by_time.shape[0] - 1)]
-    latest = inside[last[np.argsort(first)]]  # each key's last entry, keys in order of first appearance
+    inside = inside[np.lexsort((table.micros[inside], table.question[inside], table.forecaster[inside]))]
+    forecaster, question = table.forecaster[inside], table.question[inside]  # by key, then time, then entry order
+    starts = np.flatnonzero(np.concatenate([[True], (forecaster[1:] != forecaster[:-1]) | (question[1:] != question[:-1])]))
+    del forecaster, question
+    first = np.minimum.reduceat(inside, starts)  # each key's first entry
+    latest = inside[np.append(starts[1:], inside.shape[0]) - 1][np.argsort(first)]  # its last, keys by first entry
+    del inside
     latest = latest[where.matches[latest]]
     codes = table.forecaster[latest]
     distinct, first_of = np.unique(codes, return_index=True)
@@ -571,36 +574,36 @@ def coherence(table: ForecastTable, parameters: Parameters) -> CoherenceTable:
     once per forecast; the comparisons are worked out a block of questions at a
     time, so only the pairs' results are held.
     """
-    stated = np.flatnonzero((table.kind == KIND_CODES.index("stated")) & table.matches[table.combo])
+    stated = np.flatnonzero((table.kind == KIND_CODES.index("stated")) & table.matches[table.combo]).astype(np.int32)
     if not stated.size:
         return CoherenceTable.empty()
     stated = stated[np.argsort(table.question[stated], kind="stable")]  # by question, in log order within each
     question = table.question[stated]
     runs = np.flatnonzero(np.concatenate([[True], question[1:] != question[:-1], [True]]))
-    days = table.micros[stated] // 86_400_000_000 + EPOCH.toordinal()
     outcome = np.array([q.scenario_ids.index(q.outcome) if q.outcome else -1 for q in table.questions], dtype=np.int64)
     dates: dict[int, dt.date] = {}
     parts, first, implied = [], 0, []
     for start, end in zip(runs[:-1].tolist(), runs[1:].tolist()):
-        when = [dates.get(day) or dates.setdefault(day, dt.date.fromordinal(day)) for day in days[start:end].tolist()]
+        days = (table.micros[stated[start:end]] // 86_400_000_000 + EPOCH.toordinal()).tolist()
+        when = [dates.get(day) or dates.setdefault(day, dt.date.fromordinal(day)) for day in days]
         implied.append(probabilities_at(table.questions[question[start]], parameters, when, strict=True).mean)
         if end - first >= COHERENCE_BLOCK or end == stated.shape[0]:
             parts.append(_coherence_block(table, stated[first:end], implied, outcome))
             first, implied = end, []
-    return CoherenceTable(*(_join([getattr(part, name) for part in parts])
-                            for name in CoherenceTable.__dataclass_fields__))
+    return CoherenceTable(**{name: _join([part.pop(name) for part in parts]) for name in CoherenceTable.__dataclass_fields__})
 
 
 COHERENCE_BLOCK = 100_000  # stated forecasts compared together
 
 
 def _join(parts: list):
+    """Blocks' values of one field, one after the other (taken out of the blocks: they are held once)."""
     return tuple(item for part in parts for item in part) if isinstance(parts[0], tuple) else np.concatenate(parts)
 
 
-def _coherence_block(table: ForecastTable, rows: np.ndarray, implied: list[np.ndarray], outcome: np.ndarray) -> CoherenceTable:
+def _coherence_block(table: ForecastTable, rows: np.ndarray, implied: list[np.ndarray], outcome: np.ndarray) -> dict:
     """``coherence`` of the stated forecasts ``rows`` (whole questions, grouped) with the engine's ``implied`` ones
-    (``outcome``: each question's outcome column, -1 if none)."""
+    (``outcome``: each question's outcome column, -1 if none), as ``CoherenceTable``'s fields."""
     stated = table.probabilities[rows]
     engine = np.zeros_like(stated)
     at = 0
@@ -626,7 +629,7 @@ def _coherence_block(table: ForecastTable, rows: np.ndarray, implied: list[np.nd
     latest = by_time[np.append(np.flatnonzero(np.diff(pair[by_time])), by_time.shape[0] - 1)]
     resolved_pair = resolved[latest]
     written, _ = table.written(rows[latest])
-    return CoherenceTable(
+    return dict(
         question=tuple(table.questions[q] for q in table.question[rows[latest]].tolist()),
         forecaster=tuple(table.tables.forecasters[f] for f in table.forecaster[rows[latest]].tolist()),
         forecasts=count,

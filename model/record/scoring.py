@@ -19,7 +19,7 @@ final versions those standing at the close.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -41,7 +41,7 @@ class ScoringInput:
 
     Questions (Q): ``start``, ``end``, ``spot`` (seconds), ``scenarios`` (K),
     ``outcome`` (scenario index; -1 for unresolved or annulled: not scored),
-    ``ordered``. Forecasts (F): ``question``, ``forecaster`` (indices), ``time``
+    ``ordered``. Forecasts (F): ``question``, ``forecaster`` (integer indices, any width), ``time``
     (seconds) and ``probabilities`` (F, K_max; padding 0). ``peer_members``
     (one flag per forecaster index) says who counts in peer scores.
     """
@@ -151,15 +151,24 @@ def _forecasts(data: ScoringInput, chosen: np.ndarray) -> ScoringInput:
 
 
 def _concatenate(parts: list[PairScores]) -> PairScores:
-    """The pairs of several blocks, in block (that is, question) order."""
+    """The pairs of several blocks, in block (that is, question) order.
+
+    Each score is taken out of the blocks as it is joined, so the blocks and
+    the whole are held together one score at a time.
+    """
+    def scores(kind: str) -> dict[str, np.ndarray]:
+        return {name: np.concatenate([getattr(part, kind).pop(name) for part in parts])
+                for name in list(getattr(parts[0], kind))}
+
     join = lambda pick: np.concatenate([pick(part) for part in parts])  # noqa: E731
-    scores = lambda kind: {name: join(lambda part: getattr(part, kind)[name]) for name in getattr(parts[0], kind)}  # noqa: E731
     return PairScores(join(lambda part: part.question), join(lambda part: part.forecaster),
                       join(lambda part: part.forecasts), scores("averaged"), scores("final"), scores("spot"))
 
 
 def _score_block(data: ScoringInput) -> PairScores:
     """``score`` for forecasts whose questions all lie in this block."""
+    data = replace(data, question=data.question.astype(np.int64, copy=False),  # products of indices below
+                   forecaster=data.forecaster.astype(np.int64, copy=False))
     keep = (data.outcome[data.question] >= 0) & (data.time <= data.end[data.question])
     kept = np.flatnonzero(keep)
     rank = _time_rank(data.time[kept])

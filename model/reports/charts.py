@@ -404,11 +404,18 @@ PARALLEL_FROM = 24  # charts in a report from which worker processes draw them (
 WORKERS = 2
 
 
+SPARE_CORES = 1.0  # workers only pay when a core is free: on a busy machine they only take turns with the forecasts
+
+
 def chart_workers(charts: int) -> int:
-    """How many worker processes should draw ``charts`` charts: none for a few, or where processes cannot fork."""
+    """How many worker processes should draw ``charts`` charts.
+
+    None for a few charts, where processes cannot fork (or should not: JAX is
+    loaded), or while the machine is busy (its load average leaves less than
+    ``SPARE_CORES`` cores free); else ``WORKERS``, at most one per core.
+    """
     import multiprocessing
     import os
-
     import sys
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -416,7 +423,11 @@ def chart_workers(charts: int) -> int:
         return 0
     if "jax" in sys.modules:  # JAX's threads make a fork likely to deadlock (a process that also calibrated)
         return 0
-    return min(WORKERS, cores)
+    try:
+        busy = os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average here: assume the cores are free
+        busy = 0.0
+    return min(WORKERS, cores) if cores - busy >= SPARE_CORES else 0
 
 
 class ParallelCharts:
