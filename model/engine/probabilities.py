@@ -20,6 +20,7 @@ from model.engine.posterior import EvidenceMatrix
 from model.fileformat.evidence import Evidence
 from model.fileformat.grades import DEFAULT_GRADE, GradeTable
 from model.fileformat.question import Question
+from model.workspace.loader import keep_derived
 
 INTERVAL = (0.1, 0.9)  # the 80% interval over parameter draws
 
@@ -65,8 +66,10 @@ class Compiled:
     matrix: EvidenceMatrix
     classes: tuple[tuple[str, str, str], ...]
 
-    def factors(self, parameters: Parameters) -> np.ndarray:
-        """(D, C) class multipliers under ``parameters``."""
+    def factors(self, parameters: Parameters) -> np.ndarray | None:
+        """(D, C) class multipliers under ``parameters``; None when none was learned (all would be 1)."""
+        if not (parameters.analyst_strength or parameters.reliability or parameters.credibility):
+            return None
         return parameters.class_factors(list(self.classes))
 
 
@@ -86,23 +89,85 @@ def stories_of(items) -> dict[str, list[Evidence]]:
 def compile_question(question: Question, grades: GradeTable | None = None) -> Compiled:
     """A question's prior and evidence (indicators included) as engine arrays."""
     grades = grades or GradeTable()
+    arrays = question_arrays(question)
+    weight_of = np.array([grades.weight(grade) for grade in arrays.grades], dtype=float)
+    matrix = EvidenceMatrix(
+        log_prior=arrays.log_prior, units=arrays.units,
+        weights=weight_of[arrays.grade] if weight_of.size else np.zeros(0),
+        story=arrays.story, dates=arrays.dates, recorded=arrays.recorded, stories=arrays.stories,
+        item_class=arrays.item_class, classes=len(arrays.classes),
+    )
+    return Compiled(matrix, arrays.classes)
+
+
+@dataclass(frozen=True)
+class QuestionArrays:
+    """What compiling a question needs besides the grade table: a function of the question alone.
+
+    ``grade`` indexes ``grades`` (the distinct grades as written, ``None`` for
+    none); the rest are ``EvidenceMatrix``'s arrays and the sorted classes.
+    """
+
+    log_prior: np.ndarray
+    units: np.ndarray
+    story: np.ndarray
+    stories: int
+    dates: np.ndarray
+    recorded: np.ndarray
+    item_class: np.ndarray
+    classes: tuple[tuple[str, str, str], ...]
+    grade: np.ndarray
+    grades: tuple
+
+
+_ARRAYS = "_engine_arrays"  # the memo's key in a question's __dict__ (as ``functools.cached_property`` keeps its value)
+
+
+def question_arrays(question: Question) -> QuestionArrays:
+    """``QuestionArrays`` of ``question``, worked out once per question object.
+
+    The memo lives in the question itself, so a question kept in the parse
+    cache with its arrays (``keep_derived``, below) brings them along: a warm
+    ``vane status`` never loops over the items. Questions are frozen, and
+    ``dataclasses.replace`` makes a new object without the memo.
+    """
+    arrays = question.__dict__.get(_ARRAYS)
+    if arrays is None:
+        arrays = _arrays_of(question)
+        question.__dict__[_ARRAYS] = arrays
+    return arrays
+
+
+keep_derived(question_arrays)  # parsed questions are cached with their arrays
+
+
+def _arrays_of(question: Question) -> QuestionArrays:
     ids = question.scenario_ids
     items = evidence_of(question)
-    story_index = {key: index for index, key in enumerate(stories_of(items))}
-    classes = sorted({item_class(item) for item in items}) or [("", *DEFAULT_GRADE)]
+    story_index: dict[str, int] = {}
+    class_of, grade_index = [], {}
+    grade, story, dates, recorded, units = [], [], [], [], []
+    for item in items:
+        story.append(story_index.setdefault(item.story_key, len(story_index)))
+        class_of.append(item_class(item))
+        grade.append(grade_index.setdefault(item.grade, len(grade_index)))
+        dates.append(item.date.toordinal())
+        recorded.append(recorded_day(item))
+        units.append([item.units.get(sid, 0.0) for sid in ids])
+    classes = sorted(set(class_of)) or [("", *DEFAULT_GRADE)]
     class_index = {key: index for index, key in enumerate(classes)}
-    matrix = EvidenceMatrix(
+    return QuestionArrays(
         log_prior=np.log(np.array([question.prior.probabilities[sid] for sid in ids])),
-        units=np.array([[item.units.get(sid, 0.0) for sid in ids] for item in items]).reshape(len(items), len(ids)),
-        weights=np.array([grades.weight(item.grade) for item in items], dtype=float),
-        story=np.array([story_index[item.story_key] for item in items], dtype=np.int64),
-        dates=np.array([day_number(item.date) for item in items], dtype=np.int64),
-        recorded=np.array([recorded_day(item) for item in items], dtype=np.int64),
+        units=np.array(units, dtype=float).reshape(len(items), len(ids)),
+        story=np.array(story, dtype=np.int64),
         stories=len(story_index),
-        item_class=np.array([class_index[item_class(item)] for item in items], dtype=np.int64),
-        classes=len(classes),
+        dates=np.array(dates, dtype=np.int64),
+        recorded=np.array(recorded, dtype=np.int64),
+        item_class=np.array([class_index[key] for key in class_of], dtype=np.int64),
+        classes=tuple(classes),
+        grade=np.array(grade, dtype=np.int64),
+        grades=tuple(grade_index),
     )
-    return Compiled(matrix, tuple(classes))
 
 
 def evaluation_date(question: Question, as_of: dt.date) -> dt.date:

@@ -6,8 +6,9 @@ exactly the text it was made from:
 
 - **Keyed by content and tool version.** An entry's name is a hash of the
   file's text, its path, and the source of every module that reads question
-  files (``model/base``, ``model/fileformat``), so a changed file or a changed
-  reader simply misses.
+  files or derives what is kept with them (``model/base``, ``model/fileformat``,
+  ``model/workspace``, ``model/engine``: an entry also holds the question's
+  engine arrays), so a changed file or a changed reader simply misses.
 - **Never trusted over the file.** Every file is read on every run; the entry is
   only a shortcut from its text to the question that text validates to, and only
   files that validated without a problem are cached, so the problems a user sees
@@ -37,7 +38,7 @@ import pickle
 import re
 import secrets
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from model.base.clock import Clock
@@ -45,6 +46,7 @@ from model.base.clock import Clock
 FOLDER = Path(".vane") / "cache"
 
 _DIGEST = 32  # bytes of the HMAC-SHA256 that opens every entry
+_ENTRY = re.compile(r"(.+)\.[0-9a-f]{40}")  # "<stem>.<hash>"; ids may hold dots, so the stem is all before the hash
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class ParseCache:
 
     folder: Path
     key: bytes
+    _entries: dict = field(default_factory=dict, compare=False, repr=False)  # stem -> entry names, listed once
 
     @classmethod
     def of(cls, root: Path) -> "ParseCache | None":
@@ -99,9 +102,30 @@ class ParseCache:
             except BaseException:
                 os.unlink(temporary)
                 raise
-            _forget_older(self.folder, name)
+            self._forget_older(name)
         except OSError:
             pass
+
+    def _forget_older(self, name: str) -> None:
+        """Remove the entries of earlier versions of the same file (a concurrent writer's loss is only a miss).
+
+        The folder is listed once per run, not once per entry written: a first run
+        over a new workspace of N questions writes N entries.
+        """
+        if not self._entries:
+            self._entries[None] = []  # listed, even if empty
+            for entry in os.listdir(self.folder):
+                match = _ENTRY.fullmatch(entry)
+                if match:
+                    self._entries.setdefault(match.group(1), []).append(entry)
+        stem = name.rsplit(".", 1)[0]
+        for entry in self._entries.pop(stem, []):
+            if entry != name:
+                try:
+                    os.unlink(self.folder / entry)
+                except OSError:
+                    pass
+        self._entries[stem] = [name]
 
 
 def _entry_name(path: str, text: str) -> str:
@@ -126,7 +150,7 @@ def _reader_version() -> bytes:
 
         digest = hashlib.sha256(sys.version.encode())
         model = Path(__file__).resolve().parents[1]
-        for folder in ("base", "fileformat", "workspace"):
+        for folder in ("base", "fileformat", "workspace", "engine"):  # engine: its arrays are kept with each question
             for source in sorted((model / folder).glob("*.py")):
                 digest.update(source.name.encode() + b"\0" + source.read_bytes())
         _VERSION.append(digest.digest())
@@ -158,17 +182,6 @@ def _ensure_folder(folder: Path) -> None:
     ignore = folder.parent / ".gitignore"
     if not ignore.exists():
         ignore.write_text("# written by vane: the parse cache is this machine's own\n*\n", encoding="utf-8")
-
-
-def _forget_older(folder: Path, name: str) -> None:
-    """Remove the entries of earlier versions of the same file (a concurrent writer's loss is only a miss)."""
-    stem = name.rsplit(".", 1)[0]  # ids may hold dots, so an entry is this file's only if all before its hash is the stem
-    for entry in folder.glob(f"{stem}.*"):
-        if entry.name != name and re.fullmatch(re.escape(stem) + r"\.[0-9a-f]{40}", entry.name):
-            try:
-                entry.unlink()
-            except OSError:
-                pass
 
 
 def _user_key() -> bytes:

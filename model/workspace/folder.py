@@ -122,7 +122,13 @@ def file_name_problems(path: Path) -> list[Problem]:
 
 def is_inside(path: Path, folder: Path) -> bool:
     """True when ``path``, with every symlink followed, lies inside ``folder`` (symlinks followed too)."""
-    return Path(os.path.realpath(folder)) in Path(os.path.realpath(path)).parents
+    return inside_real(path, os.path.realpath(folder))
+
+
+def inside_real(path: Path, real_folder: str) -> bool:
+    """``is_inside`` for a folder already resolved with ``os.path.realpath`` (a workspace's files ask it once)."""
+    real = os.path.realpath(path)
+    return real.startswith(real_folder.rstrip(os.sep) + os.sep) and real != real_folder
 
 
 def id_clashes(paths: list[Path]) -> list[Problem]:
