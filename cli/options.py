@@ -72,18 +72,20 @@ def workspace(directory: Optional[Path]) -> Workspace:
     return locate(directory)
 
 
-def viewing(directory: Optional[Path], as_of: Optional[str], face_value: bool):
+def viewing(directory: Optional[Path], as_of: Optional[str], face_value: bool, question: Optional[str] = None):
     """What a command that shows probabilities starts from: the workspace loaded, the parameters, the day.
+
+    With ``question``, only that question (and the settings) is loaded.
 
     Returns
     -------
     (Loaded, Parameters, date)
     """
     from model.engine.parameters import workspace_parameters
-    from model.workspace.loader import load_workspace
+    from model.workspace.loader import load_one_question, load_workspace
 
     space = workspace(directory)
-    loaded = load_workspace(space)
+    loaded = load_one_question(space, question) if question else load_workspace(space)
     return loaded, workspace_parameters(space, face_value, loaded.settings.grades), as_of_date(as_of)
 
 

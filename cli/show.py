@@ -41,7 +41,7 @@ def show(
     directory: DirOption = None,
 ) -> None:
     """The evidence ledger in date order with each story's contribution, and the weekly trajectory."""
-    loaded, parameters, day = viewing(directory, as_of, face_value)
+    loaded, parameters, day = viewing(directory, as_of, face_value, question_id)
     question = loaded.question(question_id)
     lines = ledger(question, parameters, day, strict)
     weeks = trajectory(question, parameters, day, strict)

@@ -74,3 +74,47 @@ def test_check_reads_upper_case_suffixes_and_flags_an_empty_folder(space: Path):
     empty.mkdir()
     result = vane("check", str(empty))
     assert result.code == 1 and "no question files" in result.stdout
+
+
+@pytest.fixture
+def two_questions(tmp_path: Path) -> Path:
+    examples = Path(__file__).resolve().parents[1] / "scenarios"
+    space = tmp_path / "space"
+    (space / "reports").mkdir(parents=True)
+    (space / "scenarios").mkdir()
+    for path in examples.glob("*.yaml"):
+        (space / "scenarios" / path.name).write_bytes(path.read_bytes())
+    return space
+
+
+def test_show_reads_only_its_question_and_agrees_with_the_whole_workspace(two_questions: Path, monkeypatch):
+    from model.workspace import loader
+    from model.workspace.folder import Workspace
+
+    names = sorted(path.stem for path in (two_questions / "scenarios").glob("*.yaml"))
+    (two_questions / "scenarios" / "broken.yaml").write_text("question: [unclosed\n")
+    (two_questions / "vane.yaml").write_text("grades:\n  reliability: {A: 0.9}\n")
+    whole = loader.load_workspace(Workspace(two_questions))
+    read: list[str] = []
+    original = loader.load_question
+    monkeypatch.setattr(loader, "load_question", lambda path, *rest: read.append(Path(path).stem) or original(path, *rest))
+    for name in (names[0], f"scenarios/{names[0]}.yaml"):
+        one = loader.load_one_question(Workspace(two_questions), name)
+        assert one.question(name) == whole.question(names[0]) and one.settings == whole.settings
+    assert read == [names[0], names[0]]  # neither the other question nor the broken file was read
+    shown = vane("show", names[0], "--dir", str(two_questions), "--json")
+    assert shown.code == 0, shown.output
+
+
+def test_show_of_a_clashing_missing_or_broken_question_says_so(two_questions: Path):
+    name = sorted(path.stem for path in (two_questions / "scenarios").glob("*.yaml"))[0]
+    text = (two_questions / "scenarios" / f"{name}.yaml").read_text()
+    (two_questions / "scenarios" / f"{name.upper()}.yml").write_text(text)
+    clash = vane("show", name, "--dir", str(two_questions))
+    assert clash.code == 1 and "has problems" in clash.stderr and "also the id of" in clash.stderr
+    (two_questions / "scenarios" / f"{name.upper()}.yml").unlink()
+    missing = vane("show", name + "x", "--dir", str(two_questions))
+    assert missing.code == 1 and f"(did you mean '{name}'?)" in missing.stderr
+    (two_questions / "scenarios" / f"{name}.yaml").write_text(text.replace("scenarios:", "scenarios: [", 1))
+    broken = vane("show", name, "--dir", str(two_questions))
+    assert broken.code == 1 and "has problems" in broken.stderr and f"{name}.yaml" in broken.stderr

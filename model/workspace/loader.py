@@ -140,6 +140,24 @@ def load_workspace(workspace: Workspace, clock: Clock | None = None) -> Loaded:
     return load_paths([workspace.root], clock)
 
 
+def load_one_question(workspace: Workspace, name: str, clock: Clock | None = None) -> Loaded:
+    """What a view of one question needs: that question (by id or path) and the settings.
+
+    The question, its problems and the settings are those ``load_workspace``
+    finds, but no other file is read, so one question of a 1,000-question
+    workspace shows as quickly as one of ten. Only file names are compared
+    for an id clash, and every file that shares the id is read (a clash is the
+    question's problem). Source records are not read. When no file has the
+    name, the whole workspace is loaded, for the same message and hint.
+    """
+    wanted = question_id_of(name).casefold()
+    files = [path for path in workspace.question_files() if path.stem.casefold() == wanted]
+    if not files:
+        return load_workspace(workspace, clock)
+    with _collector_paused():
+        return _load_paths([workspace.root], clock or Clock.system(), lambda path: path in files)
+
+
 def load_paths(paths: list[Path], clock: Clock | None = None) -> Loaded:
     """Load what ``paths`` name: workspaces, folders of question or source files, or single files.
 
@@ -182,11 +200,14 @@ def freeze_loaded() -> None:
     _FREEZE.append(True)
 
 
-def _load_paths(paths: list[Path], clock: Clock) -> Loaded:
+def _load_paths(paths: list[Path], clock: Clock, wanted=None) -> Loaded:
+    """``load_paths``; with ``wanted``, of a workspace's question files and source records only those it accepts."""
     questions, sources, problems, records = [], [], [], []
     settings, files = Settings(), 0
     caches: dict[Path, ParseCache | None] = {}
     for kind, path, root in _classify(paths):
+        if wanted and kind in ("question", "outside", "source", "records") and not wanted(path):
+            continue
         if kind == "empty":
             problems.append(Problem(display_path(path), 0, "no question files (.yaml) in this folder"))
             continue
