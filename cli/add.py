@@ -25,6 +25,7 @@ from model.edits.tag import Tagged, add_evidence, rated
 from model.engine.parameters import workspace_parameters
 from model.fileformat.question import Question
 from model.fileformat.ratings import SCALE_TEXT, rating_units
+from model.workspace.identity import person, tidy_name
 from model.workspace.loader import load_question, load_settings
 
 
@@ -37,7 +38,7 @@ def add(
     url: Annotated[str, typer.Option(help="Link to the source (http or https).")] = "",
     grade: Annotated[str, typer.Option(help="Admiralty grade: source A-F and credibility 1-6, e.g. B2 [default: F6].")] = "",
     story: Annotated[str, typer.Option(help="Story it belongs to: items of one story count once.")] = "",
-    analyst: Annotated[str, typer.Option(help="Who rated it.")] = "",
+    analyst: Annotated[Optional[str], typer.Option(help="Who rated it [default: you: $VANE_ANALYST, analyst in vane.yaml, else git's user.name].")] = None,
     rate: Annotated[Optional[list[str]], typer.Option("--rate", "-r", metavar="SCENARIO=RATING", help="How expected it is under a scenario: ++ + 0 - -- (repeat per scenario).")] = None,
     likelihood: Annotated[Optional[list[str]], typer.Option("--likelihood", "-l", metavar="SCENARIO=P", help="P(evidence | scenario) instead of ratings (every scenario).")] = None,
     directory: DirOption = None,
@@ -53,11 +54,20 @@ def add(
         summary, ratings = _ask(path, summary, ratings)
     if summary is None:
         raise VaneError("--summary is required (what the evidence says, in your own words)")
-    new = rated(summary, parse_date(date, "--date") or dt.date.today(), ratings, likelihoods,
-                source=source, url=url, grade=grade, story=story, analyst=analyst)
     settings, _ = load_settings(space.config_file)
+    new = rated(summary, parse_date(date, "--date") or dt.date.today(), ratings, likelihoods, source=source, url=url,
+                grade=grade, story=story, analyst=_analyst(analyst, space, settings))
     tagged = add_evidence(path, new, workspace_parameters(space, grades=settings.grades))
     say(render_added(tagged))
+
+
+def _analyst(given: Optional[str], space, settings) -> str:
+    """``--analyst`` as given, else the person using the workspace; never empty."""
+    if given is None:
+        return person(space.root, settings.analyst)
+    if not tidy_name(given):
+        raise VaneError("--analyst needs a name (leave it out to be named as yourself)")
+    return tidy_name(given)
 
 
 def _ask(path, summary: Optional[str], ratings: dict[str, str]) -> tuple[str, dict[str, str]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -26,7 +26,8 @@ from model.record.importing import import_forecasts as read_forecasts
 from model.record.importing import write_new_questions
 from model.record.publishing import engine_forecasts
 from model.workspace.folder import log_path
-from model.workspace.loader import load_workspace
+from model.workspace.identity import person
+from model.workspace.loader import load_one_question, load_workspace
 
 
 @handles_errors
@@ -44,13 +45,15 @@ def snapshot(skip_broken: SkipBrokenOption = False, directory: DirOption = None)
 def forecast(
     question_id: Annotated[str, typer.Argument(metavar="QUESTION", help="Question id.")],
     probabilities: Annotated[list[str], typer.Argument(metavar="SCENARIO=P...", help="Your probability for every scenario, e.g. deal=0.3 stall=0.7.")],
-    forecaster: Annotated[str, typer.Option(help="Whose forecast this is.")] = "analyst",
+    forecaster: Annotated[Optional[str], typer.Option(help="Whose forecast this is [default: you, as for 'vane add --analyst'].")] = None,
     directory: DirOption = None,
 ) -> None:
     """Record your own stated forecast for a question, as of now (probabilities cover every scenario and sum to 1)."""
     space = writable_workspace(directory)
-    question = load_workspace(space).question(question_id)
-    entry = stated_forecast(question, parse_numbers(probabilities, "probability"), forecaster)
+    loaded = load_one_question(space, question_id)
+    question = loaded.question(question_id)
+    who = person(space.root, loaded.settings.analyst) if forecaster is None else forecaster
+    entry = stated_forecast(question, parse_numbers(probabilities, "probability"), who)
     added = write_entries(log_path(space), [entry])
     shown = ", ".join(f"{sid} {percent(p, 0)}" for sid, p in entry.probabilities.items())
     say(f"recorded {entry.forecaster}'s forecast for {question.id}: {shown}" if added else "already recorded")

@@ -203,3 +203,16 @@ def test_loading_makes_no_cyclic_garbage(space: Path):
             if was:
                 gc.enable()
         shutil.rmtree(space / ".vane")
+
+
+def test_an_entry_kept_without_the_arrays_gets_them_on_the_next_load(space: Path, monkeypatch):
+    monkeypatch.setattr(loader, "_DERIVED", {})  # as 'vane check' might, before the engine is imported
+    load_workspace(Workspace(space), NOW)
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(space.parent / "user-cache"))
+    first = load_workspace(Workspace(space), NOW).questions
+    assert first and all("_engine_arrays" in question.__dict__ for question in first)
+    kept: list = []
+    monkeypatch.setattr(ParseCache, "keep", lambda self, *args: kept.append(args))
+    again = load_workspace(Workspace(space), NOW).questions
+    assert not kept and all("_engine_arrays" in question.__dict__ for question in again)  # the entries hold them now

@@ -138,7 +138,7 @@ def question_arrays(question: Question) -> QuestionArrays:
     return arrays
 
 
-keep_derived(question_arrays)  # parsed questions are cached with their arrays
+keep_derived(_ARRAYS, question_arrays)  # questions are cached with their arrays
 
 
 def _arrays_of(question: Question) -> QuestionArrays:

@@ -5,10 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from model.fileformat.grades import CREDIBILITY, RELIABILITY, GradeTable
-from model.fileformat.values import Findings, check_keys, read_mapping, read_number
+from model.fileformat.values import (
+    Findings,
+    check_keys,
+    read_mapping,
+    read_number,
+    read_text,
+)
 from model.fileformat.yamlread import Node
 
-SETTINGS_KEYS = ("grades", "report")
+SETTINGS_KEYS = ("grades", "report", "analyst")
 
 
 GRADE_KEYS = ("reliability", "credibility")
@@ -31,6 +37,7 @@ class Settings:
 
     grades: GradeTable = field(default_factory=GradeTable)
     report: ReportSettings = field(default_factory=ReportSettings)
+    analyst: str = ""  # who uses this workspace, when one person does (model/workspace/identity.py)
 
 
 def settings_from_node(root: Node | None, found: Findings) -> Settings:
@@ -43,7 +50,8 @@ def settings_from_node(root: Node | None, found: Findings) -> Settings:
     check_keys(mapping, SETTINGS_KEYS, (), "vane.yaml", found)
     grades = _read_grade_table(mapping.get("grades"), found) if mapping.get("grades") else GradeTable()
     report = _read_report(mapping.get("report"), found) if mapping.get("report") else ReportSettings()
-    return Settings(grades, report)
+    analyst = read_text(mapping.get("analyst"), "analyst", found, mapping.line, required=False) or ""
+    return Settings(grades, report, " ".join(analyst.split()))
 
 
 def _read_report(node: Node, found: Findings) -> ReportSettings:

@@ -82,26 +82,33 @@ def load_question(
     shown = display_path(path)
     known = cache.question(shown, text, clock) if cache else None
     if known is not None:
+        if any(memo not in known.__dict__ for memo in _DERIVED):  # kept by a run that did not derive it
+            _keep(cache, shown, text, known)
         return known, []
     question, problems = question_of(*load_string(text, shown), path, clock)
     if question is not None and cache:
-        for derive in _DERIVED:
-            derive(question)
-        cache.keep(shown, text, question)
+        _keep(cache, shown, text, question)
     return question, problems
 
 
-_DERIVED: list = []
+def _keep(cache: ParseCache, shown: str, text: str, question: Question) -> None:
+    for derive in _DERIVED.values():
+        derive(question)
+    cache.keep(shown, text, question)
 
 
-def keep_derived(derive) -> None:
-    """Have ``derive(question)`` run on every question parsed anew, before it is cached.
+_DERIVED: dict = {}  # memo key in a question's __dict__ -> the function that fills it
 
-    A floor above (the engine) registers what it memoises in a question, so the
-    parse cache keeps it with the question and a warm run starts from it.
+
+def keep_derived(memo: str, derive) -> None:
+    """Have the parse cache keep ``derive(question)``'s memo ``memo`` with every question.
+
+    A floor above (the engine) registers what it memoises in a question, so a
+    warm run starts from it. Questions parsed anew are derived before they are
+    kept; a cached one without the memo (kept by a run that had not imported
+    that floor) is derived and kept again.
     """
-    if derive not in _DERIVED:
-        _DERIVED.append(derive)
+    _DERIVED[memo] = derive
 
 
 def load_question_text(text: str, path: Path, clock: Clock | None = None):
