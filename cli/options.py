@@ -29,6 +29,10 @@ DirOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of text.")]
+AnalystOption = Annotated[
+    Optional[str],
+    typer.Option("--analyst", metavar="NAME", help="Probabilities from this analyst's evidence alone (indicators left out)."),
+]
 StrictOption = Annotated[
     bool,
     typer.Option("--strict", help="Also require evidence to have been recorded by the as-of date, not just dated by it."),

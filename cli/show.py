@@ -8,6 +8,7 @@ import numpy as np
 import typer
 
 from cli.options import (
+    AnalystOption,
     AsOfOption,
     DirOption,
     FaceValueOption,
@@ -21,6 +22,12 @@ from cli.options import (
 from cli.render import shorten, table
 from cli.status import render_status
 from model.base.numbers import percent
+from model.engine.analysts import (
+    Disagreement,
+    analyst_view,
+    disagreements,
+    known_analyst,
+)
 from model.engine.parameters import Parameters
 from model.engine.probabilities import Probabilities
 from model.engine.views import StoryLine, ledger, question_status, trajectory
@@ -35,6 +42,7 @@ FOLD_BELOW = 0.0005  # weeks that moved no scenario by 0.05 pp or more are folde
 def show(
     question_id: Annotated[str, typer.Argument(metavar="QUESTION", help="Question id (its file name without .yaml).")],
     as_of: AsOfOption = None,
+    analyst: AnalystOption = None,
     strict: StrictOption = False,
     face_value: FaceValueOption = False,
     json_output: JsonOption = False,
@@ -42,17 +50,46 @@ def show(
 ) -> None:
     """The evidence ledger in date order with each story's contribution, and the weekly trajectory."""
     loaded, parameters, day = viewing(directory, as_of, face_value, question_id)
-    question = loaded.question(question_id)
+    whole = loaded.question(question_id)
+    question = analyst_view(whole, known_analyst([whole], analyst)) if analyst is not None else whole
     lines = ledger(question, parameters, day, strict)
     weeks = trajectory(question, parameters, day, strict)
+    disputed = disagreements(whole, parameters, day, strict)
     if json_output:
-        print_json(show_data(question, parameters, day, strict, lines, weeks))
+        data = show_data(question, parameters, day, strict, lines, weeks)
+        print_json({**data, "analyst": analyst and known_analyst([whole], analyst),
+                    "disagreements": [entry.as_dict(whole.scenario_ids) for entry in disputed]})
         return
     say(render_status(question_status(question, parameters, day, strict), parameters.theta.draws > 1))
-    say(f"  parameters: {parameters.source}\n")
+    say(f"  parameters: {parameters.source}")
+    if analyst is not None:
+        say(f"  evidence: {known_analyst([whole], analyst)}'s alone (indicators left out)")
+    say("")
     say(render_ledger(question, lines))
+    if disputed:
+        say("")
+        say(render_disagreements(whole, disputed))
     say("")
     say(render_trajectory(question, weeks))
+
+
+SHOWN_DISAGREEMENTS = 5
+
+
+def render_disagreements(question: Question, disputed: list[Disagreement]) -> str:
+    """The stories analysts rated most differently: each analyst's version and what it would make the probabilities."""
+    rows = []
+    for entry in disputed[:SHOWN_DISAGREEMENTS]:
+        for position, (name, items, row) in enumerate(zip(entry.analysts, entry.items, entry.probabilities)):
+            cells = [shorten(entry.story, 24) if position == 0 else "", f"{entry.spread * 100:.1f}" if position == 0 else "",
+                     shorten(name, 20), " ".join(item.id for item in items)]
+            rows.append(cells + [percent(value) for value in row])
+    more = len(disputed) - SHOWN_DISAGREEMENTS
+    note = f"\n  ({more} more: vane show --json lists them all)" if more > 0 else ""
+    return ("Where analysts disagree: stories rated differently, with the probabilities if each analyst's rating "
+            "counted (spread: the widest gap, in points)\n"
+            + table(["story", "spread", "analyst", "items", *question.scenario_ids], rows,
+                    right={1, *range(4, 4 + len(question.scenario_ids))}) + note)
 
 
 def render_ledger(question: Question, lines: list[StoryLine]) -> str:

@@ -8,6 +8,7 @@ import typer
 
 from cli.options import (
     EXIT_PROBLEMS,
+    AnalystOption,
     AsOfOption,
     DirOption,
     FaceValueOption,
@@ -21,6 +22,7 @@ from cli.options import (
 )
 from cli.render import plural, table
 from model.base.numbers import interval, percent, points
+from model.engine.analysts import analyst_view, known_analyst
 from model.engine.probabilities import INTERVAL_NAME
 from model.engine.views import QuestionStatus, question_status
 
@@ -29,6 +31,7 @@ from model.engine.views import QuestionStatus, question_status
 def status(
     questions: Annotated[Optional[list[str]], typer.Argument(help="Question ids [default: all].")] = None,
     as_of: AsOfOption = None,
+    analyst: AnalystOption = None,
     strict: StrictOption = False,
     face_value: FaceValueOption = False,
     json_output: JsonOption = False,
@@ -37,15 +40,20 @@ def status(
     """Scenario probabilities now, their 7-day change, evidence counts and days to deadline."""
     loaded, parameters, day = viewing(directory, as_of, face_value)
     selected = loaded.select(questions)
+    if analyst is not None:
+        analyst = known_analyst(loaded.questions, analyst)
+        selected = [analyst_view(question, analyst) for question in selected]
     statuses = [question_status(q, parameters, day, strict) for q in selected]
     if json_output:
         print_json({
-            "as_of": day.isoformat(), "strict": strict, "parameters": parameters.source,
+            "as_of": day.isoformat(), "strict": strict, "parameters": parameters.source, "analyst": analyst,
             "questions": [entry.as_dict() for entry in statuses],
         })
     else:
         say("\n\n".join(render_status(entry, parameters.theta.draws > 1) for entry in statuses))
         say(f"\nparameters: {parameters.source}")
+        if analyst is not None:
+            say(f"evidence: {analyst}'s alone (indicators left out)")
     if not questions and loaded.problems:
         report_problems(loaded.problems)
         raise typer.Exit(EXIT_PROBLEMS)
