@@ -96,8 +96,8 @@ def test_show_reads_only_its_question_and_agrees_with_the_whole_workspace(two_qu
     (two_questions / "vane.yaml").write_text("grades:\n  reliability: {A: 0.9}\n")
     whole = loader.load_workspace(Workspace(two_questions))
     read: list[str] = []
-    original = loader.load_question
-    monkeypatch.setattr(loader, "load_question", lambda path, *rest: read.append(Path(path).stem) or original(path, *rest))
+    original = loader._look_up
+    monkeypatch.setattr(loader, "_look_up", lambda path, *rest: read.append(Path(path).stem) or original(path, *rest))
     for name in (names[0], f"scenarios/{names[0]}.yaml"):
         one = loader.load_one_question(Workspace(two_questions), name)
         assert one.question(name) == whole.question(names[0]) and one.settings == whole.settings

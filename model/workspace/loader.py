@@ -28,6 +28,7 @@ from model.workspace.folder import (
     question_id_of,
     yaml_files,
 )
+from model.workspace.parallel import run_jobs
 
 
 @dataclass(frozen=True)
@@ -72,23 +73,44 @@ def load_question(
     With a ``cache``, a file whose text validated before (with this reader and
     a clock no earlier than this one) is not parsed again; see ``cache.py``.
     """
+    done, job = _look_up(path, clock or Clock.system(), cache)
+    return done if job is None else job.run()
+
+
+@dataclass(frozen=True)
+class ParseJob:
+    """A question file read but not found in the cache: what is left is to parse and validate its text."""
+
+    text: str
+    shown: str
+    path: Path
+    clock: Clock
+    cache: ParseCache | None
+
+    def run(self) -> tuple[Question | None, list[Problem]]:
+        """The question and problems the text gives (kept in the cache when valid)."""
+        question, problems = question_of(*load_string(self.text, self.shown), self.path, self.clock)
+        if question is not None and self.cache:
+            _keep(self.cache, self.shown, self.text, question)
+        return question, problems
+
+
+def _look_up(path: Path, clock: Clock, cache: ParseCache | None):
+    """``((question, problems), None)`` when reading settles it (a refused name or file, a cached text), else
+    ``(None, job)`` with the parsing left to do."""
     problems = file_name_problems(path)
     if problems:  # a refused name is never opened
-        return None, problems
+        return (None, problems), None
     text, problems = read_checked(path)
     if problems:
-        return None, problems
-    clock = clock or Clock.system()
+        return (None, problems), None
     shown = display_path(path)
     known = cache.question(shown, text, clock) if cache else None
-    if known is not None:
-        if any(memo not in known.__dict__ for memo in _DERIVED):  # kept by a run that did not derive it
-            _keep(cache, shown, text, known)
-        return known, []
-    question, problems = question_of(*load_string(text, shown), path, clock)
-    if question is not None and cache:
-        _keep(cache, shown, text, question)
-    return question, problems
+    if known is None:
+        return None, ParseJob(text, shown, path, clock, cache)
+    if any(memo not in known.__dict__ for memo in _DERIVED):  # kept by a run that did not derive it
+        _keep(cache, shown, text, known)
+    return (known, []), None
 
 
 def _keep(cache: ParseCache, shown: str, text: str, question: Question) -> None:
@@ -208,38 +230,51 @@ def freeze_loaded() -> None:
 
 
 def _load_paths(paths: list[Path], clock: Clock, wanted=None) -> Loaded:
-    """``load_paths``; with ``wanted``, of a workspace's question files and source records only those it accepts."""
-    questions, sources, problems, records = [], [], [], []
+    """``load_paths``; with ``wanted``, of a workspace's question files and source records only those it accepts.
+
+    Files are read in order and question files found in the cache are settled
+    at once; the rest are parsed together at the end (``parallel.run_jobs``, in
+    several processes when there are many), and the problems kept in file order.
+    """
+    sources, parts, records, jobs = [], [], [], []
     settings, files = Settings(), 0
     caches: dict[Path, ParseCache | None] = {}
     for kind, path, root in _classify(paths):
         if wanted and kind in ("question", "outside", "source", "records") and not wanted(path):
             continue
         if kind == "empty":
-            problems.append(Problem(display_path(path), 0, "no question files (.yaml) in this folder"))
+            parts.append([Problem(display_path(path), 0, "no question files (.yaml) in this folder")])
             continue
         if kind == "records":
             records.append(Workspace(path))
             continue
         if kind == "outside":
-            problems.append(Problem(display_path(path), 1, "links to a file outside the workspace, which vane would "
-                                                           "never change; copy the file into scenarios/ instead"))
+            parts.append([Problem(display_path(path), 1, "links to a file outside the workspace, which vane would "
+                                                         "never change; copy the file into scenarios/ instead")])
             continue
         files += 1
         if kind == "settings":
             settings, found = load_settings(path)
-            problems += found
+            parts.append(found)
         elif kind == "source":
             record, found = load_source(path)
-            problems += found
+            parts.append(found)
             sources += [record] if record else []
         else:
             if root and root not in caches:
                 caches[root] = ParseCache.of(root)
-            cache = caches.get(root)
-            question, found = load_question(path, clock, cache)
-            problems += found
-            questions += [question] if question else []
+            done, job = _look_up(path, clock, caches.get(root))
+            parts.append(done or len(jobs))
+            jobs += [job] if job else []
+    parsed = run_jobs(jobs)
+    questions, problems = [], []
+    for part in parts:
+        if isinstance(part, int):
+            part = parsed[part]
+        if isinstance(part, tuple):  # a question file's (question, problems)
+            questions += [part[0]] if part[0] else []
+            part = part[1]
+        problems += part
     clashes = id_clashes([Path(question.path) for question in questions])
     problems += clashes
     clashing = {Path(problem.path).stem.casefold() for problem in clashes}

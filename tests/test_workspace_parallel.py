@@ -1,0 +1,65 @@
+"""Parsing in several processes gives exactly what parsing in one does: questions, problems and their order."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from model.workspace import parallel
+from tests.helpers import vane_process
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+@pytest.fixture
+def many(tmp_path: Path) -> Path:
+    root = tmp_path / "many"
+    (root / "reports").mkdir(parents=True)
+    (root / "scenarios").mkdir()
+    texts = [path.read_text() for path in sorted(EXAMPLES.glob("*.yaml"))]
+    for number in range(70):
+        text = texts[number % len(texts)]
+        if number % 9 == 4:  # a broken file now and then: its problems must come out in the same place
+            text = text.replace("scenarios:", "scenarios: [", 1) if number % 2 else text.replace("opened:", "opened: 2025-02-30 #", 1)
+        (root / "scenarios" / f"q{number:02d}.yaml").write_text(text)
+    return root
+
+
+def run(root: Path, workers: int, *command: str, cache: bool = False):
+    env = {"VANE_WORKERS": str(workers), "XDG_CACHE_HOME": str(root.parent / "user-cache")}
+    if not cache:
+        env["VANE_NO_CACHE"] = "1"
+    return vane_process(*command, "--dir", str(root), env=env)
+
+
+def test_several_workers_give_what_one_gives(many: Path):
+    for command in (["check"], ["status", "--json", "--face-value", "--as-of", "2026-11-30"]):
+        one, two = run(many, 1, *command), run(many, 2, *command)
+        assert (one.code, one.stdout, one.stderr) == (two.code, two.stdout, two.stderr)
+        shown = one.stdout + one.stderr
+        assert one.code == 1 and "q04.yaml" in shown and "q13.yaml" in shown
+
+
+def test_what_workers_keep_in_the_cache_is_what_one_process_reads(many: Path):
+    parsed = run(many, 2, "status", "--json", "--face-value", "--as-of", "2026-11-30", cache=True)
+    assert len(list((many / ".vane" / "cache").iterdir())) == 70 - 8  # every valid file, kept by the workers
+    again = run(many, 1, "status", "--json", "--face-value", "--as-of", "2026-11-30", cache=True)
+    assert json.loads(again.stdout) == json.loads(parsed.stdout)
+
+
+def test_workers_are_used_only_when_it_pays_and_is_safe(monkeypatch):
+    monkeypatch.delenv("VANE_WORKERS", raising=False)
+    monkeypatch.setattr(parallel, "_cores", lambda: 8)
+    monkeypatch.setattr(parallel, "_fork_is_safe", lambda: True)
+    assert parallel.worker_count(10) == 1 and parallel.worker_count(64) == 2 and parallel.worker_count(10_000) == 8
+    monkeypatch.setenv("VANE_WORKERS", "1")
+    assert parallel.worker_count(10_000) == 1
+    monkeypatch.setenv("VANE_WORKERS", "3")
+    assert parallel.worker_count(10_000) == 3
+    monkeypatch.setattr(parallel, "_fork_is_safe", lambda: False)
+    assert parallel.worker_count(10_000) == 1
+    monkeypatch.undo()
+    monkeypatch.setitem(__import__("sys").modules, "jax", object())  # a loaded JAX runs threads: never fork
+    assert not parallel._fork_is_safe()
