@@ -23,7 +23,8 @@ from cli.options import set_debugging, shown
 # description is the command's docstring's first line (a test keeps them equal), here so that the list of
 # commands needs no command module imported
 COMMANDS = {
-    "init": ("cli.setup:init", "Create an empty workspace: scenarios/, reports/ and a .gitignore for lock files."),
+    "init": ("cli.setup:init", "Create an empty workspace: scenarios/, reports/, a .gitignore for lock files and a "
+                                 ".gitattributes for merges."),
     "new": ("cli.setup:new", "Create a question file in scenarios/ from the options given."),
     "check": ("cli.check:check", "Check question files, source records, settings, the forecast log and the saved "
                                  "calibration; exit 1 if anything is wrong."),
@@ -47,6 +48,10 @@ COMMANDS = {
                                              "diagnostics pass."),
     "import-forecasts": ("cli.forecasts:import_forecasts", "Import other forecasters' histories into the forecast "
                                                            "log; unknown Metaculus questions become question files."),
+    "merge-file": ("cli.merge:merge_file", "Merge a question file or the forecast log for git: items and forecasts "
+                                           "from both sides; exit 1 on a conflict."),
+    "merge-setup": ("cli.merge:merge_setup", "Make git merge this workspace's question files and forecast log with "
+                                             "vane merge-file."),
     "indicator": ("cli.indicators:app", "Signposts: add them, record when one is seen, list what is worth watching."),
 }
 GLOBAL_FLAGS = ("--debug",)
@@ -134,6 +139,10 @@ def listing_app():
 def main() -> None:
     """Entry point of the ``vane`` console script."""
     wanted = invoked_command(sys.argv[1:])
+    if wanted:  # (a command imports the loader anyway; the listing must not)
+        from model.workspace.loader import freeze_loaded
+
+        freeze_loaded()  # this process ends with the command: what it loads lives as long
     (build_app([wanted]) if wanted else listing_app())()
 
 

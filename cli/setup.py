@@ -18,17 +18,27 @@ from cli.options import (
 )
 from model.base.errors import display_path
 from model.edits.new import create_question
+from model.teams.gitsetup import CONFIG_LINES, set_up_merges
 from model.workspace.folder import init_workspace
 
 
 @handles_errors
 def init(folder: Annotated[Path, typer.Argument(help="Folder to make a workspace (created if missing).")]) -> None:
-    """Create an empty workspace: scenarios/, reports/ and a .gitignore for lock files."""
+    """Create an empty workspace: scenarios/, reports/, a .gitignore for lock files and a .gitattributes for merges."""
     space, created = init_workspace(folder)
+    merges = set_up_merges(space.root)  # .gitattributes, and the driver in .git/config inside a repository
     for path in created:
         say(f"created {display_path(path)}")
-    if not created:
+    if merges.attributes:
+        say(f"wrote {display_path(merges.attributes)}: git merges question files and the forecast log with vane")
+    if not created and not merges.attributes:
         say(f"{display_path(space.root)} is already a workspace; nothing changed")
+    if merges.configured and (created or merges.attributes):
+        say("configured git in this repository to run: vane merge-file")
+    elif not merges.configured:
+        say("not in a git repository: once it is, run 'vane merge-setup' there, or:")
+        for line in CONFIG_LINES:
+            say(f"  {line}")
     say(f"next: vane new QUESTION --dir {display_path(space.root)} --question '...' --closes YYYY-MM-DD --scenario a='...' --scenario b='...'")
 
 

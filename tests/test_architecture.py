@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 MODEL = Path(__file__).resolve().parent.parent / "model"
-FLOORS = {"base": 0, "fileformat": 1, "workspace": 2, "engine": 3, "edits": 4, "record": 5, "reports": 6, "calibration": 6}
+FLOORS = {"base": 0, "fileformat": 1, "workspace": 2, "engine": 3, "edits": 4, "teams": 4, "record": 5, "reports": 6,
+          "calibration": 6}
 HEAVY = {"pymc": "calibration", "pytensor": "calibration", "arviz": "calibration", "jax": "calibration",
          "numpyro": "calibration", "nutpie": "calibration", "matplotlib": "reports", "jinja2": "reports"}
 
