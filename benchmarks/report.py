@@ -186,7 +186,7 @@ STAGES = (  # (label, module file ending, function): cumulative time in the prof
     ("loading the workspace", "cli/options.py", "load_publishing"),
     ("forecasting (build_report)", "reports/weekly.py", "build_report"),
     ("  probabilities_at", "engine/probabilities.py", "probabilities_at"),
-    ("  story_effects", "engine/probabilities.py", "story_effects"),
+    ("  story_moves (the movers)", "reports/effects.py", "story_moves"),
     ("  the track record", "record/scorecard.py", "score_questions"),
     ("writing the report (write_report)", "reports/render.py", "write_report"),
     ("  drawing the charts", "reports/charts.py", "render"),

@@ -108,6 +108,35 @@ def test_charts_on_one_reused_figure_are_the_charts_of_fresh_figures(tmp_path: P
         assert differing == 0, f"case {number}: {differing} pixels differ"
 
 
+def test_legends_and_texts_kept_from_earlier_charts_draw_what_fresh_figures_draw(tmp_path: Path):
+    """A legend made for an earlier chart, and the glyphs of texts drawn before, give the same pixels."""
+    cases = [
+        trajectory(3, seed=11),
+        trajectory(4, seed=12, names="t"),
+        trajectory(3, seed=13),  # the legend of the first chart again, after another; the same dates and labels
+        trajectory(2, seed=14, names="t"),
+        trajectory(4, seed=15, names="t", weeks=20),  # the second chart's legend again, other dates
+        trajectory(3, seed=11),  # exactly the first chart again
+    ]
+    with TrajectoryCharts() as drawer:
+        for number, chart in enumerate(cases):
+            assert drawer.draw(chart, tmp_path / f"{number}.png")
+    for number, chart in enumerate(cases):
+        differing = np.sum(np.any(pixels(tmp_path / f"{number}.png") != reference_chart(chart), axis=2))
+        assert differing == 0, f"case {number}: {differing} pixels differ"
+
+
+def test_the_glyph_cache_stays_bounded(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(charts, "GLYPH_CACHE", 5)
+    cases = [trajectory(3, seed=seed, weeks=10 + seed) for seed in range(4)]
+    with TrajectoryCharts() as drawer:
+        for number, chart in enumerate(cases):
+            drawer.draw(chart, tmp_path / f"{number}.png")
+        assert len(drawer._canvas.get_renderer()._glyphs) <= 5
+    for number, chart in enumerate(cases):
+        assert np.array_equal(pixels(tmp_path / f"{number}.png"), reference_chart(chart))
+
+
 def test_a_chart_is_drawn_again_only_when_what_it_shows_changes(tmp_path: Path):
     path, chart = tmp_path / "q.png", trajectory(3)
     with TrajectoryCharts() as drawer:

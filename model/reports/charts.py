@@ -228,6 +228,8 @@ class TrajectoryCharts:
 
     PENDING = 3
 
+    LEGENDS = 64  # legends kept for scenario sets seen before (a legend is made from the series' lines, which stay)
+
     def __init__(self) -> None:
         self._figure = None
         self._writer = None
@@ -287,16 +289,15 @@ class TrajectoryCharts:
 
     def _setup(self) -> None:
         import matplotlib.dates
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
         figure = Figure(figsize=TRAJECTORY_SIZE, dpi=DPI)
-        self._canvas = FigureCanvasAgg(figure)
+        self._canvas = _glyph_caching_canvas()(figure)
         axes = figure.add_subplot()
         axes.xaxis_date()
         self._date2num = matplotlib.dates.date2num
         self._figure, self._axes = figure, axes
-        self._bands, self._lines, self._legend = [], [], None
+        self._bands, self._lines, self._legend, self._legends = [], [], None, {}
         self._ticks = axes.vlines([], 0, 0.04, transform=axes.get_xaxis_transform(), color="#333333", linewidth=1)
         self._close = axes.axvline(0.0, color="#999999", linestyle=":", linewidth=1)
         _trajectory_style(figure, axes)
@@ -345,10 +346,104 @@ class TrajectoryCharts:
                 axes.update_datalim([(closes, 0.5)], updatey=False)
                 axes.autoscale_view(scaley=False)
         if self._legend is None or self._legend[0] != chart.scenario_ids:  # the same scenarios: the same legend
-            handles = self._lines[:count]
-            self._legend = (chart.scenario_ids, axes.legend(handles, chart.scenario_ids, loc="upper left",
-                                                            bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False))
+            legend = self._legends.get(chart.scenario_ids)  # scenarios shown before: their legend, made then
+            if legend is None:
+                handles = self._lines[:count]
+                legend = axes.legend(handles, chart.scenario_ids, loc="upper left", bbox_to_anchor=(1.0, 1.0),
+                                     fontsize=8, frameon=False)
+                if len(self._legends) >= self.LEGENDS:
+                    self._legends.clear()
+                self._legends[chart.scenario_ids] = legend
+            else:
+                axes.legend_ = legend
+            self._legend = (chart.scenario_ids, legend)
         return _rgba(self._canvas)
+
+
+GLYPH_CACHE = 4096  # texts whose glyph images one figure keeps (each a few small images): then it starts afresh
+
+
+class _GlyphRecorder:
+    """Stands in for the Agg renderer while one text is drawn: passes each glyph image on and keeps a copy of it."""
+
+    def __init__(self, renderer) -> None:
+        self.renderer = renderer
+        self.glyphs: list | None = []  # None once the text did anything else than draw glyph images
+
+    def draw_text_image(self, image, x, y, angle, gc) -> None:
+        if self.glyphs is not None and isinstance(image, np.ndarray):
+            self.glyphs.append((image.copy(), x, y, angle))
+        else:
+            self.glyphs = None
+        self.renderer.draw_text_image(image, x, y, angle, gc)
+
+    def __getattr__(self, name: str):
+        self.glyphs = None  # anything else: not kept
+        return getattr(self.renderer, name)
+
+
+_CANVAS: list = []
+
+
+def _glyph_caching_canvas():
+    """An Agg canvas whose renderer keeps the glyph images of each text it draws, to blend again when drawn again.
+
+    Trajectory charts draw the same texts at the same places chart after chart
+    (the percent labels, most dates, the legend's names), and laying out and
+    rendering their glyphs (FreeType) is most of the cost of a text. A text drawn
+    with the same string, font, size, angle, position, antialiasing, hinting and
+    font features as before blends the same glyph images, at the same pixels, as
+    matplotlib would render afresh; only its colour comes from the call.
+    """
+    if _CANVAS:
+        return _CANVAS[0]
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+
+    class GlyphCachingRenderer(RendererAgg):
+        def __init__(self, width, height, dpi) -> None:
+            super().__init__(width, height, dpi)
+            self._glyphs: dict = {}
+
+        def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+            if ismath:
+                return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+            features = mtext.get_fontfeatures() if mtext is not None else None
+            language = mtext.get_language() if mtext is not None else None
+            key = (s, tuple(prop.get_family()), prop.get_style(), prop.get_variant(), prop.get_weight(),
+                   prop.get_stretch(), prop.get_size_in_points(), prop.get_file(), prop.get_math_fontfamily(),
+                   angle, x, y, bool(gc.get_antialiased()), matplotlib.rcParams["text.hinting"],
+                   matplotlib.rcParams["text.hinting_factor"], None if features is None else tuple(features),
+                   language if language is None or isinstance(language, str) else repr(language),
+                   self.dpi, self.width, self.height)
+            glyphs = self._glyphs.get(key)
+            if glyphs is not None:
+                for image, left, bottom, turn in glyphs:
+                    self._renderer.draw_text_image(image, left, bottom, turn, gc)
+                return None
+            recorder, renderer = _GlyphRecorder(self._renderer), self._renderer
+            self._renderer = recorder
+            try:
+                drawn = super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+            finally:
+                self._renderer = renderer
+            if recorder.glyphs is not None:
+                if len(self._glyphs) >= GLYPH_CACHE:
+                    self._glyphs.clear()
+                self._glyphs[key] = recorder.glyphs
+            return drawn
+
+    class GlyphCachingCanvas(FigureCanvasAgg):
+        def get_renderer(self):
+            width, height = self.get_width_height(physical=True)
+            key = width, height, self.figure.dpi
+            if self._lastKey != key:
+                self.renderer = GlyphCachingRenderer(width, height, self.figure.dpi)
+                self._lastKey = key
+            return self.renderer
+
+    _CANVAS.append(GlyphCachingCanvas)
+    return GlyphCachingCanvas
 
 
 def _software() -> str:

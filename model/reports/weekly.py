@@ -25,7 +25,6 @@ from model.engine.probabilities import (
     evidence_of,
     probabilities_at,
     stories_of,
-    story_effects,
     visible_items,
     weekly_dates,
 )
@@ -36,6 +35,7 @@ from model.fileformat.question import Question
 from model.fileformat.settings import ReportSettings
 from model.record.publishing import engine_entry
 from model.record.scorecard import ScoreReport, score_questions
+from model.reports.effects import story_moves
 
 REPORT_BATCH = "report "
 
@@ -201,13 +201,14 @@ def story_movers(question: Question, parameters: Parameters, as_of: dt.date, sin
             candidates.append((g, shown))
     if not candidates:  # nothing new: no story's effect is needed
         return ()
-    _, moved = story_effects(question, parameters, as_of, strict)  # (G, K), in blocks of stories
+    # (len(candidates), K): the candidates' rows of story_effects, computed for them alone
+    moved = story_moves(question, parameters, as_of, [g for g, _ in candidates], strict)
     movers = []
     for k, scenario in enumerate(question.scenario_ids):
-        effects = [abs(moved[g, k]) for g, _ in candidates]
-        g, shown = candidates[effects.index(max(effects))]  # the first of equals
-        if abs(moved[g, k]) >= 0.05:
-            movers.append(Mover(scenario, float(moved[g, k]), shown))
+        effects = [abs(moved[row, k]) for row in range(len(candidates))]
+        row = effects.index(max(effects))  # the first of equals
+        if abs(moved[row, k]) >= 0.05:
+            movers.append(Mover(scenario, float(moved[row, k]), candidates[row][1]))
     return tuple(movers)
 
 
