@@ -187,10 +187,11 @@ def quantiles(draws: np.ndarray, levels) -> np.ndarray:
     ``np.quantile`` imports ``numpy.ma`` on first use (about 20 ms), which every
     ``vane status`` would pay for two numbers per scenario.
     """
-    ordered = np.sort(draws, axis=0)
-    position = np.asarray(levels, dtype=float) * (ordered.shape[0] - 1)
+    count = draws.shape[0]
+    position = np.asarray(levels, dtype=float) * (count - 1)
     below = np.floor(position).astype(int)
-    above = np.minimum(below + 1, ordered.shape[0] - 1)
+    above = np.minimum(below + 1, count - 1)
+    ordered = np.partition(draws, np.unique(np.concatenate([below, above])), axis=0)  # only the ranks needed
     weight = (position - below).reshape((-1,) + (1,) * (ordered.ndim - 1))
     return ordered[below] + weight * (ordered[above] - ordered[below])
 
