@@ -20,6 +20,8 @@ from cli.options import (
 from model.base.errors import VaneError
 from model.calibration.settings import SAMPLERS, SamplerSettings
 from model.engine.parameters import SavedFit
+from model.fileformat.log_entry import read_log
+from model.workspace.folder import log_path
 from model.workspace.loader import load_paths
 
 
@@ -47,14 +49,18 @@ def calibrate(
     from model.calibration.fit import (
         calibrate as run_calibration,  # heavy: PyMC, PyTensor, ArviZ
     )
+    from model.calibration.pooling import learn_team_pool
 
     settings = SamplerSettings(sampler, draws, tune, chains, seed, progress=not json_output and _terminal())
     result = run_calibration(loaded.questions, SavedFit.of(space), settings, loaded.settings.grades, note)
+    entries, _ = read_log(log_path(space))  # damaged lines are 'vane check''s to report; the rest still counts
+    team = learn_team_pool(loaded.questions, entries, SavedFit.of(space), settings, note)
     if json_output:
-        print_json(result.as_dict())
+        print_json({**result.as_dict(), "team_pool": team.as_dict()})
     else:
         say("\n".join(result.summary))
         say(f"saved to {SavedFit.of(space).record}" if result.saved else f"not saved: {result.refusal}")
+        say("\n".join(team.lines))
     if not result.saved:
         raise typer.Exit(EXIT_PROBLEMS)
 
