@@ -17,9 +17,12 @@ Two measurements:
    Loading the workspace alone is timed first, as a floor (twice: the first
    load of a new workspace may fill caches).
 
-``--sizes 1000`` picks the workspace sizes, ``--keep DIR`` keeps (and reuses)
-the generated workspaces, ``--no-cache`` loads them without the parse cache,
-``--skip-arithmetic`` leaves out the first part.
+``--sizes 1000`` picks the workspace sizes, ``--per-forecaster 100`` the
+stated forecasts per analyst per question (10 by default, 100 per question;
+with 100, 10,000 questions hold 10 million forecasts, in a folder named
+``w10000x1000``), ``--keep DIR`` keeps (and reuses) the generated workspaces,
+``--no-cache`` loads them without the parse cache, ``--skip-arithmetic``
+leaves out the first part.
 """
 
 from __future__ import annotations
@@ -92,7 +95,7 @@ def question_text(rng: np.random.Generator, number: int) -> tuple[str, list[str]
     prior = rng.dirichlet(np.full(k, 2.0))
     prior = np.round(prior / prior.sum(), 3)
     prior[-1] = round(1.0 - prior[:-1].sum(), 3)
-    if prior[-1] <= 0:
+    if (prior <= 0).any():  # rounding left a scenario without prior: uniform instead
         prior = np.full(k, round(1.0 / k, 3))
         prior[-1] = round(1.0 - prior[:-1].sum(), 3)
     lines = [
@@ -180,9 +183,10 @@ def commands(space: Path) -> list[tuple[str, list[str]]]:
     return [("load, first", load), ("load", load), ("score", vane), ("score --json", vane + ["--json"])]
 
 
-def whole_command(sizes, keep: Path | None, cache: bool = True) -> int:
+def whole_command(sizes, keep: Path | None, cache: bool = True, per_forecaster: int = PER_FORECASTER) -> int:
     """Time ``vane score`` and ``vane score --json`` as processes on generated workspaces; returns the misses."""
-    print(f"vane score as a fresh process on generated workspaces ({FORECASTERS} analysts x {PER_FORECASTER} "
+    per_question = FORECASTERS * per_forecaster
+    print(f"vane score as a fresh process on generated workspaces ({FORECASTERS} analysts x {per_forecaster} "
           f"stated forecasts per question; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
           f"{'' if cache else '; no parse cache'})")
     print(f"{'questions':>9} {'forecasts':>10} {'log MB':>7}  {'command':<13} {'exit':>4} {'wall s':>7} {'CPU s':>6} "
@@ -191,10 +195,10 @@ def whole_command(sizes, keep: Path | None, cache: bool = True) -> int:
     with tempfile.TemporaryDirectory(prefix="vane-score-bench-") as scratch:
         base = keep or Path(scratch)
         for size in sizes:
-            space = base / f"w{size}"
+            space = base / (f"w{size}" if per_forecaster == PER_FORECASTER else f"w{size}x{per_question}")
             if not (space / "reports" / "forecasts.jsonl").exists():
                 started = time.perf_counter()
-                write_workspace(space, size)
+                write_workspace(space, size, per_forecaster=per_forecaster)
                 print(f"  (wrote {size:,} questions in {time.perf_counter() - started:.0f} s)", flush=True)
             log_mb = (space / "reports" / "forecasts.jsonl").stat().st_size / 1e6
             for label, arguments in commands(space):
@@ -205,7 +209,7 @@ def whole_command(sizes, keep: Path | None, cache: bool = True) -> int:
                 misses += timed and not good
                 verdict = (("ok" if good else "MISS") + f" (goal {goal:g} s, {GOAL_MB:g} MB)" if timed else "(for reference)")
                 verdict += "" if code == 0 else f"  {first[:70]}"
-                print(f"{size:>9,} {size * FORECASTERS * PER_FORECASTER:>10,} {log_mb:7.0f}  {label:<13} {code:>4} "
+                print(f"{size:>9,} {size * per_question:>10,} {log_mb:7.0f}  {label:<13} {code:>4} "
                       f"{wall:7.2f} {cpu:6.2f} {peak:8.0f} {out:7.1f}  {verdict}", flush=True)
     return misses
 
@@ -215,13 +219,16 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=10_000, help="questions for the arithmetic alone")
     parser.add_argument("--forecasters", type=int, default=10)
     parser.add_argument("--forecasts", type=int, default=100, help="forecasts per forecaster per question")
+    parser.add_argument("--per-forecaster", type=int, default=PER_FORECASTER,
+                        help="stated forecasts per analyst per question in the generated workspaces")
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="workspace sizes in questions, comma-separated")
     parser.add_argument("--keep", type=Path, help="keep the generated workspaces in this folder (and reuse them)")
     parser.add_argument("--skip-arithmetic", action="store_true")
     parser.add_argument("--no-cache", action="store_true", help="load the workspaces without the parse cache (VANE_NO_CACHE)")
     options = parser.parse_args()
     sizes = [int(size) for size in options.sizes.split(",") if size]
-    misses = whole_command(sizes, options.keep.resolve() if options.keep else None, not options.no_cache) if sizes else 0
+    misses = whole_command(sizes, options.keep.resolve() if options.keep else None, not options.no_cache,
+                           options.per_forecaster) if sizes else 0
     if not options.skip_arithmetic:  # after the processes: a child's peak memory counts what it was forked from
         print()
         arithmetic(options.questions, options.forecasters, options.forecasts)

@@ -175,6 +175,7 @@ def test_coherence_sums_up_each_analysts_stated_forecasts_on_a_question(space: P
     path.write_text(RESOLVED)
     question, _ = load_question(path)
     from model.engine.parameters import workspace_parameters
+    from model.engine.probabilities import probabilities_at
     from model.record.forecast_log import write_entries
 
     log = [stated("2025-03-05", "mk", deal=0.1, ceasefire=0.2, stall=0.7),
@@ -190,7 +191,7 @@ def test_coherence_sums_up_each_analysts_stated_forecasts_on_a_question(space: P
     assert mk.time.date() == dt.date(2025, 8, 1) and list(mk.stated) == ["stall", "deal", "ceasefire"]  # as written
     parameters = workspace_parameters(Workspace(space))
     days = [entry.time.date() for entry in log]  # the engine runs once over every stated forecast's date
-    implied = scorecard.probabilities_at(question, parameters, days, strict=True).mean
+    implied = probabilities_at(question, parameters, days, strict=True).mean
     mine = [0, 1, 3]
     gaps = [0.5 * sum(abs(log[row].probabilities[sid] - implied[row, k]) for k, sid in enumerate(question.scenario_ids))
             for row in mine]

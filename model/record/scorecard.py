@@ -47,6 +47,9 @@ BOOTSTRAP = 2000
 BOOTSTRAP_QUESTIONS = 1000  # beyond this many questions, a mean's interval is the normal one the bootstrap tends to
 
 
+RESAMPLE_CELLS = 1 << 17  # resampled values drawn and averaged together: they stay in the cache
+
+
 NORMAL_95 = 1.6448536269514722  # the standard normal's 95th percentile
 
 
@@ -436,7 +439,7 @@ def _scoring_input(table: ForecastTable, resolved: list[Question], where: _Score
         forecaster=rank[codes],
         time=table.seconds(None if every else rows),
         probabilities=table.probabilities[:, :width] if every else table.probabilities[rows, :width],
-        peer_members=np.array([kind not in ("baseline", "backtest") for kind in kinds], dtype=bool),
+        peer_members=np.array([kind not in ("baseline", "backtest", "pooled") for kind in kinds], dtype=bool),
     )
     return data, (names, kinds), skipped
 
@@ -497,7 +500,12 @@ def interval(values: np.ndarray, rng: np.random.Generator) -> tuple[float, float
         spread = NORMAL_95 * float(np.std(values)) / math.sqrt(values.shape[0])
         middle = float(values.mean())
         return middle - spread, middle + spread
-    resampled = rng.choice(values, size=(BOOTSTRAP, values.shape[0]), replace=True).mean(axis=1)
+    count = values.shape[0]
+    resampled = np.empty(BOOTSTRAP)
+    step = max(1, RESAMPLE_CELLS // count)
+    for start in range(0, BOOTSTRAP, step):  # what rng.choice(values, size=(BOOTSTRAP, count)) draws, in blocks of rows
+        rows = min(step, BOOTSTRAP - start)
+        resampled[start:start + rows] = values[rng.integers(0, count, size=(rows, count))].mean(axis=1)
     low, high = np.quantile(resampled, [0.05, 0.95])
     return float(low), float(high)
 
