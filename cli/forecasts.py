@@ -20,11 +20,12 @@ from cli.options import (
 )
 from model.base.errors import VaneError, display_path
 from model.base.numbers import percent
-from model.engine.parameters import workspace_parameters
+from model.engine.parameters import SavedFit, workspace_parameters
 from model.record.forecast_log import refuse_damaged_log, stated_forecast, write_entries
 from model.record.importing import import_forecasts as read_forecasts
 from model.record.importing import write_new_questions
 from model.record.publishing import engine_forecasts
+from model.record.team_pool import read_pooling, team_entries
 from model.workspace.folder import log_path
 from model.workspace.identity import person
 from model.workspace.loader import load_one_question, load_workspace
@@ -37,8 +38,12 @@ def snapshot(skip_broken: SkipBrokenOption = False, directory: DirOption = None)
     loaded = load_publishing(space, skip_broken)
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     entries = engine_forecasts(list(loaded.questions), workspace_parameters(space, grades=loaded.settings.grades), "snapshot", now)
-    added = write_entries(log_path(space), entries)
-    say(f"recorded the engine's forecasts for {added} open question(s) in {display_path(log_path(space))}")
+    team = team_entries(list(loaded.questions), refuse_damaged_log(log_path(space)), read_pooling(SavedFit.of(space))[0],
+                        "snapshot", now)
+    added = write_entries(log_path(space), entries + team)
+    pooled = f", and the team's pooled forecast on {len(team)} of them" if team else ""
+    say(f"recorded {added} new forecast(s) in {display_path(log_path(space))}: the engine's on {len(entries)} open "
+        f"question(s){pooled}")
 
 
 @handles_errors

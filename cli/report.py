@@ -40,7 +40,10 @@ def report(
     markdown, page = done.paths[:2]
     say(f"wrote {display_path(markdown)} and {display_path(page)} ({len(done.report.questions)} open question(s))")
     if done.published:
-        say(f"published the engine's forecasts for {done.published} question(s) in {display_path(done.log)}")
+        teams = sum(entry.team is not None for entry in done.report.questions)
+        pooled = f", with the team's pooled forecast on {teams}" if teams else ""
+        say(f"published {done.published} forecast(s) in {display_path(done.log)}: the engine's on every open "
+            f"question{pooled}")
     elif done.report.reconstructed:
         say(f"{chosen.label} is past: reconstructed as of {done.report.as_of}; nothing added to the forecast log")
 

@@ -34,10 +34,10 @@ from model.engine.analysts import analyst_key
 from model.engine.parameters import SavedFit
 from model.engine.posterior import logsumexp
 from model.engine.probabilities import INTERVAL, INTERVAL_NAME, quantiles
-from model.fileformat.log_entry import LoggedForecast, reserved_kind
+from model.fileformat.log_entry import TEAM, LoggedForecast, reserved_kind
 from model.fileformat.question import Question
+from model.record.publishing import is_open
 
-TEAM = "team (pooled)"
 """The forecaster name of the pooled forecast in the forecast log and the track record."""
 
 MIN_TEAM = 2  # one analyst is not a team: nothing to pool
@@ -420,6 +420,29 @@ def pooled_forecast(pool: TeamPool, fit: PoolingFit | None = None) -> TeamForeca
     pooled = pool.extremized(fit.extremizing(pool.diversity))  # (D, K)
     low, high = quantiles(pooled, INTERVAL)
     return TeamForecast(pooled.mean(axis=0), low, high)
+
+
+TEAM_KIND = "pooled"  # the forecast log's kind for the team's pool (``reserved_kind(TEAM)``)
+
+
+def team_entries(questions, log_entries, fit: PoolingFit | None, batch: str, now: dt.datetime) -> list[LoggedForecast]:
+    """The team's pooled forecast now on every open question with stated forecasts from two analysts or more.
+
+    As forecast-log entries to publish beside the engine's (``batch`` as theirs);
+    ``parameters`` says how the pool was extremized, and that it is the prior's
+    guess while ``fit`` is None.
+    """
+    used = fit if fit is not None else PoolingFit.prior()
+    entries = []
+    for pool in team_pools([question for question in questions if is_open(question, now.date())], log_entries, at=now):
+        forecast = pooled_forecast(pool, used)
+        entries.append(LoggedForecast(
+            time=now, question=pool.question, forecaster=TEAM, kind=TEAM_KIND, batch=batch,
+            probabilities={sid: float(p) for sid, p in zip(pool.scenarios, forecast.mean)},
+            interval={sid: (float(low), float(high)) for sid, low, high in zip(pool.scenarios, forecast.low, forecast.high)},
+            parameters=f"{len(pool.forecasters)} analysts: {used.sentence()}", recorded=now,
+        ))
+    return entries
 
 
 # --- saving and reading the draws (numpy only) ---

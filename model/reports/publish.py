@@ -19,9 +19,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.engine.parameters import workspace_parameters
+from model.engine.parameters import SavedFit, workspace_parameters
 from model.record.forecast_log import refuse_damaged_log, write_entries
-from model.reports.weekly import Week, WeeklyReport, build_report, published_entries
+from model.record.team_pool import read_pooling, team_entries
+from model.reports.weekly import (
+    Week,
+    WeeklyReport,
+    build_report,
+    published_entries,
+    report_batch,
+)
 from model.workspace.folder import Workspace, log_path
 from model.workspace.loader import Loaded
 
@@ -60,9 +67,14 @@ def publish_week(space: Workspace, loaded: Loaded, week: Week, folder: Path | No
     workers = chart_workers(len(loaded.questions))
     with ReportCharts(target / "charts", workers, functools.partial(progress, "drawing")) as charts:
         # with workers, each question's chart is drawn while the next questions are forecast
+        team = team_entries(list(loaded.questions), log, read_pooling(SavedFit.of(space))[0], report_batch(week), now)
         weekly = build_report(list(loaded.questions), parameters, week, log, now, strict, loaded.settings.report,
                               functools.partial(progress, "forecasting"), broken=loaded.problems,
-                              each=charts.add if workers else lambda _: None)
+                              each=charts.add if workers else lambda _: None,
+                              team={entry.question: entry for entry in team})
         paths = write_report(weekly, target, functools.partial(progress, "drawing"), charts)
-    published = 0 if weekly.reconstructed else write_entries(log_path(space), published_entries(weekly, parameters))
+    published = 0
+    if not weekly.reconstructed:  # the team's pool beside the engine's forecasts, as the report shows them
+        published = write_entries(log_path(space), published_entries(weekly, parameters)
+                                  + [entry.team for entry in weekly.questions if entry.team])
     return PublishedWeek(weekly, paths, published, log_path(space))

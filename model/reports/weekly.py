@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -103,6 +103,12 @@ class QuestionReport:
     overdue: tuple[Indicator, ...]
     last_evidence: dt.date | None
     days_to_deadline: int
+    team: LoggedForecast | None = None  # the team's pooled forecast published with this report, if analysts stated any
+
+    @property
+    def team_forecast(self) -> list[tuple[str, float]]:
+        """The team's pooled forecast as (scenario, probability) in the question's order; empty without one."""
+        return [(sid, self.team.probabilities[sid]) for sid in self.question.scenario_ids] if self.team else []
 
     @property
     def leading(self) -> tuple[str, int]:
@@ -251,11 +257,13 @@ def build_report(
     now: dt.datetime, strict: bool = False,
     settings: ReportSettings = ReportSettings(), progress: Callable[[int, int, str], None] = lambda *_: None,
     broken: tuple[Problem, ...] = (), each: Callable[[QuestionReport], object] = lambda _: None,
+    team: dict[str, LoggedForecast] | None = None,
 ) -> WeeklyReport:
     """The week's report: every open question, movers, stale and near-deadline ones, the track record.
 
     ``broken`` lists the problems of files left out (``vane report --skip-broken``); the report shows them first.
     ``each`` is called with each open question's part of the report as soon as it is computed (in report order).
+    ``team`` holds the team's pooled forecasts published with this week's report, by question id.
     """
     current = week.start <= now.date() <= week.end
     as_of = now.date() if current else week.end
@@ -266,8 +274,8 @@ def build_report(
     entries = []
     for number, question in enumerate(followed, start=1):
         progress(number, len(followed), question.id)
-        entries.append(question_report(question, parameters, week, as_of, reported.get(question.id, []), strict,
-                                       published_before))
+        entry = question_report(question, parameters, week, as_of, reported.get(question.id, []), strict, published_before)
+        entries.append(replace(entry, team=(team or {}).get(question.id)) if current else entry)
         each(entries[-1])
     stale_days = 7 * settings.stale_weeks
     resolved = [q for q in questions if resolved_by(q, as_of)]
