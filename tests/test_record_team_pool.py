@@ -73,3 +73,15 @@ def test_the_teams_pool_is_scored_like_every_forecaster(bundled: Path):
     scored = vane("score", "--dir", str(bundled), "--json")
     assert scored.code == 0, scored.output
     assert TEAM in json.dumps(json.loads(scored.stdout))
+
+
+def test_check_names_a_damaged_saved_pool(bundled: Path):
+    from model.engine.parameters import SavedFit
+    from model.record.team_pool import pooling_path
+
+    path = pooling_path(SavedFit.of(Workspace(bundled)))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"not numpy")
+    result = vane("check", "--dir", str(bundled))
+    assert result.code == 1 and "pooling.npz:1" in result.output and "could not be read" in result.output
+    assert vane("report", "--dir", str(bundled)).code == 0  # the report goes on with the prior's pool

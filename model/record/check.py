@@ -24,7 +24,7 @@ def check_paths(paths: list[Path], clock: Clock | None = None) -> Loaded:
     scenarios_of = {question.id: question.scenario_ids for question in loaded.questions}
     for workspace in loaded.workspaces:
         problems += check_log(log_path(workspace), scenarios_of, broken)
-        problems += _calibration_problems(workspace)
+        problems += _calibration_problems(workspace) + _pooling_problems(workspace)
     logs = sum(log_path(workspace).exists() for workspace in loaded.workspaces)
     return replace(loaded, problems=tuple(problems), files=loaded.files + logs)
 
@@ -38,3 +38,15 @@ def _calibration_problems(workspace: Workspace) -> list[Problem]:
         return []
     reason = calibration_problem(saved)
     return [Problem(display_path(saved.extract), 1, reason)] if reason else []
+
+
+def _pooling_problems(workspace: Workspace) -> list[Problem]:
+    """The saved fit of the team's pool, when there is one and it cannot be used."""
+    from model.engine.parameters import SavedFit
+    from model.record.team_pool import pooling_path, read_pooling
+
+    saved = SavedFit.of(workspace)
+    if not pooling_path(saved).exists():
+        return []
+    fit, reason = read_pooling(saved)
+    return [] if fit is not None else [Problem(display_path(pooling_path(saved)), 1, reason)]

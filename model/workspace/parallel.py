@@ -21,7 +21,8 @@ import threading
 
 ENVIRONMENT_VARIABLE = "VANE_WORKERS"
 MIN_FILES_PER_WORKER = 32  # below this, starting a process costs more than it saves
-CHUNKS_PER_WORKER = 4  # files are sent in chunks, several per worker, so one slow chunk does not hold up the rest
+CHUNK_FILES = 64  # files per chunk sent to a worker: about a second's work, so a worker whose parent was killed
+# finds it gone (and stops) within about a second, and one slow chunk does not hold up the rest
 
 
 def run_jobs(jobs: list) -> list:
@@ -32,7 +33,7 @@ def run_jobs(jobs: list) -> list:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    size = -(-len(jobs) // (workers * CHUNKS_PER_WORKER))
+    size = min(CHUNK_FILES, -(-len(jobs) // workers))
     chunks = [jobs[start:start + size] for start in range(0, len(jobs), size)]
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
         return [result for chunk in pool.map(_run_chunk, chunks) for result in chunk]
