@@ -292,3 +292,37 @@ def test_a_second_report_in_the_week_redraws_only_the_charts_that_changed(space:
     assert vane("report", "--dir", str(space)).code == 0
     changed = {path.name for path in folder.iterdir() if path.stat().st_mtime_ns != before[path.name].st_mtime_ns}
     assert changed == {"b.png"}
+
+
+def test_the_reliability_diagram_is_drawn_without_pyplot_and_as_pyplot_drew_it(tmp_path: Path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from model.record.scorecard import calibration_table
+
+    rng = np.random.default_rng(3)
+    calibration = {}
+    for name in ("alice", "bob", "engine", "uniform (baseline)"):
+        forecasts = rng.random(400)
+        calibration[name] = calibration_table(forecasts, (rng.random(400) < forecasts).astype(float))
+    drawn = charts.reliability_diagram(calibration, tmp_path / "ours.png")
+    assert plt.get_fignums() == []
+    figure, axes = plt.subplots(figsize=(6.4, 6.0))  # the diagram as pyplot drew it before
+    axes.plot([0, 1], [0, 1], color="#999999", linestyle="--", linewidth=1, label="perfectly calibrated")
+    for index, (name, buckets) in enumerate(calibration.items()):
+        used = [b for b in buckets if b.count]
+        colour, line = charts.style(index)
+        x, y = [b.mean_forecast for b in used], [b.observed for b in used]
+        sizes = 20 + 180 * np.sqrt(np.array([b.count for b in used]) / max(b.count for b in used))
+        axes.plot(x, y, color=colour, linestyle=line, linewidth=1.5, label=name)
+        axes.scatter(x, y, s=sizes, color=colour, alpha=0.7, edgecolor="white", linewidth=0.5)
+    axes.set(xlim=(0, 1), ylim=(0, 1), xlabel="forecast probability (10% buckets)", ylabel="observed frequency",
+             title="Reliability of final forecasts")
+    axes.grid(True, color="#eeeeee")
+    axes.legend(loc="upper left", fontsize=8, frameon=False)
+    figure.savefig(tmp_path / "pyplot.png", format="png", dpi=charts.DPI, bbox_inches="tight")
+    plt.close(figure)
+    assert np.array_equal(np.asarray(Image.open(drawn)), np.asarray(Image.open(tmp_path / "pyplot.png")))
