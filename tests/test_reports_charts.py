@@ -326,3 +326,22 @@ def test_the_reliability_diagram_is_drawn_without_pyplot_and_as_pyplot_drew_it(t
     figure.savefig(tmp_path / "pyplot.png", format="png", dpi=charts.DPI, bbox_inches="tight")
     plt.close(figure)
     assert np.array_equal(np.asarray(Image.open(drawn)), np.asarray(Image.open(tmp_path / "pyplot.png")))
+
+
+def test_an_unchanged_reliability_diagram_is_kept_and_a_changed_one_redrawn(tmp_path: Path, monkeypatch):
+    from model.record.scorecard import calibration_table
+
+    rng = np.random.default_rng(5)
+    forecasts = rng.random(200)
+    calibration = {"alice": calibration_table(forecasts, (rng.random(200) < forecasts).astype(float))}
+    path = charts.reliability_diagram(calibration, tmp_path / "reliability.png")
+    first = path.read_bytes()
+    assert charts.chart_key(path)
+    import matplotlib.figure
+
+    monkeypatch.setattr(matplotlib.figure, "Figure", None)  # nothing may be drawn for an unchanged diagram
+    assert charts.reliability_diagram(calibration, path) == path and path.read_bytes() == first
+    monkeypatch.undo()
+    changed = {"alice": calibration_table(forecasts, (rng.random(200) < forecasts).astype(float))}
+    charts.reliability_diagram(changed, path)
+    assert path.read_bytes() != first and charts.chart_key(path) != charts.chart_key(tmp_path / "missing.png")

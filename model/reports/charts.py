@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import json
 import struct
 import zlib
 from dataclasses import dataclass
@@ -60,8 +61,13 @@ def reliability_diagram(calibration: dict, path: Path) -> Path:
     """Observed frequency against forecast probability per 10% bucket, one line per forecaster.
 
     ``calibration`` maps a forecaster to its buckets (``model.record.scorecard.Bucket``);
-    marker areas show how many forecasts fell in each bucket.
+    marker areas show how many forecasts fell in each bucket. A diagram already
+    at ``path`` that shows exactly this (its key, as trajectory charts keep
+    theirs) is kept as it is, and matplotlib is not even loaded for it.
     """
+    key = _diagram_key(calibration)
+    if chart_key(path) == key:
+        return path
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -83,8 +89,16 @@ def reliability_diagram(calibration: dict, path: Path) -> Path:
     axes.grid(True, color="#eeeeee")
     axes.legend(loc="upper left", fontsize=8, frameon=False)
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
+    figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", metadata={KEY_FIELD: key})
     return write_png(path, buffer.getvalue())
+
+
+def _diagram_key(calibration: dict) -> str:
+    """The hash of exactly what a reliability diagram shows and how it is drawn."""
+    digest = hashlib.sha256(("reliability\x1f" + _drawing_key()).encode())
+    for name, buckets in calibration.items():
+        digest.update(json.dumps([name, [[b.count, b.mean_forecast, b.observed] for b in buckets]]).encode())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
