@@ -216,3 +216,16 @@ def test_an_entry_kept_without_the_arrays_gets_them_on_the_next_load(space: Path
     monkeypatch.setattr(ParseCache, "keep", lambda self, *args: kept.append(args))
     again = load_workspace(Workspace(space), NOW).questions
     assert not kept and all("_engine_arrays" in question.__dict__ for question in again)  # the entries hold them now
+
+
+def test_vane_check_keeps_the_engines_arrays_in_the_cache(space: Path):
+    from tests.helpers import vane_process
+
+    env = {"XDG_CACHE_HOME": str(space.parent / "user-cache")}
+    assert vane_process("check", "--dir", str(space), env=env).code == 0
+    import pickle
+
+    for entry in (space / ".vane" / "cache").iterdir():
+        if not entry.name.startswith("."):
+            _, _, question = pickle.loads(entry.read_bytes()[32:])
+            assert "_engine_arrays" in question.__dict__, entry.name
