@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,15 +38,18 @@ def fit(model: pm.Model, settings: SamplerSettings = SamplerSettings()) -> az.In
 
         return sample_compiled(model, settings)
     kwargs = {}
+    cores = min(settings.chains, 2)
     if settings.sampler == "numpyro":
         kwargs["nuts_sampler_kwargs"] = {"chain_method": "vectorized"}
     if settings.sampler == "pymc":
         # Workers forked from this process start with PyMC imported and the model compiled;
         # the default "forkserver" makes each import PyMC again (about 5 s apiece here).
         kwargs["mp_ctx"] = "fork"
+        if "jax" in sys.modules:  # JAX's threads (the main fit ran first) make a fork likely to deadlock
+            cores = 1
     with model:
         return pm.sample(
-            draws=settings.draws, tune=settings.tune, chains=settings.chains, cores=min(settings.chains, 2),
+            draws=settings.draws, tune=settings.tune, chains=settings.chains, cores=cores,
             nuts_sampler=settings.sampler, random_seed=settings.seed, progressbar=settings.progress,
             target_accept=settings.target_accept, compute_convergence_checks=False, **kwargs,
         )
