@@ -187,11 +187,10 @@ def quantiles(draws: np.ndarray, levels) -> np.ndarray:
     ``np.quantile`` imports ``numpy.ma`` on first use (about 20 ms), which every
     ``vane status`` would pay for two numbers per scenario.
     """
-    count = draws.shape[0]
-    position = np.asarray(levels, dtype=float) * (count - 1)
+    ordered = np.sort(draws, axis=0)
+    position = np.asarray(levels, dtype=float) * (ordered.shape[0] - 1)
     below = np.floor(position).astype(int)
-    above = np.minimum(below + 1, count - 1)
-    ordered = np.partition(draws, np.unique(np.concatenate([below, above])), axis=0)  # only the ranks needed
+    above = np.minimum(below + 1, ordered.shape[0] - 1)
     weight = (position - below).reshape((-1,) + (1,) * (ordered.ndim - 1))
     return ordered[below] + weight * (ordered[above] - ordered[below])
 
