@@ -51,19 +51,20 @@ def show(
     """The evidence ledger in date order with each story's contribution, and the weekly trajectory."""
     loaded, parameters, day = viewing(directory, as_of, face_value, question_id)
     whole = loaded.question(question_id)
-    question = analyst_view(whole, known_analyst([whole], analyst)) if analyst is not None else whole
+    analyst = known_analyst([whole], analyst) if analyst is not None else None  # as written on the evidence
+    question = analyst_view(whole, analyst) if analyst is not None else whole
     lines = ledger(question, parameters, day, strict)
     weeks = trajectory(question, parameters, day, strict)
     disputed = disagreements(whole, parameters, day, strict)
     if json_output:
         data = show_data(question, parameters, day, strict, lines, weeks)
-        print_json({**data, "analyst": analyst and known_analyst([whole], analyst),
+        print_json({**data, "analyst": analyst,
                     "disagreements": [entry.as_dict(whole.scenario_ids) for entry in disputed]})
         return
     say(render_status(question_status(question, parameters, day, strict), parameters.theta.draws > 1))
     say(f"  parameters: {parameters.source}")
     if analyst is not None:
-        say(f"  evidence: {known_analyst([whole], analyst)}'s alone (indicators left out)")
+        say(f"  evidence: {analyst}'s alone (indicators left out)")
     say("")
     say(render_ledger(question, lines))
     if disputed:

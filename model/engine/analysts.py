@@ -24,11 +24,12 @@ from model.engine.probabilities import (
 )
 from model.fileformat.evidence import Evidence
 from model.fileformat.question import Question
+from model.workspace.identity import tidy_name
 
 
 def analyst_key(name: str) -> str:
     """How names are compared: case and runs of white space do not matter."""
-    return " ".join(name.split()).casefold()
+    return tidy_name(name).casefold()
 
 
 def analysts_in(questions) -> list[str]:
@@ -37,7 +38,7 @@ def analysts_in(questions) -> list[str]:
     for question in questions:
         for item in question.evidence:
             if item.analyst.strip():
-                seen.setdefault(analyst_key(item.analyst), " ".join(item.analyst.split()))
+                seen.setdefault(analyst_key(item.analyst), tidy_name(item.analyst))
     return list(seen.values())
 
 
@@ -55,7 +56,7 @@ def known_analyst(questions, name: str) -> str:
         hint = f" (analysts named on the evidence: {', '.join(names[:SHOWN_NAMES])}{', ...' if len(names) > SHOWN_NAMES else ''})"
     else:
         hint = " (no evidence names an analyst yet)"
-    raise VaneError(f"no evidence by analyst '{' '.join(name.split())}'{hint}")
+    raise VaneError(f"no evidence by analyst '{tidy_name(name)}'{hint}")
 
 
 SHOWN_NAMES = 8
@@ -114,7 +115,7 @@ def disagreements(question: Question, parameters: Parameters, as_of: dt.date, st
         probabilities = np.array(rows)
         found.append(Disagreement(
             story=story, date=min(item.date for item in members),
-            analysts=tuple(" ".join(items[0].analyst.split()) for items in versions.values()),
+            analysts=tuple(tidy_name(items[0].analyst) for items in versions.values()),
             items=tuple(versions.values()), probabilities=probabilities,
             spread=float(np.max(probabilities.max(axis=0) - probabilities.min(axis=0))),
         ))

@@ -124,7 +124,7 @@ def team_pools(questions, log_entries, at: dt.datetime | None = None) -> list[Te
     """
     stated: dict[str, list[LoggedForecast]] = {}
     for entry in log_entries:
-        if entry.kind == "stated" and reserved_kind(entry.forecaster) is None and not _is_team(entry.forecaster):
+        if entry.kind == "stated" and reserved_kind(entry.forecaster) is None:  # (the team's own name is reserved)
             stated.setdefault(entry.question, []).append(entry)
     pools = []
     for question in questions:
@@ -133,10 +133,6 @@ def team_pools(questions, log_entries, at: dt.datetime | None = None) -> list[Te
         if pool is not None:
             pools.append(pool)
     return pools
-
-
-def _is_team(name: str) -> bool:
-    return analyst_key(name) == analyst_key(TEAM)
 
 
 def pool_at(question: Question, entries: list[LoggedForecast], end: dt.datetime) -> TeamPool | None:
