@@ -44,14 +44,14 @@ def entries_seen(columns: LogColumns, tables: LogTables) -> list[tuple]:
     ]
 
 
-def both_readings(path: Path, chunk_bytes: int):
-    """(entries, problems) as ``read_numbered`` reads them and as ``read_columns`` does."""
+def both_readings(path: Path, chunk_bytes: int, reader=None):
+    """(entries, problems) as ``read_numbered`` reads them and as ``read_columns`` (or ``reader``) does."""
     numbered, problems = read_numbered(path)
     reference = LogTables()
     expected = entries_seen(entry_columns([entry for _, entry in numbered], reference,
                                           [number for number, _ in numbered]), reference)
     tables, parts, found = LogTables(), [], []
-    for columns, more in read_columns(path, tables, chunk_bytes):
+    for columns, more in (reader or (lambda path, tables: read_columns(path, tables, chunk_bytes)))(path, tables):
         parts.append(columns)
         found += more
     got = entries_seen(LogColumns.joined(parts), tables) if parts else []
@@ -134,6 +134,31 @@ def test_the_log_read_as_arrays_is_the_log_read_entry_by_entry(tmp_path: Path, c
     assert len(expected) > 500 and len(expected_problems) > 100
     assert problems == expected_problems
     assert got == expected  # the same entries, times to the microsecond, probabilities to the bit
+
+
+@pytest.mark.parametrize("range_bytes", [4096, 300, 1])
+def test_a_long_log_read_in_several_processes_is_the_log_read_in_one(tmp_path: Path, monkeypatch, range_bytes: int):
+    from model.record import log_reading
+    from model.workspace import parallel
+
+    ordered_map = parallel.ordered_map
+    monkeypatch.setenv(parallel.ENVIRONMENT_VARIABLE, "2")
+    if parallel.worker_count(2) < 2:
+        pytest.skip("forking is not safe in this process (a thread or JAX is running)")
+    monkeypatch.setattr(log_reading, "RANGE_BYTES", range_bytes)  # ranges end mid-line, on a \r, on damage
+    lines = canonical_lines(300, seed=5)
+    text = "".join(lines[:100] + HAND_WRITTEN + mutated(lines, 300, seed=6) + ["\n", "\r\n"] + lines[100:])
+    path = tmp_path / "forecasts.jsonl"
+    path.write_bytes(text.encode("utf-8", "surrogatepass").replace(b"\xc3\xbf", b"\xff") + b'{"time": "2025')
+    ranges = log_reading._ranges(path, path.stat().st_size)
+    assert len(ranges) > 3 and all(path.read_bytes()[end - 1:end] == b"\n" for _, _, end in ranges[:-1])
+    forked = []
+    monkeypatch.setattr(parallel, "ordered_map", lambda *args: forked.append(args[2]) or ordered_map(*args))
+    (expected, expected_problems), (got, problems) = both_readings(path, 0, log_reading.log_columns)
+    assert forked == [2]
+    assert len(expected) > 300 and len(expected_problems) > 50
+    assert problems == expected_problems
+    assert got == expected
 
 
 def test_exact_times_give_the_seconds_datetime_gives():

@@ -203,9 +203,7 @@ def probabilities_at(
     The draws of a block of dates are summarised before the next block is
     computed, so the (D, T, K) draws are never all held at once.
     """
-    compiled = compile_question(question, parameters.grades)
-    distinct, index = posterior.distinct_times(compiled.matrix, [day_number(d) for d in dates], parameters.theta, strict)
-    blocks = posterior.posterior_blocks(compiled.matrix, distinct, parameters.theta, compiled.factors(parameters), strict)
+    blocks, index = _draw_blocks(question, parameters, [day_number(d) for d in dates], strict)
     parts = [summarise(draws, (), question.scenario_ids) for _, draws in blocks]
     if not parts:
         empty = np.zeros((0, len(question.scenario_ids)))
@@ -214,6 +212,24 @@ def probabilities_at(
         tuple(dates), tuple(question.scenario_ids),
         *(np.concatenate([getattr(part, name) for part in parts])[index] for name in ("mean", "low", "high")),
     )
+
+
+def mean_probabilities(question: Question, parameters: Parameters, days: np.ndarray, strict: bool = False) -> np.ndarray:
+    """The (T, K) means alone of ``probabilities_at`` on the engine's day numbers ``days`` (``day_number``)."""
+    blocks, index = _draw_blocks(question, parameters, days, strict)
+    means = [draws.mean(axis=0) for _, draws in blocks]
+    if not means:
+        return np.zeros((0, len(question.scenario_ids)))
+    return np.concatenate(means)[index]
+
+
+def _draw_blocks(question: Question, parameters: Parameters, days, strict: bool):
+    """The posterior draws at the distinct time points among ``days``, a block at a time, and for each day
+    the index of its time point."""
+    compiled = compile_question(question, parameters.grades)
+    distinct, index = posterior.distinct_times(compiled.matrix, days, parameters.theta, strict)
+    blocks = posterior.posterior_blocks(compiled.matrix, distinct, parameters.theta, compiled.factors(parameters), strict)
+    return blocks, index
 
 
 def story_effects(

@@ -468,20 +468,28 @@ def entry_columns(entries, tables: LogTables, lines=None) -> LogColumns:
     )
 
 
-def read_columns(path: Path, tables: LogTables, chunk_bytes: int = CHUNK_BYTES):
+def read_columns(path: Path, tables: LogTables, chunk_bytes: int = CHUNK_BYTES, start: int = 0,
+                 end: int | None = None):
     """The log a chunk of lines at a time: yields ``(LogColumns, problems)`` for each chunk, in order.
 
     Reads and refuses exactly what ``read_log`` does (the same entries, the same
-    located problems), holding only one chunk of the file at a time.
+    located problems), holding only one chunk of the file at a time. ``start``
+    and ``end`` limit the reading to those bytes (``start`` at the beginning of
+    a line, ``end`` just after a newline or at the end of the file); line
+    numbers then count from ``start``'s line as line 1.
     """
     if not path.exists():
         return
     shown = display_path(path)
     first = 1  # the line number of the chunk's first line
     with open(path, "rb") as stream:
+        stream.seek(start)
+        left = end - start if end is not None else None
         rest = b""
         while True:
-            block = stream.read(chunk_bytes)
+            block = stream.read(chunk_bytes if left is None else min(chunk_bytes, left))
+            if left is not None:
+                left -= len(block)
             data = rest + block if rest else block
             cut = data.rfind(b"\n") + 1 if block else len(data)  # at the end, the last line has no newline
             chunk, rest = data[:cut], data[cut:]

@@ -21,7 +21,7 @@ import numpy as np
 
 from model.base.textsafe import visible
 from model.engine.parameters import Parameters
-from model.engine.probabilities import probabilities_at
+from model.engine.probabilities import day_number, mean_probabilities
 from model.fileformat.log_entry import (
     EPOCH,
     KIND_CODES,
@@ -589,12 +589,10 @@ def coherence(table: ForecastTable, parameters: Parameters) -> CoherenceTable:
     question = table.question[stated]
     runs = np.flatnonzero(np.concatenate([[True], question[1:] != question[:-1], [True]]))
     outcome = np.array([q.scenario_ids.index(q.outcome) if q.outcome else -1 for q in table.questions], dtype=np.int64)
-    dates: dict[int, dt.date] = {}
+    days = table.micros[stated] // 86_400_000_000 + day_number(EPOCH.date())
     parts, first, implied = [], 0, []
     for start, end in zip(runs[:-1].tolist(), runs[1:].tolist()):
-        days = (table.micros[stated[start:end]] // 86_400_000_000 + EPOCH.toordinal()).tolist()
-        when = [dates.get(day) or dates.setdefault(day, dt.date.fromordinal(day)) for day in days]
-        implied.append(probabilities_at(table.questions[question[start]], parameters, when, strict=True).mean)
+        implied.append(mean_probabilities(table.questions[question[start]], parameters, days[start:end], strict=True))
         if end - first >= COHERENCE_BLOCK or end == stated.shape[0]:
             parts.append(_coherence_block(table, stated[first:end], implied, outcome))
             first, implied = end, []

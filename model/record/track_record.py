@@ -3,7 +3,7 @@
 ``model.record.scorecard`` does the scoring and holds the result's shapes
 (``ScoreReport.as_dict``, ``json_chunks`` and ``as_csv``); this module gathers
 what it scores. The log is read a chunk at a time into arrays
-(``log_entry.read_columns``, ``forecast_table``), so memory grows with the
+(``log_reading``, ``forecast_table``), so memory grows with the
 forecasts on the questions scored, not with the log's text.
 """
 
@@ -12,8 +12,9 @@ from __future__ import annotations
 from model.base.errors import Problem
 from model.engine.parameters import Parameters, workspace_parameters
 from model.fileformat.grades import GradeTable
-from model.fileformat.log_entry import LoggedForecast, LogTables, read_columns
+from model.fileformat.log_entry import LoggedForecast, LogTables
 from model.fileformat.question import Question
+from model.record.log_reading import log_columns
 from model.record.publishing import backtest_forecasts
 from model.record.scorecard import ScoreReport, score_table, table_builder
 from model.workspace.folder import Workspace, log_path
@@ -37,7 +38,7 @@ def score_workspace(space: Workspace, questions: list[Question], grades: GradeTa
     size = path.stat().st_size if path.exists() else 0
     builder = table_builder(questions, LogTables(), capacity=size // BYTES_PER_ENTRY + 1024)
     problems: list[Problem] = []
-    for columns, found in read_columns(path, builder.tables):
+    for columns, found in log_columns(path, builder.tables):
         builder.add(columns)
         problems += found
     parameters = workspace_parameters(space, grades=grades)

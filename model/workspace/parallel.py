@@ -1,4 +1,4 @@
-"""Parsing many question files at once: in several processes when there are cores to use.
+"""Parsing many question files (or a long forecast log) at once: in several processes when there are cores to use.
 
 A question file takes about 14 ms of CPU to parse and validate (1,000 files of
 120 items each: 14 s), all of it in Python, so one process uses one core. When
@@ -30,26 +30,38 @@ def run_jobs(jobs: list) -> list:
     workers = worker_count(len(jobs))
     if workers <= 1:
         return [job.run() for job in jobs]
+    size = min(CHUNK_FILES, -(-len(jobs) // workers))
+    chunks = [jobs[start:start + size] for start in range(0, len(jobs), size)]
+    return [result for chunk in ordered_map(_run_chunk, chunks, workers) for result in chunk]
+
+
+def ordered_map(function, items: list, workers: int):
+    """Yields ``function(item)`` for each item, in order, computed in ``workers`` forked processes.
+
+    ``function`` must be a module-level function (it is named, not sent, to the
+    workers). Work not yet started is cancelled when the caller stops early.
+    """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    size = min(CHUNK_FILES, -(-len(jobs) // workers))
-    chunks = [jobs[start:start + size] for start in range(0, len(jobs), size)]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return [result for chunk in pool.map(_run_chunk, chunks) for result in chunk]
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    try:
+        yield from pool.map(function, items)
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 def _run_chunk(jobs: list) -> list:
     return [job.run() for job in jobs]
 
 
-def worker_count(jobs: int) -> int:
-    """How many processes ``jobs`` files are parsed in (1: this one)."""
+def worker_count(jobs: int, per_worker: int = MIN_FILES_PER_WORKER) -> int:
+    """How many processes ``jobs`` files (or other jobs, at least ``per_worker`` each) are shared among (1: this one)."""
     given = os.environ.get(ENVIRONMENT_VARIABLE, "").strip()
     if given.isdigit() and int(given) >= 1:
         workers = min(int(given), jobs)
     else:
-        workers = min(_cores(), jobs // MIN_FILES_PER_WORKER)
+        workers = min(_cores(), jobs // per_worker)
     return workers if workers > 1 and _fork_is_safe() else 1
 
 
