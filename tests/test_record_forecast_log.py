@@ -103,3 +103,46 @@ def test_killing_writers_never_damages_or_shortens_the_log(tmp_path: Path):
         assert not problems and len(entries) == after.count(b"\n")
         before = after
     assert before.count(b"\n") > 8  # the writers did write
+
+
+def added_entry_by_entry(path: Path, entries: list) -> list:
+    """The entries ``write_entries`` should add: those whose identity no entry of the log (read whole) has."""
+    seen, added = {entry.identity() for entry in read_log(path)[0]}, []
+    for entry in entries:
+        if entry.identity() not in seen:
+            seen.add(entry.identity())
+            added.append(entry)
+    return added
+
+
+def test_a_write_adds_exactly_the_entries_reading_the_whole_log_would_add(tmp_path: Path, monkeypatch):
+    import random
+
+    from model.fileformat.log_entry import LoggedForecast, entry_line
+    from model.record import log_reading
+    from model.record.forecast_log import write_entries
+
+    monkeypatch.setattr(log_reading, "RANGE_BYTES", 3000)  # read in several processes where forking is safe
+    monkeypatch.setenv("VANE_WORKERS", "2")
+    rng = random.Random(11)
+    start = dt.datetime(2025, 3, 1, tzinfo=dt.timezone.utc)
+
+    def entry(kind: str = "stated", external: bool = False) -> LoggedForecast:
+        deal = rng.choice([0.2, 0.5, 0.7])
+        return LoggedForecast(start + dt.timedelta(seconds=rng.randint(0, 20)), rng.choice(["talks", "other"]),
+                              rng.choice(["ann", "bob"]), {"deal": deal, "stall": round(1 - deal, 10)}, kind,
+                              rng.choice(["import a.csv", "import b.csv"]) if external else "stated",
+                              external_id=str(rng.randint(0, 9)) if external else "")
+
+    for trial in range(6):
+        path = tmp_path / f"log{trial}.jsonl"
+        logged = [entry("imported", rng.random() < 0.5) for _ in range(150)]
+        text = "".join(entry_line(one) for one in logged)
+        path.write_bytes(text[:-1].encode() if trial % 2 else text.replace("\n", "\r\n", 3).encode())  # no last newline
+        before = path.read_bytes()
+        new = [entry(rng.choice(["stated", "imported"]), rng.random() < 0.5) for _ in range(40)] + rng.sample(logged, 10)
+        expected = added_entry_by_entry(path, new)
+        assert 0 < len(expected) < len(new)
+        assert write_entries(path, new) == len(expected)
+        after = path.read_bytes()
+        assert after.startswith(before) and after[len(before):].lstrip(b"\n") == "".join(map(entry_line, expected)).encode()

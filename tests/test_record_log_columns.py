@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from model.fileformat.log_entry import (
+    UNREADABLE,
     LogColumns,
     LoggedForecast,
     LogTables,
@@ -21,6 +22,7 @@ from model.fileformat.log_entry import (
     micros_of,
     read_columns,
     read_numbered,
+    reserved_kind,
     seconds,
 )
 from model.record import scorecard
@@ -159,6 +161,43 @@ def test_a_long_log_read_in_several_processes_is_the_log_read_in_one(tmp_path: P
     assert len(expected) > 300 and len(expected_problems) > 50
     assert problems == expected_problems
     assert got == expected
+
+
+def problems_entry_by_entry(path: Path, scenarios_of: dict, broken: set) -> list[str]:
+    """What ``vane check`` says of the log, worked out entry by entry (as it was before reading columns)."""
+    numbered, problems = read_numbered(path)
+    found = []
+    for number, entry in numbered:
+        scenarios = scenarios_of.get(entry.question)
+        if scenarios is None and entry.question not in broken:
+            found.append(f"{number}: forecast for '{entry.question}', which is not a question")
+        elif scenarios is not None and set(entry.probabilities) != set(scenarios):
+            found.append(f"{number}: forecast for {', '.join(entry.probabilities)}, but {entry.question}'s scenarios")
+        if reserved_kind(entry.forecaster) not in (None, entry.kind):
+            found.append(f"{number}: '{entry.forecaster}' is a name kept for the tool's own forecasts, on a forecast "
+                         f"of kind '{entry.kind}'")
+    return [str(problem) for problem in problems] + found
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_check_says_of_each_line_what_reading_it_entry_by_entry_says(tmp_path: Path, monkeypatch, workers: str):
+    from model.record import log_reading
+
+    monkeypatch.setenv("VANE_WORKERS", workers)
+    monkeypatch.setattr(log_reading, "RANGE_BYTES", 2000)
+    lines = canonical_lines(300, seed=7) + [written(forecaster="Engine"), written(forecaster="team  (pooled)", kind="imported")]
+    text = "".join(lines[:150] + HAND_WRITTEN + mutated(lines, 200, seed=8) + lines[150:])
+    path = tmp_path / "forecasts.jsonl"
+    path.write_bytes(text.encode("utf-8", "surrogatepass").replace(b"\xc3\xbf", b"\xff"))
+    scenarios_of = {"q1": ("a", "b"), "q2": ("s0", "s1"), "q3": ("s1", "s0", "s2"), "q4": ("s0", "s1", "s2", "s3")}
+    shown = str(tmp_path / "forecasts.jsonl")
+    got = [str(problem).replace(shown + ":", "") for problem in log_reading.check_log(path, scenarios_of, {"q5"})]
+    expected = [line.replace(shown + ":", "") for line in problems_entry_by_entry(path, scenarios_of, {"q5"})]
+    assert len(got) == len(expected) and len(expected) > 300
+    for mine, theirs in zip(got, expected):
+        assert mine.startswith(theirs)
+    kinds = " ".join(expected)
+    assert all(words in kinds for words in (UNREADABLE, "not a question", "scenarios", "name kept"))
 
 
 def test_exact_times_give_the_seconds_datetime_gives():

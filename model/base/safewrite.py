@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import stat
 import tempfile
 from pathlib import Path
@@ -18,6 +19,7 @@ from pathlib import Path
 from model.base.errors import VaneError, display_path
 
 LOCK_TIMEOUT_SECONDS = 60.0
+COPY_BLOCK = 1 << 24  # bytes copied at a time by ``atomic_append``
 
 
 def write_target(path: Path) -> Path:
@@ -80,6 +82,20 @@ def atomic_write(path: Path, text: str | bytes) -> None:
     _fsync_folder(target.parent)
 
 
+def atomic_append(path: Path, tail: bytes) -> None:
+    """Replace the file at ``path`` atomically with its bytes followed by ``tail`` (a newline first when its
+    last line has none), keeping its mode; it is copied a block at a time, so a log of gigabytes is never held.
+
+    Call under the file's lock (``locked``), which keeps other writers out of the copy.
+    """
+    target = write_target(path)
+    mode = stat.S_IMODE(os.stat(target).st_mode)
+    refuse_read_only(target)
+    with open(target, "rb") as source, _temporary_copy(target, tail, mode, source) as temporary:
+        os.replace(temporary, target)
+    _fsync_folder(target.parent)
+
+
 def refuse_read_only(path: Path) -> None:
     """Refuse to replace an existing file its owner made read-only, or that this user may not write.
 
@@ -113,11 +129,19 @@ def create_new(path: Path, text: str) -> None:
 
 
 @contextlib.contextmanager
-def _temporary_copy(target: Path, text: str | bytes, mode: int):
-    """A fully written, fsynced temporary file beside ``target``; removed afterwards unless renamed."""
+def _temporary_copy(target: Path, text: str | bytes, mode: int, before=None):
+    """A fully written, fsynced temporary file beside ``target``; removed afterwards unless renamed.
+
+    With ``before`` (an open binary file), the file holds its bytes, then a
+    newline if they do not end with one, then ``text``.
+    """
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=_temp_prefix(target), suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
+            if before is not None:
+                shutil.copyfileobj(before, stream, COPY_BLOCK)
+                if stream.tell() and not _ends_with_newline(before):
+                    stream.write(b"\n")  # a last line written without its newline stays the entry it is
             stream.write(text.encode("utf-8") if isinstance(text, str) else text)
             stream.flush()
             os.fsync(stream.fileno())
@@ -126,6 +150,11 @@ def _temporary_copy(target: Path, text: str | bytes, mode: int):
     finally:
         with contextlib.suppress(OSError):
             os.unlink(temporary)  # already gone after a rename
+
+
+def _ends_with_newline(stream) -> bool:
+    stream.seek(-1, os.SEEK_END)
+    return stream.read(1) == b"\n"
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -224,31 +224,6 @@ def read_numbered(path: Path, data: bytes | None = None) -> tuple[list[tuple[int
     return entries, problems
 
 
-def check_log(path: Path, scenarios_of: dict[str, tuple[str, ...]], broken: set[str] = frozenset()) -> list[Problem]:
-    """Everything wrong with the log, for ``vane check``.
-
-    Besides unreadable lines: entries for a question the workspace lacks
-    (``scenarios_of`` maps each question id to its scenario ids; ids in
-    ``broken`` have problems of their own and are not reported again),
-    probabilities for other scenarios than the question's, and forecaster names
-    the tool keeps for its own rows on entries of another kind.
-    """
-    numbered, problems = read_numbered(path)
-    shown = display_path(path)
-    for number, entry in numbered:
-        scenarios = scenarios_of.get(entry.question)
-        if scenarios is None and entry.question not in broken:
-            problems.append(Problem(shown, number, f"forecast for '{entry.question}', which is not a question of "
-                                                   "this workspace (restore its file; the log is never rewritten)"))
-        elif scenarios is not None and set(entry.probabilities) != set(scenarios):
-            problems.append(Problem(shown, number, f"forecast for {', '.join(entry.probabilities)}, but "
-                                                   f"{entry.question}'s scenarios are {', '.join(scenarios)}"))
-        if reserved_kind(entry.forecaster) not in (None, entry.kind):
-            problems.append(Problem(shown, number, f"'{entry.forecaster}' is a name kept for the tool's own "
-                                                   f"forecasts, on a forecast of kind '{entry.kind}'"))
-    return problems
-
-
 def reserved_kind(name: str) -> str | None:
     """The only kind of entry allowed to carry ``name`` when it is one of the tool's own names, else None."""
     lowered = name.lower()

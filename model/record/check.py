@@ -8,7 +8,7 @@ from pathlib import Path
 from model.base.clock import Clock
 from model.base.errors import Problem, display_path
 from model.engine import probabilities  # noqa: F401  (imported before loading: the cache then keeps each question's arrays)
-from model.fileformat.log_entry import check_log
+from model.record.log_reading import check_log
 from model.workspace.folder import Workspace, log_path
 from model.workspace.loader import Loaded, load_paths
 

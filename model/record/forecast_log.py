@@ -13,7 +13,7 @@ import datetime as dt
 from pathlib import Path
 
 from model.base.errors import VaneError, display_path
-from model.base.safewrite import atomic_write, locked, refuse_read_only
+from model.base.safewrite import atomic_append, atomic_write, locked, refuse_read_only
 from model.fileformat.log_entry import (
     LoggedForecast,
     check_forecaster,
@@ -21,6 +21,7 @@ from model.fileformat.log_entry import (
     entry_line,
     read_numbered,
 )
+from model.record.log_reading import logged_identities
 
 
 def refuse_damaged_log(path: Path, data: bytes | None = None) -> list[LoggedForecast]:
@@ -34,12 +35,16 @@ def refuse_damaged_log(path: Path, data: bytes | None = None) -> list[LoggedFore
         when the log is read-only.
     """
     numbered, problems = read_numbered(path, data)
+    _refuse_damage(path, problems)
+    return [entry for _, entry in numbered]
+
+
+def _refuse_damage(path: Path, problems: list) -> None:
     if problems:
         raise VaneError(f"{display_path(path)} has lines that cannot be read; fix or remove them first "
                         "(nothing was written)", problems)
     if path.exists():  # checked before the caller writes anything else (a report, new question files)
         refuse_read_only(path)
-    return [entry for _, entry in numbered]
 
 
 def write_entries(path: Path, entries: list[LoggedForecast]) -> int:
@@ -49,13 +54,19 @@ def write_entries(path: Path, entries: list[LoggedForecast]) -> int:
     and new lines go after it, never instead of anything. A re-run (the same
     week's report again) adds new entries stamped with their own time, which
     supersede the earlier ones from then on; nothing is removed or rewritten.
-    The new file replaces the old atomically under the log's lock.
+    The new file replaces the old atomically under the log's lock. The log is
+    read and copied a block at a time: a log of millions of lines costs time,
+    not memory.
+
+    Raises
+    ------
+    VaneError
+        When a line of the log cannot be read, or the log is read-only (``refuse_damaged_log``).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     with locked(path):
-        before = path.read_bytes() if path.exists() else b""
-        existing = refuse_damaged_log(path, before)
-        seen = {entry.identity() for entry in existing}
+        seen, problems = logged_identities(path, entries)
+        _refuse_damage(path, problems)
         added = []
         for entry in entries:
             if entry.identity() not in seen:
@@ -63,10 +74,11 @@ def write_entries(path: Path, entries: list[LoggedForecast]) -> int:
                 added.append(entry)
         if not added:
             return 0
-        if before and not before.endswith(b"\n"):
-            before += b"\n"  # a last line written without its newline stays the entry it is
-        lines = "".join(entry_line(entry) for entry in added)
-        atomic_write(path, before + lines.encode("utf-8"))
+        lines = "".join(entry_line(entry) for entry in added).encode("utf-8")
+        if path.exists():
+            atomic_append(path, lines)
+        else:
+            atomic_write(path, lines)
     return len(added)
 
 

@@ -16,8 +16,18 @@ from pathlib import Path
 
 import numpy as np
 
-from model.base.errors import Problem
-from model.fileformat.log_entry import LogColumns, LogTables, read_columns
+from model.base.errors import Problem, display_path
+from model.fileformat.log_entry import (
+    CHUNK_BYTES,
+    KIND_CODES,
+    LogColumns,
+    LoggedForecast,
+    LogTables,
+    micros_of,
+    parse_line,
+    read_columns,
+    reserved_kind,
+)
 from model.workspace import parallel
 
 RANGE_BYTES = 1 << 23  # a worker's share at a time: about 0.3 s of reading, and about 3 MB of columns sent back
@@ -36,6 +46,101 @@ def log_columns(path: Path, tables: LogTables):
         yield _renumbered(columns, codes, tables, first - 1), [
             Problem(problem.path, problem.line + first - 1, problem.message) for problem in problems]
         first += lines
+
+
+def check_log(path: Path, scenarios_of: dict[str, tuple[str, ...]], broken: set[str] = frozenset()) -> list[Problem]:
+    """Everything wrong with the log, for ``vane check``: its unreadable lines, then its entries' problems.
+
+    An entry's problems: a question the workspace lacks (``scenarios_of`` maps
+    each question id to its scenario ids; ids in ``broken`` have problems of
+    their own and are not reported again), probabilities for other scenarios
+    than the question's, and a forecaster name the tool keeps for its own rows
+    on an entry of another kind. The log is read as columns (``log_columns``),
+    so a log of millions of lines is checked in constant memory; each distinct
+    question, (question, scenario ids) and (name, kind) is judged once.
+    """
+    shown, tables = display_path(path), LogTables()
+    unreadable, found = [], []
+    judged: dict[tuple, str | None] = {}  # (table, code, code) -> its problem, or None
+
+    def judge(key: tuple) -> str | None:
+        if key not in judged:
+            judged[key] = _entry_problem(key, tables, scenarios_of, broken)
+        return judged[key]
+
+    for columns, problems in log_columns(path, tables):
+        unreadable += problems
+        keys = np.stack([columns.question, columns.signature, columns.forecaster, columns.kind.astype(np.int64)], axis=1)
+        distinct, inverse = np.unique(keys, axis=0, return_inverse=True)
+        messages = [[judge(("question", q)), judge(("scenarios", q, s)), judge(("name", f, k))]
+                    for q, s, f, k in distinct.tolist()]
+        bad = np.flatnonzero([any(row) for row in messages])
+        for row in np.flatnonzero(np.isin(inverse.reshape(-1), bad)).tolist():
+            line = int(columns.line[row])
+            found += [Problem(shown, line, message) for message in messages[inverse[row]] if message]
+    return unreadable + found
+
+
+def _entry_problem(key: tuple, tables: LogTables, scenarios_of: dict, broken) -> str | None:
+    """The problem of an entry's question (``("question", q)``), of its scenario ids on that question
+    (``("scenarios", q, s)``) or of its forecaster's name on its kind (``("name", f, k)``), or None."""
+    if key[0] == "name":
+        name, kind = tables.forecasters[key[1]], KIND_CODES[key[2]]
+        if reserved_kind(name) not in (None, kind):
+            return f"'{name}' is a name kept for the tool's own forecasts, on a forecast of kind '{kind}'"
+        return None
+    question = tables.questions[key[1]]
+    scenarios = scenarios_of.get(question)
+    if key[0] == "question":
+        if scenarios is None and question not in broken:
+            return (f"forecast for '{question}', which is not a question of this workspace "
+                    "(restore its file; the log is never rewritten)")
+        return None
+    written = tables.signatures[key[2]]
+    if scenarios is not None and set(written) != set(scenarios):
+        return f"forecast for {', '.join(written)}, but {question}'s scenarios are {', '.join(scenarios)}"
+    return None
+
+
+def logged_identities(path: Path, entries: list[LoggedForecast]) -> tuple[set, list[Problem]]:
+    """The identities (``LoggedForecast.identity``) of the log's entries that may equal one of ``entries``'s,
+    and the log's unreadable lines.
+
+    Every line is read (as columns, ``log_columns``), but only the few that
+    could be one of ``entries`` are read as entries: lines stamped at the same
+    microsecond as an entry without an external id, and, when some have one,
+    lines that hold an external id (an imported forecast is the same forecast
+    when its batch and external id are).
+    """
+    times = np.array(sorted({micros_of(entry.time) for entry in entries if not entry.external_id}), dtype=np.int64)
+    batches = {entry.batch for entry in entries if entry.external_id}
+    candidates, problems = [], []
+    for columns, found in log_columns(path, LogTables()):
+        problems += found
+        candidates += columns.line[np.isin(columns.micros, times)].tolist()
+    if problems or not (candidates or batches) or not path.exists():
+        return set(), problems
+    wanted, identities = set(candidates), set()
+    for number, line in _numbered_lines(path):
+        if number in wanted or (batches and b'"external_id"' in line):
+            entry = parse_line(line.rstrip(b"\r"))  # (read once already: it can be read)
+            if (entry.batch in batches) if entry.external_id else (number in wanted):
+                identities.add(entry.identity())
+    return identities, problems
+
+
+def _numbered_lines(path: Path):
+    """``(number, bytes)`` of each line of the file (without its newline), a block of lines at a time."""
+    number, rest = 1, b""
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(CHUNK_BYTES), b""):
+            lines = (rest + block).split(b"\n")
+            rest = lines.pop()
+            for line in lines:
+                yield number, line
+                number += 1
+    if rest:
+        yield number, rest
 
 
 def _ranges(path: Path, size: int) -> list[tuple[Path, int, int]]:
