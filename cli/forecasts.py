@@ -21,7 +21,12 @@ from cli.options import (
 from model.base.errors import VaneError, display_path
 from model.base.numbers import percent
 from model.engine.parameters import SavedFit, workspace_parameters
-from model.record.forecast_log import refuse_damaged_log, stated_forecast, write_entries
+from model.record.forecast_log import (
+    refuse_damaged_log,
+    refuse_unwritable_log,
+    stated_forecast,
+    write_entries,
+)
 from model.record.importing import import_forecasts as read_forecasts
 from model.record.importing import write_new_questions
 from model.record.publishing import engine_forecasts
@@ -76,7 +81,7 @@ def import_forecasts(
         report_problems(loaded.problems)
         raise VaneError("not importing into a workspace with problems; fix them first")
     imported = read_forecasts(file, {question.id: question for question in loaded.questions})
-    refuse_damaged_log(log_path(space))  # before any question file is created: all or nothing
+    refuse_unwritable_log(log_path(space))  # before any question file is created: all or nothing
     created = write_new_questions(space.scenarios, imported)
     added = write_entries(log_path(space), list(imported.forecasts))
     questions = len({entry.question for entry in imported.forecasts})

@@ -39,6 +39,11 @@ def refuse_damaged_log(path: Path, data: bytes | None = None) -> list[LoggedFore
     return [entry for _, entry in numbered]
 
 
+def refuse_unwritable_log(path: Path) -> None:
+    """``refuse_damaged_log`` without keeping the entries: the log is read as columns, in constant memory."""
+    _refuse_damage(path, logged_identities(path, [])[1])
+
+
 def _refuse_damage(path: Path, problems: list) -> None:
     if problems:
         raise VaneError(f"{display_path(path)} has lines that cannot be read; fix or remove them first "
