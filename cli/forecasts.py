@@ -22,7 +22,7 @@ from model.base.errors import VaneError, display_path
 from model.base.numbers import percent
 from model.engine.parameters import SavedFit, workspace_parameters
 from model.record.forecast_log import (
-    refuse_damaged_log,
+    logged_entries,
     refuse_unwritable_log,
     stated_forecast,
     write_entries,
@@ -43,8 +43,8 @@ def snapshot(skip_broken: SkipBrokenOption = False, directory: DirOption = None)
     loaded = load_publishing(space, skip_broken)
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     entries = engine_forecasts(list(loaded.questions), workspace_parameters(space, grades=loaded.settings.grades), "snapshot", now)
-    team = team_entries(list(loaded.questions), refuse_damaged_log(log_path(space)), read_pooling(SavedFit.of(space))[0],
-                        "snapshot", now)
+    stated = logged_entries(log_path(space), {q.id for q in loaded.questions if q.resolution is None}, {"stated"})
+    team = team_entries(list(loaded.questions), stated, read_pooling(SavedFit.of(space))[0], "snapshot", now)
     added = write_entries(log_path(space), entries + team)
     pooled = f", and the team's pooled forecast on {len(team)} of them" if team else ""
     say(f"recorded {added} new forecast(s) in {display_path(log_path(space))}: the engine's on {len(entries)} open "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import random
 from pathlib import Path
 
@@ -138,29 +139,49 @@ def test_the_log_read_as_arrays_is_the_log_read_entry_by_entry(tmp_path: Path, c
     assert got == expected  # the same entries, times to the microsecond, probabilities to the bit
 
 
-@pytest.mark.parametrize("range_bytes", [4096, 300, 1])
-def test_a_long_log_read_in_several_processes_is_the_log_read_in_one(tmp_path: Path, monkeypatch, range_bytes: int):
-    from model.record import log_reading
-    from model.workspace import parallel
+def in_fresh_process(code: str):
+    """The JSON ``code`` prints, run in a new Python with two workers: the parallel paths fork only in a
+    process without JAX or other threads, which this test process may not be (calibration tests load JAX)."""
+    import subprocess
+    import sys
 
-    ordered_map = parallel.ordered_map
-    monkeypatch.setenv(parallel.ENVIRONMENT_VARIABLE, "2")
-    if parallel.worker_count(2) < 2:
-        pytest.skip("forking is not safe in this process (a thread or JAX is running)")
-    monkeypatch.setattr(log_reading, "RANGE_BYTES", range_bytes)  # ranges end mid-line, on a \r, on damage
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "VANE_WORKERS": "2", "PYTHONPATH": str(root)})
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@pytest.mark.parametrize("range_bytes", [4096, 300, 1])
+def test_a_long_log_read_in_several_processes_is_the_log_read_in_one(tmp_path: Path, range_bytes: int):
+    from model.record import log_reading
+
     lines = canonical_lines(300, seed=5)
     text = "".join(lines[:100] + HAND_WRITTEN + mutated(lines, 300, seed=6) + ["\n", "\r\n"] + lines[100:])
     path = tmp_path / "forecasts.jsonl"
     path.write_bytes(text.encode("utf-8", "surrogatepass").replace(b"\xc3\xbf", b"\xff") + b'{"time": "2025')
-    ranges = log_reading._ranges(path, path.stat().st_size)
+    log_reading.RANGE_BYTES, saved = range_bytes, log_reading.RANGE_BYTES
+    try:  # ranges end mid-line, on a \r, on damage
+        ranges = log_reading._ranges(path, path.stat().st_size)
+    finally:
+        log_reading.RANGE_BYTES = saved
     assert len(ranges) > 3 and all(path.read_bytes()[end - 1:end] == b"\n" for _, _, end in ranges[:-1])
-    forked = []
-    monkeypatch.setattr(parallel, "ordered_map", lambda *args: forked.append(args[2]) or ordered_map(*args))
-    (expected, expected_problems), (got, problems) = both_readings(path, 0, log_reading.log_columns)
+    (expected, expected_problems), _ = both_readings(path, 1 << 23)
+    forked, problems, got = in_fresh_process(f"""
+import json
+from pathlib import Path
+from model.base import parallel
+from model.record import log_reading
+from tests.test_record_log_columns import both_readings
+log_reading.RANGE_BYTES, forked, ordered_map = {range_bytes}, [], parallel.ordered_map
+parallel.ordered_map = lambda *args: forked.append(args[2]) or ordered_map(*args)
+_, (got, problems) = both_readings(Path({str(path)!r}), 0, log_reading.log_columns)
+print(json.dumps([forked, problems, got]))
+""")
     assert forked == [2]
     assert len(expected) > 300 and len(expected_problems) > 50
     assert problems == expected_problems
-    assert got == expected
+    assert got == json.loads(json.dumps(expected))  # (as JSON: tuples become lists; floats keep every bit)
 
 
 def problems_entry_by_entry(path: Path, scenarios_of: dict, broken: set) -> list[str]:
@@ -179,11 +200,9 @@ def problems_entry_by_entry(path: Path, scenarios_of: dict, broken: set) -> list
     return [str(problem) for problem in problems] + found
 
 
-@pytest.mark.parametrize("workers", ["1", "2"])
-def test_check_says_of_each_line_what_reading_it_entry_by_entry_says(tmp_path: Path, monkeypatch, workers: str):
+def test_check_says_of_each_line_what_reading_it_entry_by_entry_says(tmp_path: Path, monkeypatch):
     from model.record import log_reading
 
-    monkeypatch.setenv("VANE_WORKERS", workers)
     monkeypatch.setattr(log_reading, "RANGE_BYTES", 2000)
     lines = canonical_lines(300, seed=7) + [written(forecaster="Engine"), written(forecaster="team  (pooled)", kind="imported")]
     text = "".join(lines[:150] + HAND_WRITTEN + mutated(lines, 200, seed=8) + lines[150:])
@@ -198,6 +217,14 @@ def test_check_says_of_each_line_what_reading_it_entry_by_entry_says(tmp_path: P
         assert mine.startswith(theirs)
     kinds = " ".join(expected)
     assert all(words in kinds for words in (UNREADABLE, "not a question", "scenarios", "name kept"))
+    in_two = in_fresh_process(f"""
+import json
+from pathlib import Path
+from model.record import log_reading
+log_reading.RANGE_BYTES = 2000
+print(json.dumps([str(problem) for problem in log_reading.check_log(Path({str(path)!r}), {scenarios_of!r}, {{"q5"}})]))
+""")
+    assert in_two == [str(problem) for problem in log_reading.check_log(path, scenarios_of, {"q5"})]
 
 
 def test_exact_times_give_the_seconds_datetime_gives():

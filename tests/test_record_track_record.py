@@ -332,3 +332,18 @@ def test_forecasters_are_compared_with_the_baselines_on_their_own_questions(reso
 def test_json_and_csv_on_standard_output_together_are_refused(resolved: Path):
     result = in_space(resolved, "score", "--json", "--csv", "-")
     assert result.code == 2 and "--csv" in result.output
+
+
+def test_a_reports_track_record_from_the_logs_columns_is_the_one_from_its_entries(resolved: Path):
+    from model.record.scorecard import score_questions
+    from model.record.track_record import scored_before
+
+    for forecaster, day in [("ann", "2025-05-01"), ("bo", "2025-06-01"), ("ann", "2025-09-01T12:00:00")]:
+        stated(resolved, forecaster, day, deal=0.3, ceasefire=0.3, stall=0.4)
+    question, _ = load_question(resolved / "scenarios" / "talks.yaml")
+    entries = read_log(log_path(Workspace(resolved)))[0]
+    for before in ("2025-05-01T00:00:00", "2025-06-01T00:00:00", "2025-09-01T11:59:59", "2026-01-01T00:00:00"):
+        moment = dt.datetime.fromisoformat(before).replace(tzinfo=dt.timezone.utc)
+        expected = score_questions([question], [entry for entry in entries if entry.time <= moment])
+        got = scored_before(Workspace(resolved), [question], moment)
+        assert json.dumps(got.as_dict()) == json.dumps(expected.as_dict())  # (as text: NaN equals NaN)

@@ -19,13 +19,13 @@ from model.fileformat.log_entry import (
     check_forecaster,
     check_probabilities,
     entry_line,
-    read_numbered,
 )
-from model.record.log_reading import logged_identities
+from model.record.log_reading import entries_on, logged_identities
 
 
-def refuse_damaged_log(path: Path, data: bytes | None = None) -> list[LoggedForecast]:
-    """The log's entries, when every line can be read and the log can be written.
+def logged_entries(path: Path, question_ids: set[str], kinds: set[str]) -> list[LoggedForecast]:
+    """The log's entries of ``kinds`` on ``question_ids`` (``log_reading.entries_on``), when every line can be
+    read and the log can be written.
 
     Raises
     ------
@@ -34,17 +34,18 @@ def refuse_damaged_log(path: Path, data: bytes | None = None) -> list[LoggedFore
         log is the track record, so every write stops until it is fixed. Also
         when the log is read-only.
     """
-    numbered, problems = read_numbered(path, data)
-    _refuse_damage(path, problems)
-    return [entry for _, entry in numbered]
+    entries, problems = entries_on(path, question_ids, kinds)
+    refuse_damage(path, problems)
+    return entries
 
 
 def refuse_unwritable_log(path: Path) -> None:
-    """``refuse_damaged_log`` without keeping the entries: the log is read as columns, in constant memory."""
-    _refuse_damage(path, logged_identities(path, [])[1])
+    """Refuse a log with unreadable lines or that cannot be written, as ``logged_entries`` does."""
+    refuse_damage(path, logged_identities(path, [])[1])
 
 
-def _refuse_damage(path: Path, problems: list) -> None:
+def refuse_damage(path: Path, problems: list) -> None:
+    """Refuse to write past unreadable lines (``problems``) or to a read-only log."""
     if problems:
         raise VaneError(f"{display_path(path)} has lines that cannot be read; fix or remove them first "
                         "(nothing was written)", problems)
@@ -66,12 +67,12 @@ def write_entries(path: Path, entries: list[LoggedForecast]) -> int:
     Raises
     ------
     VaneError
-        When a line of the log cannot be read, or the log is read-only (``refuse_damaged_log``).
+        When a line of the log cannot be read, or the log is read-only (``refuse_damage``).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     with locked(path):
         seen, problems = logged_identities(path, entries)
-        _refuse_damage(path, problems)
+        refuse_damage(path, problems)
         added = []
         for entry in entries:
             if entry.identity() not in seen:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from model.base import parallel
 from model.base.errors import Problem, display_path
 from model.fileformat.log_entry import (
     CHUNK_BYTES,
@@ -28,7 +29,6 @@ from model.fileformat.log_entry import (
     read_columns,
     reserved_kind,
 )
-from model.workspace import parallel
 
 RANGE_BYTES = 1 << 23  # a worker's share at a time: about 0.3 s of reading, and about 3 MB of columns sent back
 MIN_RANGES_PER_WORKER = 1  # a worker starts in about 20 ms: one range pays for it
@@ -127,6 +127,30 @@ def logged_identities(path: Path, entries: list[LoggedForecast]) -> tuple[set, l
             if (entry.batch in batches) if entry.external_id else (number in wanted):
                 identities.add(entry.identity())
     return identities, problems
+
+
+def entries_on(path: Path, question_ids: set[str], kinds: set[str]) -> tuple[list[LoggedForecast], list[Problem]]:
+    """The log's entries of ``kinds`` on ``question_ids``, in log order, and its unreadable lines.
+
+    Every line is read as columns; only the wanted ones are read as entries,
+    so memory follows what the caller asks for, not the log's length.
+    """
+    tables, wanted, problems = LogTables(), [], []
+    known = np.zeros(0, dtype=bool)  # per question code: one of question_ids
+    kind_wanted = np.array([kind in kinds for kind in KIND_CODES])
+    for columns, found in log_columns(path, tables):
+        problems += found
+        if known.shape[0] < len(tables.questions):
+            known = np.array([question in question_ids for question in tables.questions], dtype=bool)
+        keep = known[columns.question] & kind_wanted[columns.kind]
+        wanted += columns.line[keep].tolist()
+    if not wanted:
+        return [], problems
+    lines, entries = set(wanted), []
+    for number, line in _numbered_lines(path):
+        if number in lines:
+            entries.append(parse_line(line.rstrip(b"\r")))  # (read once already: it can be read)
+    return entries, problems
 
 
 def _numbered_lines(path: Path):

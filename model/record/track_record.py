@@ -9,10 +9,12 @@ forecasts on the questions scored, not with the log's text.
 
 from __future__ import annotations
 
+import numpy as np
+
 from model.base.errors import Problem
 from model.engine.parameters import Parameters, workspace_parameters
 from model.fileformat.grades import GradeTable
-from model.fileformat.log_entry import LoggedForecast, LogTables
+from model.fileformat.log_entry import LoggedForecast, LogTables, micros_of
 from model.fileformat.question import Question
 from model.record.log_reading import log_columns
 from model.record.publishing import backtest_forecasts
@@ -26,6 +28,17 @@ def backtests(questions: list[Question], parameters: Parameters, hindsight: bool
     """The engine's backtest forecasts on every question with an outcome (``backtest_forecasts``)."""
     return [entry for question in questions if question.outcome
             for entry in backtest_forecasts(question, parameters, hindsight)]
+
+
+def scored_before(space: Workspace, questions: list[Question], before) -> ScoreReport:
+    """The track record on ``questions`` of the log's entries stamped at or before ``before`` (a weekly report's),
+    read as columns like ``score_workspace``'s; unreadable lines are left out (writing refuses them anyway)."""
+    path = log_path(space)
+    builder = table_builder(questions, LogTables())
+    limit = micros_of(before)
+    for columns, _ in log_columns(path, builder.tables):
+        builder.add(columns.take(np.flatnonzero(columns.micros <= limit)))
+    return score_table(builder, questions)
 
 
 def score_workspace(space: Workspace, questions: list[Question], grades: GradeTable | None = None,

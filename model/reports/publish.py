@@ -4,6 +4,8 @@ Only the current week is published to the forecast log: a past week is
 reconstructed as of its end and written, but adds nothing to the log (its
 forecasts were not made then). The log is checked before anything is written:
 the report compares with the forecasts published earlier, so it needs them all.
+It reads as entries only the forecasts on questions still followed; the track
+record of resolved ones is scored from the log's columns, as ``vane score`` does.
 
 With many questions, worker processes draw each question's chart as soon as
 its forecasts are computed, while this process computes the next question's
@@ -20,8 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from model.engine.parameters import SavedFit, workspace_parameters
-from model.record.forecast_log import refuse_damaged_log, write_entries
+from model.fileformat.log_entry import LoggedForecast
+from model.record.forecast_log import logged_entries, write_entries
 from model.record.team_pool import read_pooling, team_entries
+from model.record.track_record import scored_before
 from model.reports.weekly import (
     Week,
     WeeklyReport,
@@ -55,7 +59,7 @@ def publish_week(space: Workspace, loaded: Loaded, week: Week, folder: Path | No
         When the forecast log has lines that cannot be read or is read-only (nothing is written).
     """
     now = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    log = refuse_damaged_log(log_path(space))
+    log = needed_entries(space, loaded.questions, week)
     parameters = workspace_parameters(space, grades=loaded.settings.grades)
     from model.reports.charts import chart_workers
     from model.reports.render import (  # Jinja2 (and matplotlib, when a chart is drawn): only when writing a report
@@ -71,10 +75,26 @@ def publish_week(space: Workspace, loaded: Loaded, week: Week, folder: Path | No
         weekly = build_report(list(loaded.questions), parameters, week, log, now, strict, loaded.settings.report,
                               functools.partial(progress, "forecasting"), broken=loaded.problems,
                               each=charts.add if workers else lambda _: None,
-                              team={entry.question: entry for entry in team})
+                              team={entry.question: entry for entry in team},
+                              record_of=functools.partial(scored_before, space))
         paths = write_report(weekly, target, functools.partial(progress, "drawing"), charts)
     published = 0
     if not weekly.reconstructed:  # the team's pool beside the engine's forecasts, as the report shows them
         published = write_entries(log_path(space), published_entries(weekly, parameters)
                                   + [entry.team for entry in weekly.questions if entry.team])
     return PublishedWeek(weekly, paths, published, log_path(space))
+
+
+def needed_entries(space: Workspace, questions, week: Week) -> list[LoggedForecast]:
+    """What the report reads of the log as entries: the engine's and the analysts' forecasts on the questions
+    not resolved before the week (earlier reports, the team's pool). The rest is scored as columns
+    (``scored_before``), so a long log costs reading time, not memory.
+
+    Raises
+    ------
+    VaneError
+        When the log has lines that cannot be read or is read-only (nothing is written).
+    """
+    followed = {question.id for question in questions
+                if question.resolution is None or question.resolution.date >= week.start}
+    return logged_entries(log_path(space), followed, {"engine", "stated"})

@@ -258,12 +258,15 @@ def build_report(
     settings: ReportSettings = ReportSettings(), progress: Callable[[int, int, str], None] = lambda *_: None,
     broken: tuple[Problem, ...] = (), each: Callable[[QuestionReport], object] = lambda _: None,
     team: dict[str, LoggedForecast] | None = None,
+    record_of: Callable[[list[Question], dt.datetime], ScoreReport] | None = None,
 ) -> WeeklyReport:
     """The week's report: every open question, movers, stale and near-deadline ones, the track record.
 
     ``broken`` lists the problems of files left out (``vane report --skip-broken``); the report shows them first.
     ``each`` is called with each open question's part of the report as soon as it is computed (in report order).
     ``team`` holds the team's pooled forecasts published with this week's report, by question id.
+    ``log`` must hold at least the engine's forecasts on the questions not yet resolved; ``record_of(resolved,
+    published_before)`` scores the resolved questions (default: on ``log``'s entries published by then).
     """
     current = week.start <= now.date() <= week.end
     as_of = now.date() if current else week.end
@@ -279,7 +282,12 @@ def build_report(
         each(entries[-1])
     stale_days = 7 * settings.stale_weeks
     resolved = [q for q in questions if resolved_by(q, as_of)]
-    record = score_questions(resolved, [e for e in log if e.time <= published_before], []) if resolved else None
+    if not resolved:
+        record = None
+    elif record_of is not None:
+        record = record_of(resolved, published_before)
+    else:
+        record = score_questions(resolved, [e for e in log if e.time <= published_before])
     return WeeklyReport(
         week=week, as_of=as_of, generated=now, strict=strict, reconstructed=not current,
         parameters=parameters.plain, questions=tuple(entries),

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from model.base.clock import Clock
 from model.base.errors import Problem, VaneError, did_you_mean, display_path
+from model.base.parallel import run_jobs
 from model.fileformat.question import Question, question_from_node
 from model.fileformat.settings import Settings, settings_from_node
 from model.fileformat.sources import SourceRecord, check_references, source_from_node
@@ -28,7 +29,6 @@ from model.workspace.folder import (
     question_id_of,
     yaml_files,
 )
-from model.workspace.parallel import run_jobs
 
 
 @dataclass(frozen=True)

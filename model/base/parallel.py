@@ -1,4 +1,5 @@
-"""Parsing many question files (or a long forecast log) at once: in several processes when there are cores to use.
+"""Work shared among forked processes when there are cores to use: parsing many question files (below) and
+reading a long forecast log (``model.record.log_reading``).
 
 A question file takes about 14 ms of CPU to parse and validate (1,000 files of
 120 items each: 14 s), all of it in Python, so one process uses one core. When

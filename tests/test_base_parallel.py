@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from model.workspace import parallel
+from model.base import parallel
 from tests.helpers import vane_process
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "scenarios"
