@@ -139,7 +139,7 @@ def test_the_log_read_as_arrays_is_the_log_read_entry_by_entry(tmp_path: Path, c
     assert got == expected  # the same entries, times to the microsecond, probabilities to the bit
 
 
-def in_fresh_process(code: str):
+def in_fresh_process(code: str, environment: dict | None = None):
     """The JSON ``code`` prints, run in a new Python with two workers: the parallel paths fork only in a
     process without JAX or other threads, which this test process may not be (calibration tests load JAX)."""
     import subprocess
@@ -147,7 +147,7 @@ def in_fresh_process(code: str):
 
     root = Path(__file__).resolve().parents[1]
     done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "VANE_WORKERS": "2", "PYTHONPATH": str(root)})
+                          env={**os.environ, "VANE_WORKERS": "2", "PYTHONPATH": str(root), **(environment or {})})
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 

@@ -12,6 +12,9 @@ a range at a time.
 
 from __future__ import annotations
 
+import hashlib
+import itertools
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -29,23 +32,75 @@ from model.fileformat.log_entry import (
     read_columns,
     reserved_kind,
 )
+from model.record import log_cache
 
 RANGE_BYTES = 1 << 23  # a worker's share at a time: about 0.3 s of reading, and about 3 MB of columns sent back
 MIN_RANGES_PER_WORKER = 1  # a worker starts in about 20 ms: one range pays for it
 
 
 def log_columns(path: Path, tables: LogTables):
-    """The log's entries and problems as ``read_columns`` yields them (numbered in ``tables``), in order."""
+    """The log's entries and problems as ``read_columns`` yields them (numbered in ``tables``), in order.
+
+    A long log's columns are kept in this user's cache (``log_cache``): what was
+    read before is taken from there when the log still begins with the same
+    bytes, and only the lines after them are read.
+    """
     size = path.stat().st_size if path.exists() else 0
-    workers = parallel.worker_count(size // RANGE_BYTES, per_worker=MIN_RANGES_PER_WORKER)
+    folder = log_cache.folder_for(path) if size >= log_cache.MIN_BYTES else None
+    cached = log_cache.read_cache(folder, path) if folder else None
+    start, lines = (cached.covered, cached.lines) if cached else (0, 0)
+    writer = log_cache.CacheWriter(folder) if folder and start < size else None  # (nothing new: nothing to keep)
+    clean = True
+    try:
+        parts = (((_renumbered(part, cached.codes, tables), []) for part in cached.parts()) if cached else ())
+        tail = _read_from(path, tables, size, start, lines) if start < size else ()
+        for columns, problems in itertools.chain(parts, tail):
+            clean = clean and not problems
+            if writer:
+                writer.add(columns)
+            yield columns, problems
+    except BaseException:
+        if writer:
+            writer.abandon()
+        raise
+    if writer:
+        _keep(writer, cached, path, tables, start, lines, size, clean)
+
+
+def _keep(writer, cached, path: Path, tables: LogTables, start: int, lines: int, size: int, clean: bool) -> None:
+    """Make what ``writer`` was given the log's cache, when every line could be read and the last one is whole."""
+    digest = cached.digest if cached else hashlib.sha256()
+    if clean and _ends_with_newline(path, size):
+        sha256, newlines = log_cache.extend_hash(digest, path, start, size)
+        writer.finish((tables.questions, tables.forecasters, tables.signatures), size, lines + newlines, sha256)
+    else:
+        writer.abandon()
+
+
+def _ends_with_newline(path: Path, size: int) -> bool:
+    with open(path, "rb") as stream:
+        stream.seek(size - 1)
+        return stream.read(1) == b"\n"
+
+
+def _read_from(path: Path, tables: LogTables, size: int, start: int, lines: int):
+    """``read_columns`` from byte ``start`` (after ``lines`` newlines) to ``size``, in forked workers when it pays."""
+    workers = parallel.worker_count((size - start) // RANGE_BYTES, per_worker=MIN_RANGES_PER_WORKER)
     if workers <= 1:
-        yield from read_columns(path, tables)
+        for columns, problems in read_columns(path, tables, start=start, end=size):
+            yield _shifted(columns, problems, lines)
         return
-    first = 1  # the line number of the range's first line
-    for columns, codes, problems, lines in parallel.ordered_map(_read_range, _ranges(path, size), workers):
-        yield _renumbered(columns, codes, tables, first - 1), [
-            Problem(problem.path, problem.line + first - 1, problem.message) for problem in problems]
-        first += lines
+    for columns, codes, problems, count in parallel.ordered_map(_read_range, _ranges(path, size, start), workers):
+        yield _shifted(_renumbered(columns, codes, tables), problems, lines)
+        lines += count
+
+
+def _shifted(columns: LogColumns, problems: list[Problem], lines: int) -> tuple[LogColumns, list[Problem]]:
+    """Columns and problems of lines counted from 1, as lines after the file's first ``lines``."""
+    if not lines:
+        return columns, problems
+    return (replace(columns, line=columns.line + lines),
+            [Problem(problem.path, problem.line + lines, problem.message) for problem in problems])
 
 
 def check_log(path: Path, scenarios_of: dict[str, tuple[str, ...]], broken: set[str] = frozenset()) -> list[Problem]:
@@ -167,11 +222,11 @@ def _numbered_lines(path: Path):
         yield number, rest
 
 
-def _ranges(path: Path, size: int) -> list[tuple[Path, int, int]]:
-    """``(path, start, end)`` of consecutive ranges of whole lines, about ``RANGE_BYTES`` each."""
+def _ranges(path: Path, size: int, start: int = 0) -> list[tuple[Path, int, int]]:
+    """``(path, start, end)`` of consecutive ranges of whole lines from byte ``start``, about ``RANGE_BYTES`` each."""
     ends = []
     with open(path, "rb") as stream:
-        position = RANGE_BYTES
+        position = start + RANGE_BYTES
         while position < size:
             stream.seek(position - 1)
             while True:  # to just after the next newline (a range ends with its last line's newline)
@@ -183,8 +238,8 @@ def _ranges(path: Path, size: int) -> list[tuple[Path, int, int]]:
             end = min(position + newline, size) if block else size
             ends.append(end)
             position = end + RANGE_BYTES
-    starts = [0, *ends]
-    return [(path, start, end) for start, end in zip(starts, [*ends, size]) if end > start]
+    starts = [start, *ends]
+    return [(path, first, end) for first, end in zip(starts, [*ends, size]) if end > first]
 
 
 def _read_range(job: tuple[Path, int, int]):
@@ -202,10 +257,10 @@ def _read_range(job: tuple[Path, int, int]):
     return LogColumns.joined(parts), codes, problems, lines  # (a range is never empty: one part at least)
 
 
-def _renumbered(columns: LogColumns, codes, tables: LogTables, shift: int) -> LogColumns:
-    """A range's columns with its codes in ``tables`` and its line numbers ``shift`` later."""
+def _renumbered(columns: LogColumns, codes, tables: LogTables) -> LogColumns:
+    """Columns numbered in other tables (``codes``: question ids, names, scenario-id tuples) renumbered in ``tables``."""
     questions, forecasters, signatures = (
         np.array([number(value) for value in values], dtype=np.int64)
         for number, values in ((tables.question, codes[0]), (tables.forecaster, codes[1]), (tables.signature, codes[2])))
-    return LogColumns(columns.line + shift, questions[columns.question], forecasters[columns.forecaster], columns.kind,
-                      columns.micros, signatures[columns.signature], columns.values, columns.offsets)
+    return replace(columns, question=questions[columns.question], forecaster=forecasters[columns.forecaster],
+                   signature=signatures[columns.signature])
