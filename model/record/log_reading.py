@@ -1,13 +1,18 @@
-"""Reading a long forecast log as columns, in several processes when it pays.
+"""Reading a long forecast log as columns: in several processes when it pays, and once.
 
 Reading the log is most of ``vane score`` on a long one (a line of five
-probabilities takes about 6 us: a minute for 10 million). The lines are
-independent, so a log of at least ``RANGE_BYTES`` per core is cut
-into ranges of whole lines that forked workers read (``log_entry.read_columns``
-on each range, with their own ``LogTables``). The ranges come back in order;
-their codes are renumbered into the caller's tables and their line numbers
-shifted, so the caller gets exactly what reading the log in this process gives,
-a range at a time.
+probabilities takes about 10 us of CPU: 100 s for 10 million). The lines are
+independent, so a log of at least ``RANGE_BYTES`` per core is cut into ranges
+of whole lines that forked workers read (``log_entry.read_columns`` on each
+range, with their own ``LogTables``). The ranges come back in order; their
+codes are renumbered into the caller's tables and their line numbers shifted,
+so the caller gets exactly what reading the log in this process gives, a range
+at a time. What was read is kept (``log_cache``), so the next command reads
+only the lines appended since.
+
+Besides the columns themselves: ``check_log`` (``vane check``), and the few
+entries a command needs whole (``entries_on``, ``logged_identities``), read
+again from their lines.
 """
 
 from __future__ import annotations
@@ -176,11 +181,10 @@ def logged_identities(path: Path, entries: list[LoggedForecast]) -> tuple[set, l
     if problems or not (candidates or batches) or not path.exists():
         return set(), problems
     wanted, identities = set(candidates), set()
-    for number, line in _numbered_lines(path):
-        if number in wanted or (batches and b'"external_id"' in line):
-            entry = parse_line(line.rstrip(b"\r"))  # (read once already: it can be read)
-            if (entry.batch in batches) if entry.external_id else (number in wanted):
-                identities.add(entry.identity())
+    external = (lambda line: b'"external_id"' in line) if batches else None
+    for number, entry in _whole_entries(path, wanted, external):
+        if (entry.batch in batches) if entry.external_id else (number in wanted):
+            identities.add(entry.identity())
     return identities, problems
 
 
@@ -201,25 +205,23 @@ def entries_on(path: Path, question_ids: set[str], kinds: set[str]) -> tuple[lis
         wanted += columns.line[keep].tolist()
     if not wanted:
         return [], problems
-    lines, entries = set(wanted), []
-    for number, line in _numbered_lines(path):
-        if number in lines:
-            entries.append(parse_line(line.rstrip(b"\r")))  # (read once already: it can be read)
-    return entries, problems
+    return [entry for _, entry in _whole_entries(path, set(wanted))], problems
 
 
-def _numbered_lines(path: Path):
-    """``(number, bytes)`` of each line of the file (without its newline), a block of lines at a time."""
+def _whole_entries(path: Path, numbers: set[int], also=None):
+    """``(number, entry)`` of the lines ``numbers`` of the log, and of any line ``also(line)`` is true of, read
+    whole (``parse_line``): lines the columns have read already, so they can be read."""
     number, rest = 1, b""
     with open(path, "rb") as stream:
         for block in iter(lambda: stream.read(CHUNK_BYTES), b""):
             lines = (rest + block).split(b"\n")
             rest = lines.pop()
             for line in lines:
-                yield number, line
+                if number in numbers or (also and also(line)):
+                    yield number, parse_line(line.rstrip(b"\r"))
                 number += 1
-    if rest:
-        yield number, rest
+    if rest and (number in numbers or (also and also(rest))):
+        yield number, parse_line(rest.rstrip(b"\r"))
 
 
 def _ranges(path: Path, size: int, start: int = 0) -> list[tuple[Path, int, int]]:
