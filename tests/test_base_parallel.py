@@ -63,3 +63,22 @@ def test_workers_are_used_only_when_it_pays_and_is_safe(monkeypatch):
     monkeypatch.undo()
     monkeypatch.setitem(__import__("sys").modules, "jax", object())  # a loaded JAX runs threads: never fork
     assert not parallel._fork_is_safe()
+
+
+@pytest.mark.skipif(not Path("/proc/loadavg").exists(), reason="the instantaneous count is Linux's")
+def test_busy_cores_counts_the_processes_running_now_not_the_last_minutes():
+    import subprocess
+    import sys
+    import time
+
+    spinning = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    try:
+        time.sleep(0.3)
+        busy = max(parallel.busy_cores() for _ in range(20))
+    finally:
+        for process in spinning:
+            process.kill()
+            process.wait()
+    assert busy >= 2  # both spinners are running or ready to run at every moment
+    time.sleep(0.3)
+    assert min(parallel.busy_cores() for _ in range(20)) < 2  # a moment later, long before a load average decays

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from model.base import parallel
 from model.reports import charts
 from model.reports.charts import ParallelCharts, Trajectory, TrajectoryCharts, chart_key
 from tests.helpers import vane
@@ -208,7 +209,7 @@ def test_the_chart_key_depends_on_how_charts_are_drawn(monkeypatch):
 def test_workers_draw_only_when_it_pays(monkeypatch, charts_to_draw: int, cores: int, load: float, workers: int):
     monkeypatch.delitem(sys.modules, "jax", raising=False)  # loaded by calibration tests: no workers then
     monkeypatch.setattr(os, "sched_getaffinity", lambda _: set(range(cores)), raising=False)
-    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+    monkeypatch.setattr(parallel, "busy_cores", lambda: load)
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["fork", "spawn"])
     assert charts.chart_workers(charts_to_draw) == workers
     monkeypatch.setitem(sys.modules, "jax", object())  # a process that has calibrated: never forked

@@ -507,8 +507,8 @@ def chart_workers(charts: int) -> int:
     """How many worker processes should draw ``charts`` charts.
 
     None for a few charts, where processes cannot fork (or should not: JAX is
-    loaded), or while the machine is busy (its load average leaves less than
-    ``SPARE_CORES`` cores free); else ``WORKERS``, at most one per core.
+    loaded), or while the machine is busy (other processes leave less than
+    ``SPARE_CORES`` cores free, ``parallel.busy_cores``); else ``WORKERS``, at most one per core.
     """
     import multiprocessing
     import os
@@ -519,11 +519,9 @@ def chart_workers(charts: int) -> int:
         return 0
     if "jax" in sys.modules:  # JAX's threads make a fork likely to deadlock (a process that also calibrated)
         return 0
-    try:
-        busy = os.getloadavg()[0]
-    except (AttributeError, OSError):  # no load average here: assume the cores are free
-        busy = 0.0
-    return min(WORKERS, cores) if cores - busy >= SPARE_CORES else 0
+    from model.base.parallel import busy_cores
+
+    return min(WORKERS, cores) if cores - busy_cores() >= SPARE_CORES else 0
 
 
 class ParallelCharts:
