@@ -19,12 +19,14 @@ from cli.options import (
     report_problems,
     say,
     viewing,
+    workspace,
 )
 from cli.render import plural, table
 from model.base.numbers import interval, percent, points
 from model.engine.analysts import analyst_view, known_analyst
 from model.engine.probabilities import INTERVAL_NAME
-from model.engine.views import QuestionStatus, question_status
+from model.engine.views import QuestionStatus, question_statuses
+from model.workspace.cache import ParseCache
 
 
 @handles_errors
@@ -43,7 +45,8 @@ def status(
     if analyst is not None:
         analyst = known_analyst(loaded.questions, analyst)
         selected = [analyst_view(question, analyst) for question in selected]
-    statuses = [question_status(q, parameters, day, strict) for q in selected]
+    cache = ParseCache.of(workspace(directory).root) if analyst is None else None  # (an analyst's view is not a file's)
+    statuses = question_statuses(selected, parameters, day, strict, cache)
     if json_output:
         print_json({
             "as_of": day.isoformat(), "strict": strict, "parameters": parameters.source, "analyst": analyst,

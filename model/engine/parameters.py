@@ -13,6 +13,7 @@ commands read with numpy alone (importing ArviZ takes seconds).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import dataclass, field, replace
@@ -61,6 +62,18 @@ class Parameters:
     credibility: dict[str, np.ndarray] = field(default_factory=dict)
     caveat: str = ""  # why a saved calibration was not used, when there is one
     grades: GradeTable = field(default_factory=GradeTable)  # the Admiralty weights (vane.yaml may change them)
+
+    def fingerprint(self) -> str:
+        """A hash of every number the engine takes from these parameters (draws, multipliers, grade weights)."""
+        digest = hashlib.sha256(f"{MODEL_VERSION}\x1f{self.kind}\x1f{self.grades!r}".encode())
+        theta = self.theta
+        named = [("strength", theta.strength), ("half_life", theta.half_life), ("prior", theta.prior_strength)]
+        for group in ("analyst_strength", "reliability", "credibility"):
+            named += [(f"{group}\x1f{name}", values) for name, values in sorted(getattr(self, group).items())]
+        for name, values in named:
+            array = np.ascontiguousarray(values, dtype="<f8")
+            digest.update(f"\x1e{name}\x1f{array.shape}".encode("utf-8", "surrogatepass") + array.tobytes())
+        return digest.hexdigest()
 
     @property
     def plain(self) -> str:

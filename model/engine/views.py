@@ -69,6 +69,69 @@ class QuestionStatus:
         }
 
 
+STATUSES = "statuses"  # the name of the statuses kept in the parse cache's folder
+
+
+def question_statuses(questions: list[Question], parameters: Parameters, as_of: dt.date, strict: bool = False,
+                      cache=None) -> list[QuestionStatus]:
+    """``question_status`` of each question; with a workspace's ``cache`` (``ParseCache``), the statuses worked
+    out before for the same text (``cache.TEXT_KEY``), parameters, day and strictness are taken from there.
+
+    ``vane status`` run again on an unchanged workspace the same day then skips
+    the engine, and after an edit recomputes the questions edited. The cache
+    keeps one scope (parameters, day, strictness) at a time, one row per file.
+    """
+    if cache is None:
+        return [question_status(question, parameters, as_of, strict) for question in questions]
+    from model.workspace.cache import TEXT_KEY
+
+    scope = f"{parameters.fingerprint()}|{as_of.isoformat()}|{strict}"
+    kept = cache.read_results(STATUSES)
+    rows = kept.get("rows", {}) if kept.get("scope") == scope else {}
+    statuses, fresh = [], {}
+    for question in questions:
+        key = question.__dict__.get(TEXT_KEY)
+        status = _status_of_row(question, rows[key]) if key in rows else None
+        if status is None:
+            status = question_status(question, parameters, as_of, strict)
+            row = _row_of(status)
+        else:
+            row = rows[key]
+        if key:
+            fresh[key] = row
+        statuses.append(status)
+    if any(rows.get(key) != row for key, row in fresh.items()):
+        files = {key.rsplit(".", 1)[0] for key in fresh}  # one row per file: an edited file's old row goes
+        rows = {key: row for key, row in rows.items() if key.rsplit(".", 1)[0] not in files}
+        cache.keep_results(STATUSES, {"scope": scope, "rows": {**rows, **fresh}})
+    return statuses
+
+
+def _row_of(status: QuestionStatus) -> dict:
+    """A status as JSON (without its question): floats keep every bit through ``repr``."""
+    now = status.now
+    return {"when": now.dates[0].isoformat(), "mean": now.mean[0].tolist(), "low": now.low[0].tolist(),
+            "high": now.high[0].tolist(), "change": status.change.tolist(), "evidence": status.evidence_count,
+            "stories": status.story_count, "indicators": status.indicator_count,
+            "last": status.last_evidence.isoformat() if status.last_evidence else None,
+            "deadline": status.days_to_deadline}
+
+
+def _status_of_row(question: Question, row) -> QuestionStatus | None:
+    """The status a row holds for ``question``; None for a row that is not one (a miss, never a failure)."""
+    try:
+        k = len(question.scenario_ids)
+        values = {name: np.array(row[name], dtype=float).reshape(1, k) for name in ("mean", "low", "high", "change")}
+        when = dt.date.fromisoformat(row["when"])
+        now = Probabilities((when,), tuple(question.scenario_ids), values["mean"], values["low"], values["high"])
+        last = dt.date.fromisoformat(row["last"]) if row["last"] else None
+        return QuestionStatus(question, when, now, values["change"][0],
+                              int(row["evidence"]), int(row["stories"]), int(row["indicators"]), last,
+                              int(row["deadline"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def question_status(
     question: Question, parameters: Parameters, as_of: dt.date, strict: bool = False,
 ) -> QuestionStatus:

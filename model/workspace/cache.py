@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import json
 import os
 import pickle
 import re
@@ -44,6 +45,7 @@ from pathlib import Path
 from model.base.clock import Clock
 
 FOLDER = Path(".vane") / "cache"
+TEXT_KEY = "_text_key"  # where a question read through the cache keeps its entry's name
 
 _DIGEST = 32  # bytes of the HMAC-SHA256 that opens every entry
 _ENTRY = re.compile(r"(.+)\.[0-9a-f]{40}")  # "<stem>.<hash>"; ids may hold dots, so the stem is all before the hash
@@ -69,7 +71,12 @@ class ParseCache:
         return cls(folder, key) if key else None
 
     def question(self, path: str, text: str, clock: Clock):
-        """The question ``text`` at ``path`` validated to, if an entry signed by this user holds it; else None."""
+        """The question ``text`` at ``path`` validated to, if an entry signed by this user holds it; else None.
+
+        A question read from a file (here or by ``keep``) carries the name of
+        its entry as ``TEXT_KEY`` in its ``__dict__``: a key to this exact
+        text, with this reader, for what is worked out from it (``read_results``).
+        """
         name = _entry_name(path, text)
         try:
             with open(self.folder / name, "rb") as stream:
@@ -85,24 +92,44 @@ class ParseCache:
             return None
         if (latest_day and clock.is_future(latest_day)) or (latest_time and latest_time > clock.now):
             return None  # made when "now" was later: this clock's checks must run
+        question.__dict__[TEXT_KEY] = name
         return question
 
     def keep(self, path: str, text: str, question) -> None:
         """Store the question ``text`` at ``path`` validated to; any failure only leaves the cache as it was."""
         name = _entry_name(path, text)
+        question.__dict__[TEXT_KEY] = name
         day, time = latest_moments(question)
         payload = pickle.dumps((day, time, question), protocol=pickle.HIGHEST_PROTOCOL)
         try:
             _ensure_folder(self.folder)
-            handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
-            try:
-                with os.fdopen(handle, "wb") as stream:
-                    stream.write(_sign(self.key, name, payload) + payload)
-                os.replace(temporary, self.folder / name)
-            except BaseException:
-                os.unlink(temporary)
-                raise
+            _write_whole(self.folder / name, _sign(self.key, name, payload) + payload)
             self._forget_older(name)
+        except OSError:
+            pass
+
+    def read_results(self, name: str) -> dict:
+        """The JSON object last kept under ``name`` (``keep_results``), when this user signed it; else {}."""
+        try:
+            with open(self.folder / f"{name}.json", "rb") as stream:
+                data = stream.read()
+        except OSError:
+            return {}
+        mac, payload = data[:_DIGEST], data[_DIGEST:]
+        if not hmac.compare_digest(mac, _sign(self.key, name, payload)):
+            return {}
+        try:
+            found = json.loads(payload)
+        except ValueError:
+            return {}
+        return found if isinstance(found, dict) else {}
+
+    def keep_results(self, name: str, results: dict) -> None:
+        """Keep a JSON object under ``name``, signed; any failure only leaves the cache as it was."""
+        payload = json.dumps(results).encode("utf-8")
+        try:
+            _ensure_folder(self.folder)
+            _write_whole(self.folder / f"{name}.json", _sign(self.key, name, payload) + payload)
         except OSError:
             pass
 
@@ -172,6 +199,18 @@ def latest_moments(question) -> tuple[dt.date | None, dt.datetime | None]:
     times = [thing.recorded for thing in (*question.evidence, *question.indicators) if thing.recorded]
     times += [resolution.replaced for resolution in resolutions if resolution.replaced]
     return max(days, default=None), max(times, default=None)
+
+
+def _write_whole(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file renamed to ``path``: readers see all of it or none."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
 
 
 def _ensure_folder(folder: Path) -> None:
