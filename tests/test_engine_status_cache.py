@@ -12,6 +12,7 @@ import pytest
 
 from model.engine import views
 from model.engine.parameters import Parameters, workspace_parameters
+from model.engine.probabilities import evidence_of
 from model.workspace.cache import ParseCache
 from model.workspace.folder import Workspace
 from model.workspace.loader import load_workspace
@@ -65,13 +66,41 @@ def test_an_edited_question_is_worked_out_again_and_only_it(space: Path):
     assert len(kept["rows"]) == len(list((space / "scenarios").glob("*.yaml")))  # one row per file
 
 
-@pytest.mark.parametrize("change", ["day", "strict", "parameters"])
-def test_another_day_strictness_or_parameters_work_everything_out_again(space: Path, change: str):
+@pytest.mark.parametrize("change", ["strict", "parameters"])
+def test_other_strictness_or_parameters_work_everything_out_again(space: Path, change: str):
     statuses(space)
-    other = {"day": {"day": DAY + dt.timedelta(days=1)}, "strict": {"strict": True},
-             "parameters": {"parameters": Parameters.prior_draws(200)}}[change]
+    other = {"strict": {"strict": True}, "parameters": {"parameters": Parameters.prior_draws(200)}}[change]
     first = statuses(space, counted=(counted := []), **other)
     assert len(counted) == len(first)
+
+
+def test_a_day_that_sees_the_same_items_takes_the_row_and_moves_only_the_dates(space: Path):
+    """Day after day across the open question's evidence: worked out only when an item comes into view at the
+    day or a week before (every status is checked against the engine's in ``statuses``)."""
+    loaded = load_workspace(Workspace(space))
+    question = next(question for question in loaded.questions if not question.is_resolved)
+    dates = sorted({item.date for item in evidence_of(question)})  # (what indicators add included)
+    start, days = dates[0] - dt.timedelta(days=3), (dates[-1] - dates[0]).days + 14
+    worked_out = 0
+    for offset in range(days):
+        day = start + dt.timedelta(days=offset)
+        statuses(space, day=day, counted=(counted := []))
+        worked_out += question.id in counted
+        changes = {day, day - dt.timedelta(days=7)} & set(dates)
+        if offset and not changes:
+            assert question.id not in counted, day
+    assert len(dates) <= worked_out < days / 2
+
+
+def test_with_decay_every_day_is_worked_out(space: Path):
+    from model.engine.posterior import Theta
+
+    decaying = Parameters(Theta.of([1.0, 1.2], [60.0, 90.0], [1.0, 1.0]), "decay", kind="calibrated")
+    statuses(space, parameters=decaying)
+    statuses(space, parameters=decaying, counted=(counted := []))
+    assert counted == []
+    later = statuses(space, parameters=decaying, day=DAY + dt.timedelta(days=1), counted=(counted := []))
+    assert len(counted) == len(later)
 
 
 def test_statuses_someone_else_wrote_are_not_read(space: Path):

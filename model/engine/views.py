@@ -14,9 +14,11 @@ import numpy as np
 from model.engine.parameters import Parameters
 from model.engine.probabilities import (
     Probabilities,
+    day_number,
     evaluation_date,
     evidence_of,
     probabilities_at,
+    question_arrays,
     stories_of,
     story_effects,
     visible_items,
@@ -75,23 +77,30 @@ STATUSES = "statuses"  # the name of the statuses kept in the parse cache's fold
 def question_statuses(questions: list[Question], parameters: Parameters, as_of: dt.date, strict: bool = False,
                       cache=None) -> list[QuestionStatus]:
     """``question_status`` of each question; with a workspace's ``cache`` (``ParseCache``), the statuses worked
-    out before for the same text (``cache.TEXT_KEY``), parameters, day and strictness are taken from there.
+    out before for the same text (``cache.TEXT_KEY``), parameters and strictness are taken from there.
 
-    ``vane status`` run again on an unchanged workspace the same day then skips
-    the engine, and after an edit recomputes the questions edited. The cache
-    keeps one scope (parameters, day, strictness) at a time, one row per file.
+    Without decay a status depends on the day only through which items were
+    visible at it and a week before, so a row is kept under those two counts
+    and serves every day that sees the same items (its dates are the day's);
+    with decay, under the day itself. ``vane status`` run again on an unchanged
+    workspace then skips the engine, and after an edit works out the questions
+    edited. The cache keeps one scope (parameters, strictness) at a time, one
+    row per file.
     """
     if cache is None:
         return [question_status(question, parameters, as_of, strict) for question in questions]
     from model.workspace.cache import TEXT_KEY
 
-    scope = f"{parameters.fingerprint()}|{as_of.isoformat()}|{strict}"
+    decaying = not np.all(np.isinf(parameters.theta.half_life))
+    scope = f"{parameters.fingerprint()}|{strict}" + (f"|{as_of.isoformat()}" if decaying else "")
     kept = cache.read_results(STATUSES)
     rows = kept.get("rows", {}) if kept.get("scope") == scope else {}
     statuses, fresh = [], {}
     for question in questions:
         key = question.__dict__.get(TEXT_KEY)
-        status = _status_of_row(question, rows[key]) if key in rows else None
+        if key and not decaying:
+            key += "|" + _visible_counts(question, as_of, strict)
+        status = _status_of_row(question, rows[key], as_of) if key in rows else None
         if status is None:
             status = question_status(question, parameters, as_of, strict)
             row = _row_of(status)
@@ -101,35 +110,48 @@ def question_statuses(questions: list[Question], parameters: Parameters, as_of: 
             fresh[key] = row
         statuses.append(status)
     if any(rows.get(key) != row for key, row in fresh.items()):
-        files = {key.rsplit(".", 1)[0] for key in fresh}  # one row per file: an edited file's old row goes
-        rows = {key: row for key, row in rows.items() if key.rsplit(".", 1)[0] not in files}
+        files = {_file_of(key) for key in fresh}  # one row per file: an edited file's old row goes
+        rows = {key: row for key, row in rows.items() if _file_of(key) not in files}
         cache.keep_results(STATUSES, {"scope": scope, "rows": {**rows, **fresh}})
     return statuses
+
+
+def _visible_counts(question: Question, as_of: dt.date, strict: bool) -> str:
+    """How many items are visible at a status's day and a week before (``posterior.distinct_times``'s state)."""
+    arrays = question_arrays(question)
+    visible_from = np.sort(np.maximum(arrays.dates, arrays.recorded) if strict else arrays.dates)
+    when = evaluation_date(question, as_of)
+    days = [day_number(when - dt.timedelta(days=CHANGE_DAYS)), day_number(when)]
+    return "|".join(str(count) for count in np.searchsorted(visible_from, days, side="right").tolist())
+
+
+def _file_of(key: str) -> str:
+    """The file stem a row's key starts with (``<stem>.<hash>[|counts]``)."""
+    return key.split("|", 1)[0].rsplit(".", 1)[0]
 
 
 def _row_of(status: QuestionStatus) -> dict:
     """A status as JSON (without its question): floats keep every bit through ``repr``."""
     now = status.now
-    return {"when": now.dates[0].isoformat(), "mean": now.mean[0].tolist(), "low": now.low[0].tolist(),
-            "high": now.high[0].tolist(), "change": status.change.tolist(), "evidence": status.evidence_count,
-            "stories": status.story_count, "indicators": status.indicator_count,
-            "last": status.last_evidence.isoformat() if status.last_evidence else None,
-            "deadline": status.days_to_deadline}
+    return {"mean": now.mean[0].tolist(), "low": now.low[0].tolist(), "high": now.high[0].tolist(),
+            "change": status.change.tolist(), "evidence": status.evidence_count, "stories": status.story_count,
+            "indicators": status.indicator_count,
+            "last": status.last_evidence.isoformat() if status.last_evidence else None}
 
 
-def _status_of_row(question: Question, row) -> QuestionStatus | None:
-    """The status a row holds for ``question``; None for a row that is not one (a miss, never a failure)."""
+def _status_of_row(question: Question, row, as_of: dt.date) -> QuestionStatus | None:
+    """The status a row holds for ``question`` at ``as_of``; None for a row that is not one (a miss, never a
+    failure). The dates are worked out as ``question_status`` does."""
     try:
         k = len(question.scenario_ids)
         values = {name: np.array(row[name], dtype=float).reshape(1, k) for name in ("mean", "low", "high", "change")}
-        when = dt.date.fromisoformat(row["when"])
-        now = Probabilities((when,), tuple(question.scenario_ids), values["mean"], values["low"], values["high"])
         last = dt.date.fromisoformat(row["last"]) if row["last"] else None
-        return QuestionStatus(question, when, now, values["change"][0],
-                              int(row["evidence"]), int(row["stories"]), int(row["indicators"]), last,
-                              int(row["deadline"]))
+        counts = int(row["evidence"]), int(row["stories"]), int(row["indicators"])
     except (KeyError, TypeError, ValueError):
         return None
+    when = evaluation_date(question, as_of)
+    now = Probabilities((when,), tuple(question.scenario_ids), values["mean"], values["low"], values["high"])
+    return QuestionStatus(question, when, now, values["change"][0], *counts, last, (question.closes - as_of).days)
 
 
 def question_status(
