@@ -80,6 +80,11 @@ class Theta:
         """Number of draws D."""
         return int(self.strength.shape[0])
 
+    @property
+    def decays(self) -> bool:
+        """True when some draw has a finite half-life (evidence loses weight with age)."""
+        return not np.all(np.isinf(self.half_life))
+
     def work(self, rows: int, name: str = "gamma") -> np.ndarray:
         """A (rows, D) array to work in, the same for every question (in one thread): no fresh memory for each."""
         key = (name, threading.get_ident())
@@ -218,7 +223,7 @@ def evidence_logits(view: StoryView, theta: Theta, factors: np.ndarray | None = 
     """(D, T, K) summed evidence term ``s delta sum_g gamma_g(t) sum_c f_c m_gck(t)``."""
     scale = (theta.strength * DELTA)[:, None, None]
     factors = _factors(view, theta, factors)
-    if np.all(np.isinf(theta.half_life)):  # no decay: gamma is 1 for every visible story
+    if not theta.decays:  # gamma is 1 for every visible story
         return scale * np.einsum("tck,dc->dtk", view.means.sum(axis=1), factors)
     count_t, groups = view.ages.shape
     per_time = theta.draws * max(groups, view.means.shape[2] * view.means.shape[3])
@@ -321,6 +326,15 @@ def _normalise(logits: np.ndarray) -> np.ndarray:
     return logits
 
 
+def visible_counts(dates: np.ndarray, recorded: np.ndarray, times, strict: bool = False) -> np.ndarray:
+    """How many items are visible at each of ``times``: dated by then, and recorded by then if strict.
+
+    Items only ever come into view, so the count names the set of items visible.
+    """
+    visible_from = np.maximum(dates, recorded) if strict else dates
+    return np.searchsorted(np.sort(visible_from), times, side="right")
+
+
 def distinct_times(matrix: EvidenceMatrix, times, theta: Theta, strict: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Time points that can differ, and for each of ``times`` the index of its equal among them.
 
@@ -329,10 +343,9 @@ def distinct_times(matrix: EvidenceMatrix, times, theta: Theta, strict: bool = F
     every time point is its own.
     """
     times = np.atleast_1d(np.asarray(times, dtype=np.int64))
-    if times.shape[0] == 0 or not np.all(np.isinf(theta.half_life)):
+    if times.shape[0] == 0 or theta.decays:
         return times, np.arange(times.shape[0])
-    visible_from = np.maximum(matrix.dates, matrix.recorded) if strict else matrix.dates
-    state = np.searchsorted(np.sort(visible_from), times, side="right")  # how many items are visible
+    state = visible_counts(matrix.dates, matrix.recorded, times, strict)
     _, first, inverse = np.unique(state, return_index=True, return_inverse=True)
     return times[first], inverse.reshape(-1)
 
@@ -603,7 +616,7 @@ def posterior_blocks(matrix: EvidenceMatrix, times, theta: Theta, factors: np.nd
     times = np.atleast_1d(np.asarray(times, dtype=np.int64))
     matrix, factors = merge_classes(matrix, factors)
     items, groups, width = matrix.units.shape[0], matrix.stories, matrix.classes * matrix.scenarios
-    decaying = not np.all(np.isinf(theta.half_life))
+    decaying = theta.decays
     if decaying:  # the story view: visible (time, item) pairs with their w r, and (t, G, C, K) means
         per_time = max(items * matrix.scenarios, groups * width, theta.draws * groups, theta.draws * width)
     else:  # visible pairs and the (t, J) shares

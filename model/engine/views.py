@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.engine.parameters import Parameters
+from model.engine.posterior import visible_counts
 from model.engine.probabilities import (
     Probabilities,
     day_number,
@@ -26,6 +27,7 @@ from model.engine.probabilities import (
 )
 from model.fileformat.evidence import Evidence
 from model.fileformat.question import Question
+from model.workspace.cache import TEXT_KEY
 
 CHANGE_DAYS = 7
 
@@ -89,9 +91,7 @@ def question_statuses(questions: list[Question], parameters: Parameters, as_of: 
     """
     if cache is None:
         return [question_status(question, parameters, as_of, strict) for question in questions]
-    from model.workspace.cache import TEXT_KEY
-
-    decaying = not np.all(np.isinf(parameters.theta.half_life))
+    decaying = parameters.theta.decays
     scope = f"{parameters.fingerprint()}|{strict}" + (f"|{as_of.isoformat()}" if decaying else "")
     kept = cache.read_results(STATUSES)
     rows = kept.get("rows", {}) if kept.get("scope") == scope else {}
@@ -119,10 +119,9 @@ def question_statuses(questions: list[Question], parameters: Parameters, as_of: 
 def _visible_counts(question: Question, as_of: dt.date, strict: bool) -> str:
     """How many items are visible at a status's day and a week before (``posterior.distinct_times``'s state)."""
     arrays = question_arrays(question)
-    visible_from = np.sort(np.maximum(arrays.dates, arrays.recorded) if strict else arrays.dates)
     when = evaluation_date(question, as_of)
     days = [day_number(when - dt.timedelta(days=CHANGE_DAYS)), day_number(when)]
-    return "|".join(str(count) for count in np.searchsorted(visible_from, days, side="right").tolist())
+    return "|".join(str(count) for count in visible_counts(arrays.dates, arrays.recorded, days, strict).tolist())
 
 
 def _file_of(key: str) -> str:
