@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import os
 import sys
 from typing import Annotated
 
@@ -28,8 +29,10 @@ COMMANDS = {
     "new": ("cli.setup:new", "Create a question file in scenarios/ from the options given."),
     "check": ("cli.check:check", "Check question files, source records, settings, the forecast log and the saved "
                                  "calibration; exit 1 if anything is wrong."),
-    "add": ("cli.add:add", "Tag one evidence item; unrated scenarios are asked for in a terminal, else taken as "
-                           "neutral."),
+    "add": ("cli.add:add", "Tag one evidence item; in a terminal, what is not given is asked for, else taken as "
+                           "the default."),
+    "edit": ("cli.correct:edit", "Correct a tagged evidence item: the same checks as add; comments and layout kept."),
+    "retract": ("cli.correct:retract", "Withdraw an evidence item from a day on; views of earlier days still count it."),
     "status": ("cli.status:status", "Scenario probabilities now, their 7-day change, evidence counts and days to "
                                     "deadline."),
     "show": ("cli.show:show", "The evidence ledger in date order with each story's contribution, and the weekly "
@@ -84,8 +87,21 @@ def _safe_usage_errors():
         raise
 
 
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"vane (Weathervane) {version('weathervane')}")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            typer.echo("vane (Weathervane), not installed: version unknown")
+        raise typer.Exit()
+
+
 def main_options(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors (for bug reports).")] = False,
+    version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_print_version,
+                                          help="Show the version and exit.")] = False,
 ) -> None:
     """Weathervane: track competing scenarios, tag evidence, and see honest probabilities."""
     set_debugging(debug)
@@ -98,7 +114,7 @@ def build_app(names: list[str] | None = None) -> typer.Typer:
         cls=SafeGroup,
         help="Weathervane: track competing scenarios, tag evidence, and see honest probabilities.",
         no_args_is_help=True,
-        add_completion=False,
+        add_completion=True,  # --install-completion / --show-completion (README: "Shell completion")
         pretty_exceptions_enable=False,
         rich_markup_mode=None,  # help texts are plain: "[default: today]" is text, not a style tag
         context_settings={"help_option_names": ["-h", "--help"]},
@@ -130,7 +146,7 @@ def listing_app():
     """
     from typer.core import TyperCommand
 
-    group = typer.main.get_group(build_app([]))
+    group = typer.main.get_command(build_app([]))
     for name, (_, summary) in COMMANDS.items():
         group.add_command(TyperCommand(name, help=summary, short_help=summary))
     return group
@@ -138,12 +154,17 @@ def listing_app():
 
 def main() -> None:
     """Entry point of the ``vane`` console script."""
+    if COMPLETING in os.environ:  # the shell asks what may follow: every command's options must be known
+        return build_app()(prog_name="vane")
     wanted = invoked_command(sys.argv[1:])
     if wanted:  # (a command imports the loader anyway; the listing must not)
         from model.workspace.loader import freeze_loaded
 
         freeze_loaded()  # this process ends with the command: what it loads lives as long
     (build_app([wanted]) if wanted else listing_app())()
+
+
+COMPLETING = "_VANE_COMPLETE"  # set by the completion script --install-completion writes
 
 
 def __getattr__(name: str):

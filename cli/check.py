@@ -21,7 +21,7 @@ from model.record.check import check_paths
 
 @handles_errors
 def check(
-    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders to check [default: the workspace].")] = None,
+    paths: Annotated[Optional[list[Path]], typer.Argument(metavar="[DIR|FILE]...", help="Files or folders to check [default: the workspace].")] = None,
     json_output: JsonOption = False,
     directory: DirOption = None,
 ) -> None:

@@ -18,10 +18,13 @@ from cli.options import (
     say,
     writable_workspace,
 )
+from cli.render import wrapped
 from model.base.errors import VaneError, display_path
 from model.base.numbers import percent
 from model.engine.parameters import SavedFit, workspace_parameters
+from model.fileformat.log_entry import check_probabilities
 from model.record.forecast_log import (
+    clamp_extremes,
     logged_entries,
     refuse_unwritable_log,
     stated_forecast,
@@ -63,15 +66,20 @@ def forecast(
     loaded = load_one_question(space, question_id)
     question = loaded.question(question_id)
     who = person(space.root, loaded.settings.analyst) if forecaster is None else forecaster
-    entry = stated_forecast(question, parse_numbers(probabilities, "probability"), who)
+    given = parse_numbers(probabilities, "probability")
+    entry = stated_forecast(question, given, who)
+    _, warnings = clamp_extremes(check_probabilities(given, question.scenario_ids, "the forecast"))
     added = write_entries(log_path(space), [entry])
-    shown = ", ".join(f"{sid} {percent(p, 0)}" for sid, p in entry.probabilities.items())
+    shown = ", ".join(f"{sid} {percent(p, 1 if min(entry.probabilities.values()) < 0.01 else 0)}"
+                      for sid, p in entry.probabilities.items())
     say(f"recorded {entry.forecaster}'s forecast for {question.id}: {shown}" if added else "already recorded")
+    for warning in warnings:
+        say(wrapped(f"warning: {warning}", indent="  "))
 
 
 @handles_errors
 def import_forecasts(
-    file: Annotated[Path, typer.Argument(help="A Metaculus forecasts export, or a CSV: question, forecaster, time, one column per scenario.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A Metaculus forecasts export, or a CSV: question, forecaster, time, one column per scenario.")],
     directory: DirOption = None,
 ) -> None:
     """Import other forecasters' histories into the forecast log; unknown Metaculus questions become question files."""

@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from cli.add import change_table, question_now
 from cli.options import (
     DirOption,
     handles_errors,
@@ -16,13 +17,16 @@ from cli.options import (
     workspace,
     writable_workspace,
 )
-from cli.render import shorten, table
+from cli.render import shorten, table, wrapped
+from model.base.clock import Clock
 from model.base.numbers import percent
+from model.edits.defaults import date_default, grade_default, used_grade
+from model.edits.tag import before_and_after
 from model.edits.watch import add_indicator, observe_indicator
-from model.engine.indicators import to_watch
+from model.engine.indicators import INDICATOR_GRADE, to_watch
 from model.engine.parameters import workspace_parameters
 from model.engine.probabilities import evaluation_date, probabilities_at
-from model.workspace.loader import load_workspace
+from model.workspace.loader import load_one_question, load_settings
 
 app = typer.Typer(help="Signposts: add them, record when one is seen, list what is worth watching.", no_args_is_help=True,
                   rich_markup_mode=None)
@@ -56,14 +60,32 @@ def observe(
     summary: Annotated[str, typer.Option(help="What was seen [default: the indicator's description].")] = "",
     source: Annotated[str, typer.Option(help="Where it was reported.")] = "",
     url: Annotated[str, typer.Option(help="Link to the report.")] = "",
-    grade: Annotated[str, typer.Option(help="Admiralty grade of the report.")] = "A1",
+    grade: Annotated[str, typer.Option(help=f"Admiralty grade of the report [default: the grade last given to this source, else {INDICATOR_GRADE}].")] = "",
     directory: DirOption = None,
 ) -> None:
     """Record that an indicator was seen: it becomes evidence with its probabilities as likelihoods."""
-    path = writable_workspace(directory).writable_question_path(question_id)
-    when = parse_date(date, "--date") or dt.date.today()
+    space = writable_workspace(directory)
+    path = space.writable_question_path(question_id)
+    settings, _ = load_settings(space.config_file)
+    notes = {}
+    when = parse_date(date, "--date")
+    if when is None:
+        default = date_default(dt.date.today())
+        when, notes["date"] = dt.date.fromisoformat(default.value), default.note
+    if not grade:
+        question = question_now(path, space)
+        default = grade_default(source, used_grade(source, question, space), INDICATOR_GRADE, settings.grades,
+                                PLAIN_FACT)
+        grade, notes["grade"] = default.value, default.note
     edit = observe_indicator(path, indicator_id, when, summary, source, url, grade)
-    say(f"recorded {indicator_id} as seen on {when}: evidence {edit.result} in {edit.after.id}")
+    _, before, after = before_and_after(edit, workspace_parameters(space, grades=settings.grades), Clock.system())
+    lines = [f"recorded {indicator_id} as seen on {when}: evidence {edit.result} in {edit.after.id}"]
+    lines += [wrapped(f"  {name}: {value} ({notes[name]})", indent="    ")
+              for name, value in (("date", when), ("grade", grade)) if name in notes]
+    say("\n".join([*lines, change_table(edit.after.scenario_ids, before, after)]))
+
+
+PLAIN_FACT = "no grade was given, nor ever to this source: whether a signpost was seen is taken as a plain fact"
 
 
 @app.command("list")
@@ -71,7 +93,7 @@ def observe(
 def list_indicators(question_id: QuestionArgument, directory: DirOption = None) -> None:
     """Open indicators ranked by how much seeing them (or not) would tell, and the rest with their status."""
     space = workspace(directory)
-    loaded = load_workspace(space)
+    loaded = load_one_question(space, question_id)
     question = loaded.question(question_id)
     today = dt.date.today()
     parameters = workspace_parameters(space, grades=loaded.settings.grades)

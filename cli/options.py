@@ -12,9 +12,11 @@ from typing import Annotated, Optional
 
 import typer
 
+from cli.render import wrapped
 from model.base.clock import Clock
 from model.base.dates import parse_day
 from model.base.errors import Refused, VaneError, display_path
+from model.base.numbers import probability_value
 from model.base.textsafe import visible
 from model.workspace.folder import ENVIRONMENT_VARIABLE, Workspace, locate
 
@@ -24,7 +26,7 @@ EXIT_INTERNAL = 70
 DirOption = Annotated[
     Optional[Path],
     typer.Option(
-        "--dir", "-C", envvar=ENVIRONMENT_VARIABLE, show_envvar=True,
+        "--dir", "-C", metavar="DIR", envvar=ENVIRONMENT_VARIABLE, show_envvar=True,
         help="Workspace folder holding scenarios/ and reports/ [default: this folder or a parent].",
     ),
 ]
@@ -40,13 +42,13 @@ StrictOption = Annotated[
 
 
 def parse_date(value: Optional[str], option: str) -> Optional[dt.date]:
-    """A YYYY-MM-DD option value as a date, or a usage error naming the option."""
+    """A YYYY-MM-DD option value as a date; a bad one is refused in one line naming the option."""
     if value is None:
         return None
     try:
         return parse_day(value)
     except ValueError as error:
-        raise typer.BadParameter(f"'{value}' {error}", param_hint=option) from None
+        raise VaneError(f"{option} '{value}' {error}") from None
 
 
 def as_of_date(value: Optional[str]) -> dt.date:
@@ -57,8 +59,18 @@ def as_of_date(value: Optional[str]) -> dt.date:
     clock = Clock.system()
     day = parse_date(value, "--as-of") or clock.today
     if clock.is_future(day):
-        raise typer.BadParameter(f"{day} is in the future; views are of today or earlier", param_hint="--as-of")
+        raise VaneError(f"--as-of {day} is in the future; views are of today or earlier")
     return day
+
+
+def warn_before_opened(questions, day: dt.date) -> None:
+    """A warning on standard error for each question a view's day comes before (it shows only the prior then)."""
+    early = [question for question in questions if day < question.opened]
+    for question in early[:3]:
+        say(wrapped(f"warning: --as-of {day} is before {question.id} opened on {question.opened}: it shows only "
+                    "the prior", indent="  "), err=True)
+    if len(early) > 3:
+        say(f"warning: and {len(early) - 3} more questions opened after {day}", err=True)
 
 
 FaceValueOption = Annotated[
@@ -69,6 +81,15 @@ AsOfOption = Annotated[
     Optional[str],
     typer.Option("--as-of", metavar="YYYY-MM-DD", help="Show the view from evidence dated up to this day [default: today]."),
 ]
+
+
+def with_dir(command: str, directory: Optional[Path]) -> str:
+    """``command`` as the user would type it next: with the ``--dir`` they gave this one, if any."""
+    if directory is None:
+        return command
+    import shlex
+
+    return f"{command} --dir {shlex.quote(display_path(directory))}"
 
 
 def workspace(directory: Optional[Path]) -> Workspace:
@@ -126,7 +147,7 @@ def print_json(data) -> None:
 OPTION_NAMES = {
     "summary": "--summary", "date": "--date", "url": "--url", "grade": "--grade", "story": "--story",
     "ratings": "--rate", "likelihoods": "--likelihood", "description": "--description", "due": "--due",
-    "probabilities": "--prob", "scenario": "SCENARIO", "note": "--note",
+    "probabilities": "--prob", "scenario": "SCENARIO", "note": "--note", "reason": "--reason",
 }
 """The option (or argument) that sets each field the library checks, so a refusal names what the user typed."""
 
@@ -134,10 +155,10 @@ OPTION_NAMES = {
 def report_error(error: VaneError) -> None:
     """Print a user error and its located problems to standard error."""
     message = error.worded(OPTION_NAMES) if isinstance(error, Refused) else error.message
-    say(f"vane: {message}", err=True)
+    say(wrapped(f"vane: {message}", indent="  "), err=True)
     for problem in error.problems:
         if str(problem) != error.message:
-            say(f"  {problem}", err=True)
+            say(wrapped(f"  {problem}", indent="  "), err=True)
 
 
 _debug = {"on": False}  # set by the global --debug option for the current run
@@ -240,7 +261,7 @@ def load_publishing(space: Workspace, skip_broken: bool):
 def report_problems(problems) -> None:
     """Print located problems to standard error, with a pointer to ``vane check``."""
     for problem in problems:
-        say(str(problem), err=True)
+        say(wrapped(str(problem), indent="  "), err=True)
     say(f"vane: {len(problems)} problem(s) in the workspace; see 'vane check'", err=True)
 
 
@@ -264,17 +285,19 @@ def parse_assignments(values: list[str], what: str, example: str = "deal=+") -> 
 
 
 def parse_numbers(values: list[str], what: str) -> dict[str, float]:
-    """``["deal=0.3", "stall=0.7"]`` as ``{"deal": 0.3, "stall": 0.7}``, naming ``what`` on a bad entry.
+    """``["deal=0.3", "stall=70%"]`` as ``{"deal": 0.3, "stall": 0.7}``, naming ``what`` on a bad entry.
+
+    Probabilities may be written ``0.3``, ``30%`` or as odds ``1:4``.
 
     Raises
     ------
     VaneError
-        For an entry that is not scenario=number.
+        For an entry that is not scenario=probability.
     """
     numbers = {}
     for name, text in parse_assignments(values, what, example="deal=0.3").items():
         try:
-            numbers[name] = float(text)
-        except ValueError:
-            raise VaneError(f"{what} {name}={text}: '{text}' is not a number") from None
+            numbers[name] = probability_value(text)
+        except ValueError as error:
+            raise VaneError(f"{what} {name}={text}: '{text}' {error}") from None
     return numbers

@@ -27,7 +27,7 @@ from model.reports.weekly import Week
 @handles_errors
 def report(
     week: Annotated[Optional[str], typer.Option(metavar="YYYY-Www", help="ISO week to report [default: this week]; a past week is reconstructed as of its end.")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="Folder for the reports [default: the workspace's reports/].")] = None,
+    out: Annotated[Optional[Path], typer.Option(metavar="DIR", help="Folder for the reports [default: the workspace's reports/].")] = None,
     strict: StrictOption = False,
     skip_broken: SkipBrokenOption = False,
     directory: DirOption = None,

@@ -7,7 +7,14 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.options import DirOption, handles_errors, parse_date, say, writable_workspace
+from cli.options import (
+    DirOption,
+    handles_errors,
+    parse_date,
+    say,
+    with_dir,
+    writable_workspace,
+)
 from model.edits.resolve import resolve as record_resolution
 
 
@@ -28,4 +35,4 @@ def resolve(
     say(f"resolved {edit.after.id} as {resolution.outcome} on {resolution.date}")
     if edit.result:
         say(f"(replaced {edit.result.outcome} on {edit.result.date}, kept in the resolution's history)")
-    say("see how the forecasts scored: vane score " + edit.after.id)
+    say("see how the forecasts scored: " + with_dir(f"vane score {edit.after.id}", directory))

@@ -16,7 +16,7 @@ from cli.options import (
     say,
     workspace,
 )
-from cli.render import table
+from cli.render import cut, table, terminal_width, wrapped
 from model.base.errors import display_path
 from model.base.numbers import MISSING, number, percent, signed
 from model.fileformat.log_entry import PRIOR, UNIFORM, moment_of
@@ -31,12 +31,13 @@ BLOCK = 1000  # questions (or coherence pairs) rendered and written at a time
 
 @handles_errors
 def score(
-    questions: Annotated[Optional[list[str]], typer.Argument(help="Question ids [default: every resolved question].")] = None,
+    questions: Annotated[Optional[list[str]], typer.Argument(metavar="[QUESTION]...", help="Question ids [default: every resolved question].")] = None,
     backtest: Annotated[bool, typer.Option(help="Also score the engine's weekly forecasts recomputed from evidence recorded by each week (labelled a backtest).")] = False,
     hindsight: Annotated[bool, typer.Option(help="With --backtest: use evidence dated by each week instead of recorded by it.")] = False,
     json_output: JsonOption = False,
-    csv_file: Annotated[Optional[Path], typer.Option("--csv", help="Also write the per-question scores as CSV ('-' for standard output).")] = None,
-    plot: Annotated[Optional[Path], typer.Option(help="Where to save the reliability diagram [default: reports/scores/reliability.png].")] = None,
+    csv_file: Annotated[Optional[Path], typer.Option("--csv", metavar="FILE", help="Also write the per-question scores as CSV ('-' for standard output).")] = None,
+    plot: Annotated[Optional[Path], typer.Option(metavar="FILE", help="Where to save the reliability diagram [default: reports/scores/reliability.png].")] = None,
+    wide: Annotated[bool, typer.Option("--wide", help="Every column (ranked Brier, spot scores, baselines), however wide the terminal.")] = False,
     directory: DirOption = None,
 ) -> None:
     """Brier, log, Metaculus baseline and peer scores, calibration and Murphy decomposition, against baselines."""
@@ -56,7 +57,7 @@ def score(
             typer.echo(chunk, nl=False)
         typer.echo("")
     elif csv_file != Path("-"):
-        for chunk in render_chunks(report, diagram):  # whole lines each: ``say`` makes every line safe
+        for chunk in render_chunks(report, diagram, wide):  # whole lines each: ``say`` makes every line safe
             say(chunk, nl=False)
         say("")
 
@@ -71,35 +72,58 @@ def _diagram(report: ScoreReport, path: Path) -> Path | None:
     return reliability_diagram(report.calibration, path)
 
 
-def render(report: ScoreReport, diagram: Path | None) -> str:
-    """The track record as text: per question, across questions, calibration, coherence."""
-    return "".join(render_chunks(report, diagram))
+def render(report: ScoreReport, diagram: Path | None, wide: bool = False) -> str:
+    """The track record as text: per question, across questions, calibration, coherence.
+
+    Fitted to the terminal (100 columns when the output is not one) unless
+    ``wide``: then every column is shown, however long the lines.
+    """
+    return "".join(render_chunks(report, diagram, wide))
 
 
-def render_chunks(report: ScoreReport, diagram: Path | None):
+def render_chunks(report: ScoreReport, diagram: Path | None, wide: bool = False):
     """``render``'s text a block of questions (or coherence rows) at a time."""
     if not len(report.scores):
         yield "No resolved questions to score yet (vane resolve QUESTION SCENARIO --note ...)."
         return
-    for first, text in enumerate(_question_tables(report)):
+    width = WIDE if wide else terminal_width()
+    for first, text in enumerate(_question_tables(report, wide, width)):
         yield ("" if first == 0 else "\n\n") + text
-    parts = ["Across questions (time-averaged means, 90% bootstrap interval; Brier against each baseline on the "
-             "forecaster's own questions, below 0 is better)\n" + table(
-                 ["forecaster", "questions", *SUMMARY_SCORES.values(), "Brier − uniform", "Brier − prior"],
-                 [[s.forecaster, str(s.questions)] + [_interval(s.means.get(name)) for name in SUMMARY_SCORES]
-                  + [signed(s.versus.get(name)) for name in (UNIFORM, PRIOR)]
-                  for s in report.summaries], right={1, 5, 6})]
-    parts.append("Murphy decomposition of the final forecasts' Brier score (per scenario probability)\n" + table(
+    parts = [_render_summaries(report, wide, width)]
+    parts.append(wrapped("Murphy decomposition of the final forecasts' Brier score (per scenario probability)")
+                 + "\n" + table(
         ["forecaster", "Brier", "reliability", "resolution", "uncertainty"],
         [[name, number(m.brier), number(m.reliability), number(m.resolution), number(m.uncertainty)]
-         for name, m in report.murphy.items()], right={1, 2, 3, 4}))
-    parts.append(_render_calibration(report))
+         for name, m in report.murphy.items()], right={1, 2, 3, 4}, width=width))
+    parts.append(_render_calibration(report, wide, width))
     yield "\n\n" + "\n\n".join(parts)
     if len(report.coherence_table):
         yield "\n\n"
-        yield from _render_coherence(report.coherence_table)
+        yield from _render_coherence(report.coherence_table, wide, width)
     if diagram:
-        yield f"\n\nreliability diagram: {display_path(diagram)}"
+        yield "\n\n" + wrapped(f"reliability diagram: {display_path(diagram)}")
+    if not wide:
+        yield "\n\n(vane score --wide shows every column)"
+
+
+def _render_summaries(report: ScoreReport, wide: bool, width: int) -> str:
+    """Each forecaster's means across questions; the baseline score's only with ``wide``."""
+    names = [name for name in SUMMARY_SCORES if wide or name != "baseline"]
+    versus = ["Brier − uniform", "Brier − prior"] if wide else ["vs uniform", "vs prior"]
+    rows = [[s.forecaster, str(s.questions)] + [_interval(s.means.get(name)) for name in names]
+            + [signed(s.versus.get(name)) for name in (UNIFORM, PRIOR)] for s in report.summaries]
+    title = wrapped("Across questions (time-averaged means [90% bootstrap interval]; Brier against each baseline on "
+                    "the forecaster's own questions, below 0 is better)")
+    headers = ["forecaster", "questions", *(SUMMARY_SCORES[name] for name in names), *versus]
+    return title + "\n" + table(headers, rows, right={1, len(names) + 2, len(names) + 3}, width=width)
+
+
+WIDE = 10**6  # --wide: no line is cut
+
+
+def _fitted(lines: list[str], width: int) -> list[str]:
+    """Lines cut to ``width`` (only those too long are looked at: there may be millions)."""
+    return [cut(line, width) if len(line) > width else line for line in lines]
 
 
 def _numbers(values: np.ndarray, places: int) -> list[str]:
@@ -112,7 +136,10 @@ def _numbers(values: np.ndarray, places: int) -> list[str]:
     return [zero if text == negative else text for text in texts]
 
 
-def _question_tables(report: ScoreReport):
+QUESTION_COLUMNS = (0, 1, 2, 3, 4, 5, 8, 10)  # of HEADERS, without --wide: forecaster, forecasts, Brier, log, avg baseline and peer
+
+
+def _question_tables(report: ScoreReport, wide: bool, width: int):
     """Each resolved question's table of scores (``cli.render.table`` of its rows), ``BLOCK`` questions at a time."""
     scores, pairs = report.scores, report.scores.pairs
     starts = scores.question_starts()
@@ -131,14 +158,14 @@ def _question_tables(report: ScoreReport):
                            for column in columns], axis=1)
         texts = []
         for q, (low, high) in enumerate(zip(local[:-1].tolist(), local[1:].tolist())):
-            shown = range(len(columns)) if ranked[q] else [c for c in range(len(columns)) if c not in (6, 7)]
+            shown = [c for c in (range(len(columns)) if wide else QUESTION_COLUMNS) if ranked[q] or c not in (6, 7)]
             headers = [HEADERS[c] for c in shown]
-            width = [max(int(widths[q, c]), len(HEADERS[c])) for c in shown]
-            form = "  " + "  ".join(f"%-{w}s" if i == 0 else f"%{w}s" for i, w in enumerate(width))
+            sizes = [max(int(widths[q, c]), len(HEADERS[c])) for c in shown]
+            form = "  " + "  ".join(f"%-{w}s" if i == 0 else f"%{w}s" for i, w in enumerate(sizes))
             lines = [(form % tuple(headers)).rstrip()]
             lines += [(form % tuple(columns[c][row] for c in shown)).rstrip() for row in range(low, high)]
             qid = scores.questions[pairs.question[part.start + low]]
-            texts.append(f"{qid} (resolved: {report.outcomes[qid]})\n" + "\n".join(lines))
+            texts.append(f"{qid} (resolved: {report.outcomes[qid]})\n" + "\n".join(_fitted(lines, width)))
         yield "\n\n".join(texts)
 
 
@@ -147,15 +174,22 @@ HEADERS = ["forecaster", "forecasts", "Brier avg", "Brier final", "log avg", "lo
 
 
 def _interval(value) -> str:
-    return MISSING if value is None else f"{number(value[0])} ({number(value[1])} to {number(value[2])})"
+    return MISSING if value is None else f"{number(value[0])} [{number(value[1])}, {number(value[2])}]"
 
 
-def _render_calibration(report: ScoreReport) -> str:
-    lines = ["Calibration of final forecasts (every scenario's probability; observed frequency / count per 10% bucket)"]
+def _render_calibration(report: ScoreReport, wide: bool, width: int) -> str:
+    """Observed frequency per 10% bucket: with the count in the cell (``wide``), or on a line of its own."""
+    title = wrapped("Calibration of final forecasts (every scenario's probability; observed frequency "
+                    + ("/ count per 10% bucket)" if wide else "per 10% bucket, and the count of forecasts in it)"))
     header = ["forecaster"] + [f"{int(100 * b)}–{int(100 * b + 10)}%" for b in (i / 10 for i in range(10))]
-    rows = [[name] + [f"{percent(b.observed, 0)}/{b.count}" if b.count else "·" for b in buckets]
-            for name, buckets in report.calibration.items()]
-    return "\n".join(lines) + "\n" + table(header, rows, right=set(range(1, 11)))
+    rows = []
+    for name, buckets in report.calibration.items():
+        if wide:
+            rows.append([name] + [f"{percent(b.observed, 0)}/{b.count}" if b.count else "·" for b in buckets])
+        else:
+            rows.append([name] + [percent(b.observed, 0) if b.count else "·" for b in buckets])
+            rows.append(["  count"] + [str(b.count) if b.count else "·" for b in buckets])
+    return title + "\n" + table(header, rows, right=set(range(1, 11)), width=width)
 
 
 COHERENCE_HEADERS = ["question", "forecaster", "date", "stated", "evidence implies", "gap", "scored better",
@@ -163,20 +197,27 @@ COHERENCE_HEADERS = ["question", "forecaster", "date", "stated", "evidence impli
 COHERENCE_RIGHT = {5, 7, 8, 9, 10}
 
 
-def _render_coherence(coherence: CoherenceTable):
+COHERENCE_COLUMNS = 7  # without --wide: the latest stated forecast's columns, not the totals over all of them
+
+
+def _render_coherence(coherence: CoherenceTable, wide: bool, width: int):
     """The coherence table (as ``cli.render.table`` lays it out, one row per pair), ``BLOCK`` rows at a time:
     a first pass finds the columns' widths, a second writes the rows."""
     blocks = range(0, len(coherence), BLOCK)
-    widths = [len(header) for header in COHERENCE_HEADERS]
+    shown = len(COHERENCE_HEADERS) if wide else COHERENCE_COLUMNS
+    widths = [len(header) for header in COHERENCE_HEADERS[:shown]]
     for start in blocks:
-        widths = [max(width, max(map(len, column))) for width, column in zip(widths, _coherence_cells(coherence, start))]
-    form = "  " + "  ".join(f"%{width}s" if c in COHERENCE_RIGHT else f"%-{width}s" for c, width in enumerate(widths))
-    yield ("Coherence: each analyst's latest stated forecast on each question beside what the evidence implied then "
-           "(gap: total variation distance; which scored better once resolved), and over all of their stated "
-           "forecasts on it the mean gap and how many scored better than the evidence, and worse\n"
-           + (form % tuple(COHERENCE_HEADERS)).rstrip())
+        widths = [max(size, max(map(len, column)))
+                  for size, column in zip(widths, _coherence_cells(coherence, start)[:shown])]
+    form = "  " + "  ".join(f"%{size}s" if c in COHERENCE_RIGHT else f"%-{size}s" for c, size in enumerate(widths))
+    totals = (", and over all of their stated forecasts on it the mean gap and how many scored better than the "
+              "evidence, and worse" if wide else "")
+    yield (wrapped("Coherence: each analyst's latest stated forecast on each question beside what the evidence "
+                   f"implied then (gap: total variation distance; which scored better once resolved){totals}")
+           + "\n" + "\n".join(_fitted([(form % tuple(COHERENCE_HEADERS[:shown])).rstrip()], width)))
     for start in blocks:
-        yield "\n" + "\n".join((form % cells).rstrip() for cells in zip(*_coherence_cells(coherence, start)))
+        rows = zip(*_coherence_cells(coherence, start)[:shown])
+        yield "\n" + "\n".join(_fitted([(form % cells).rstrip() for cells in rows], width))
 
 
 def _coherence_cells(coherence: CoherenceTable, start: int) -> list[list[str]]:

@@ -14,6 +14,7 @@ from cli.options import (
     parse_date,
     parse_numbers,
     say,
+    with_dir,
     writable_workspace,
 )
 from model.base.errors import display_path
@@ -23,7 +24,7 @@ from model.workspace.folder import init_workspace
 
 
 @handles_errors
-def init(folder: Annotated[Path, typer.Argument(help="Folder to make a workspace (created if missing).")]) -> None:
+def init(folder: Annotated[Path, typer.Argument(metavar="DIR", help="Folder to make a workspace (created if missing).")]) -> None:
     """Create an empty workspace: scenarios/, reports/, a .gitignore for lock files and a .gitattributes for merges."""
     space, created = init_workspace(folder)
     merges = set_up_merges(space.root)  # .gitattributes, and the driver in .git/config inside a repository
@@ -39,7 +40,7 @@ def init(folder: Annotated[Path, typer.Argument(help="Folder to make a workspace
         say("not in a git repository: once it is, run 'vane merge-setup' there, or:")
         for line in CONFIG_LINES:
             say(f"  {line}")
-    say(f"next: vane new QUESTION --dir {display_path(space.root)} --question '...' --closes YYYY-MM-DD --scenario a='...' --scenario b='...'")
+    say(f"next: {with_dir('vane new QUESTION', space.root)} --question '...' --closes YYYY-MM-DD --scenario a='...' --scenario b='...'")
 
 
 @handles_errors
@@ -61,4 +62,4 @@ def new(
         space.scenarios, question_id, title, parse_date(closes, "--closes"),
         parse_assignments(scenario, "--scenario"), priors or None, basis, ordered, parse_date(opened, "--opened"),
     )
-    say(f"created {display_path(path)}; edit it, then tag evidence with: vane add {question_id} ...")
+    say(f"created {display_path(path)}; edit it, then tag evidence with: {with_dir(f'vane add {question_id}', directory)} ...")

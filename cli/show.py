@@ -18,9 +18,10 @@ from cli.options import (
     print_json,
     say,
     viewing,
+    warn_before_opened,
 )
-from cli.render import shorten, table
-from cli.status import render_status
+from cli.render import fit_lines, shorten, table, wrapped
+from cli.status import parameters_line, render_status
 from model.base.numbers import percent
 from model.engine.analysts import (
     Disagreement,
@@ -53,6 +54,8 @@ def show(
     whole = loaded.question(question_id)
     analyst = known_analyst([whole], analyst) if analyst is not None else None  # as written on the evidence
     question = analyst_view(whole, analyst) if analyst is not None else whole
+    if as_of is not None:
+        warn_before_opened([question], day)
     lines = ledger(question, parameters, day, strict)
     weeks = trajectory(question, parameters, day, strict)
     disputed = disagreements(whole, parameters, day, strict)
@@ -62,7 +65,7 @@ def show(
                     "disagreements": [entry.as_dict(whole.scenario_ids) for entry in disputed]})
         return
     say(render_status(question_status(question, parameters, day, strict), parameters.theta.draws > 1))
-    say(f"  parameters: {parameters.source}")
+    say(parameters_line(parameters, "  "))
     if analyst is not None:
         say(f"  evidence: {analyst}'s alone (indicators left out)")
     say("")
@@ -87,8 +90,8 @@ def render_disagreements(question: Question, disputed: list[Disagreement]) -> st
             rows.append(cells + [percent(value) for value in row])
     more = len(disputed) - SHOWN_DISAGREEMENTS
     note = f"\n  ({more} more: vane show --json lists them all)" if more > 0 else ""
-    return ("Where analysts disagree: stories rated differently, with the probabilities if each analyst's rating "
-            "counted (spread: the widest gap, in points)\n"
+    return (wrapped("Where analysts disagree: stories rated differently, with the probabilities if each analyst's "
+                    "rating counted (spread: the widest gap, in points)") + "\n"
             + table(["story", "spread", "analyst", "items", *question.scenario_ids], rows,
                     right={1, *range(4, 4 + len(question.scenario_ids))}) + note)
 
@@ -101,7 +104,7 @@ def render_ledger(question: Question, lines: list[StoryLine]) -> str:
     rows = []
     for line in lines:
         for position, (item, weight) in enumerate(zip(line.items, line.weights)):
-            summary = shorten(item.summary, 44) if position == 0 else shorten(f"↳ same story: {item.summary}", 44)
+            summary = " ".join((item.summary if position == 0 else f"↳ same story: {item.summary}").split())
             cells = [str(item.date), item.id, item.grade or "F6", f"{weight:.2f}", summary]
             if position == 0:
                 cells += [f"{odds:+.2f} / {moved:+.1f}" for odds, moved in zip(line.log_odds, line.leave_one_out)]
@@ -112,7 +115,7 @@ def render_ledger(question: Question, lines: list[StoryLine]) -> str:
         f"Evidence ledger: {len(lines)} stories, {sum(len(line.items) for line in lines)} items. "
         "Each scenario: log-odds contribution / percentage points it moved (leave-one-out)."
     )
-    return title + "\n" + table(headers, rows, right={3, *range(5, len(headers))})
+    return wrapped(title) + "\n" + table(headers, rows, right={3, *range(5, len(headers))}, free=4)
 
 
 def render_trajectory(question: Question, weeks: Probabilities) -> str:
@@ -128,7 +131,7 @@ def render_trajectory(question: Question, weeks: Probabilities) -> str:
     marks = _spark_points(len(weeks.dates))
     per_mark = "one week" if len(marks) == len(weeks.dates) else f"about {len(weeks.dates) / len(marks):.0f} weeks"
     sparks = "\n".join(f"  {sid:<{_width(question)}}  {sparkline(weeks.mean[marks, k])}" for k, sid in enumerate(question.scenario_ids))
-    return (
+    return fit_lines(
         f"Weekly trajectory{note}\n"
         + table(["week", "ends", *question.scenario_ids], rows, right=set(range(2, 2 + len(question.scenario_ids))))
         + f"\n\n  trend, {weeks.dates[0]} to {weeks.dates[-1]} (each mark {per_mark}, scale 0–100%):\n" + sparks

@@ -19,9 +19,10 @@ from cli.options import (
     report_problems,
     say,
     viewing,
+    warn_before_opened,
     workspace,
 )
-from cli.render import plural, table
+from cli.render import joined, plural, table, wrapped
 from model.base.numbers import interval, percent, points
 from model.engine.analysts import analyst_view, known_analyst
 from model.engine.probabilities import INTERVAL_NAME
@@ -31,7 +32,7 @@ from model.workspace.cache import ParseCache
 
 @handles_errors
 def status(
-    questions: Annotated[Optional[list[str]], typer.Argument(help="Question ids [default: all].")] = None,
+    questions: Annotated[Optional[list[str]], typer.Argument(metavar="[QUESTION]...", help="Question ids [default: all].")] = None,
     as_of: AsOfOption = None,
     analyst: AnalystOption = None,
     strict: StrictOption = False,
@@ -47,6 +48,11 @@ def status(
         selected = [analyst_view(question, analyst) for question in selected]
     cache = ParseCache.of(workspace(directory).root) if analyst is None else None  # (an analyst's view is not a file's)
     statuses = question_statuses(selected, parameters, day, strict, cache)
+    if as_of is not None:
+        warn_before_opened(selected, day)
+    broken = not questions and loaded.problems
+    if broken:  # first, so that the error is never lost below a screenful of tables
+        report_problems(loaded.problems)
     if json_output:
         print_json({
             "as_of": day.isoformat(), "strict": strict, "parameters": parameters.source, "analyst": analyst,
@@ -54,11 +60,10 @@ def status(
         })
     else:
         say("\n\n".join(render_status(entry, parameters.theta.draws > 1) for entry in statuses))
-        say(f"\nparameters: {parameters.source}")
+        say("\n" + parameters_line(parameters))
         if analyst is not None:
             say(f"evidence: {analyst}'s alone (indicators left out)")
-    if not questions and loaded.problems:
-        report_problems(loaded.problems)
+    if broken:
         raise typer.Exit(EXIT_PROBLEMS)
 
 
@@ -72,10 +77,15 @@ def render_status(entry: QuestionStatus, with_interval: bool) -> str:
         cells += [interval(entry.now.low[0, k], entry.now.high[0, k])] if with_interval else []
         rows.append(cells + [points(entry.change[k])])
     return "\n".join([
-        f"{question.id}  {question.title}",
-        "  " + " · ".join(status_facts(entry)),
+        wrapped(f"{question.id}  {question.title}", indent="  "),
+        joined(status_facts(entry)),
         table(headers, rows, right=set(range(1, len(headers)))),
     ])
+
+
+def parameters_line(parameters, indent: str = "") -> str:
+    """Where the numbers come from, in one short sentence (the details: ``vane calibrate --show``)."""
+    return wrapped(f"{indent}parameters: {parameters.brief} (details: vane calibrate --show)", indent=indent + "  ")
 
 
 def status_facts(entry: QuestionStatus) -> list[str]:

@@ -10,6 +10,13 @@ import pytest
 from tests.helpers import ROOT, TALKS
 
 
+@pytest.fixture(autouse=True)
+def output_to_a_file(monkeypatch):
+    """Every test sees output as a file or pipe would: the runner's own $COLUMNS (pytest-xdist sets 80) must not
+    shape what a test reads; tests of the terminal's width set it themselves."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+
+
 @pytest.fixture
 def space(tmp_path: Path) -> Path:
     """A workspace with one question, ``talks``."""

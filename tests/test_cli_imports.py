@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 HEAVY = ("pymc", "pytensor", "arviz", "matplotlib", "jax", "numba", "xarray", "scipy")
-OTHER_COMMANDS = ("cli.report", "cli.score", "cli.forecasts", "cli.calibrate", "cli.indicators", "cli.resolve")
+OTHER_COMMANDS = ("cli.report", "cli.score", "cli.forecasts", "cli.calibrate", "cli.indicators", "cli.resolve",
+                  "cli.correct")
 
 PROBE = """
 import json, sys
@@ -44,6 +45,10 @@ def imported_heavy(args: list[str], cwd: Path, heavy=HEAVY) -> list[str]:
     ["show", "talks"],
     ["add", "talks", "-s", "probe item", "--date", "2025-04-01", "-r", "deal=+"],
     ["new", "other", "-q", "Q?", "--closes", "2099-01-01", "--scenario", "a=A", "--scenario", "b=B"],
+    ["edit", "talks", "e1", "--grade", "A2"],
+    ["retract", "talks", "e2", "--reason", "withdrawn"],
+    ["calibrate", "--show"],
+    ["--version"],
 ])
 def test_fast_commands_do_not_import_heavy_libraries(space: Path, args):
     assert imported_heavy(args, space) == []

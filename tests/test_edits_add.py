@@ -154,15 +154,6 @@ def test_a_question_linked_from_outside_the_workspace_is_never_changed(space: Pa
     assert "links to a file outside the workspace" in vane("check", "--dir", str(space)).stdout
 
 
-def test_missing_ratings_are_asked_for_in_a_terminal(space: Path, monkeypatch):
-    monkeypatch.setattr("cli.add.interactive", lambda: True)
-    result = vane("add", "talks", "--dir", str(space), "-s", "Asked", "-r", "deal=+", input="maybe\n-\n\n")
-    assert result.code == 0, result.output
-    assert "please answer" in result.stdout  # "maybe" was refused and asked again
-    question, _ = load_question(space / "scenarios" / "talks.yaml")
-    assert question.evidence[-1].units == {"deal": 1.0, "ceasefire": -1.0, "stall": 0.0}
-
-
 def test_outside_a_terminal_unrated_scenarios_are_neutral_and_said_so(space: Path):
     assert options.interactive() is False
     result = add(space, "-s", "x", "-r", "deal=+")

@@ -98,6 +98,6 @@ def test_status_uses_a_saved_fit_and_says_so(space):
 def test_status_without_a_fit_shows_prior_draws_in_one_line(space):
     result = vane("status", "--dir", str(space))
     lines = [line for line in result.stdout.splitlines() if line.startswith("parameters:")]
-    assert len(lines) == 1 and "prior draws" in lines[0] and "not calibrated" in lines[0]
+    assert len(lines) == 1 and "not calibrated yet" in lines[0] and "vane calibrate --show" in lines[0]
     face = vane("status", "--dir", str(space), "--face-value")
     assert "80% interval" not in face.stdout and "face value" in face.stdout

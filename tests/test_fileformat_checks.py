@@ -38,7 +38,7 @@ CASES = [
     ("ratings and likelihoods", replace('    ratings: {deal: "-", ceasefire: "0", stall: "+"}', '    ratings: {deal: "-"}\n    likelihoods: {deal: 0.5, ceasefire: 0.5, stall: 0.5}'), "- id: e2", "not both"),
     ("duplicate evidence id", replace("- id: e2", "- id: e1"), "- id: e1\n    date: 2025-03-01", "duplicate id 'e1'"),
     ("not a date", replace("date: 2025-03-01", "date: 1 March"), "date: 1 March", "is not a date written YYYY-MM-DD"),
-    ("impossible date", replace("date: 2025-03-01", "date: 2025-02-30"), "date: 2025-02-30", "is not a real date"),
+    ("impossible date", replace("date: 2025-03-01", "date: 2025-02-30"), "date: 2025-02-30", "does not exist: February 2025 has 28 days"),
     ("implausible year", replace("opened: 2025-01-01", "opened: 0001-01-01"), "opened: 0001", "outside the years 1900–2999"),
     ("time at the end of time", replace("recorded: 2025-06-01T10:00:00Z", "recorded: 9999-12-31T23:59:59-23:59"), "recorded: 9999", "outside the years"),
     ("future evidence date", replace("date: 2025-03-01", "date: 2999-03-01"), "date: 2999-03-01", "in the future"),

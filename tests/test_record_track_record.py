@@ -326,7 +326,7 @@ def test_forecasters_are_compared_with_the_baselines_on_their_own_questions(reso
     assert summary["mk"]["questions"] == 1 and summary["prior (baseline)"]["questions"] == 2
     assert summary["mk"]["brier_versus_baselines"]["prior (baseline)"] == pytest.approx(
         brier[("talks", "mk")] - brier[("talks", "prior (baseline)")])
-    assert "Brier − prior" in in_space(resolved, "score").stdout
+    assert "Brier − prior" in in_space(resolved, "score", "--wide").stdout
 
 
 def test_json_and_csv_on_standard_output_together_are_refused(resolved: Path):

@@ -235,3 +235,14 @@ def test_a_question_opened_this_week_with_a_uniform_prior_is_charted(space: Path
     (space / "scenarios" / "talks.yaml").write_text(fresh)
     folder = run_report(space)  # one week of history: a single point with its (empty) interval
     assert (folder / "charts" / "talks.png").stat().st_size > 1000
+
+
+def test_a_retraction_this_week_is_in_the_report_with_its_reason(reporting: Path):
+    reason = 'Denied by both sides: "no such meeting", <b>twice</b>, and the wire withdrew it'
+    assert vane("retract", "talks", "e1", "--reason", reason, "--dir", str(reporting)).code == 0
+    question, problems = load_question(reporting / "scenarios" / "talks.yaml")
+    assert not problems and question.evidence[0].retracted.reason == reason  # a flow mapping keeps ", " and ": "
+    folder = run_report(reporting)
+    markdown, page = (folder / "report.md").read_text(), (folder / "report.html").read_text()
+    assert "Retracted this week" in markdown and "Envoys meet for the first time." in markdown.split("Retracted")[1]
+    assert "Retracted this week" in page and "&lt;b&gt;twice&lt;/b&gt;" in page and "<b>twice</b>" not in page

@@ -30,18 +30,29 @@ def parse_day(text: str) -> dt.date:
     Raises
     ------
     ValueError
-        With a message that completes "'TEXT' ...", e.g. "is not a real date".
+        With a message that completes "'TEXT' ...", e.g. "does not exist: February 2026 has 28 days".
     """
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         raise ValueError("is not a date written YYYY-MM-DD")
     try:
         day = dt.date.fromisoformat(text)
     except ValueError:
-        raise ValueError("is not a real date (check the month and day)") from None
+        raise ValueError(_missing_day(*map(int, text.split("-")))) from None
     problem = year_problem(day)
     if problem:
         raise ValueError(problem)
     return day
+
+
+def _missing_day(year: int, month: int, day: int) -> str:
+    """Why YEAR-MONTH-DAY is no day of the calendar, e.g. "does not exist: February 2026 has 28 days"."""
+    if not 1 <= month <= 12:
+        return f"does not exist: there is no month {month:02d} (months run 01 to 12)"
+    if year < 1:
+        return "does not exist: years start at 0001"
+    import calendar
+
+    return f"does not exist: {calendar.month_name[month]} {year} has {calendar.monthrange(year, month)[1]} days"
 
 
 def parse_utc(text: str) -> dt.datetime:

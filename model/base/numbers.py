@@ -47,3 +47,35 @@ def interval(low: float | None, high: float | None) -> str:
     if is_missing(low) or is_missing(high):
         return MISSING
     return f"{100 * low:.0f}–{100 * high:.0f}%"
+
+
+PROBABILITY_FORMS = "0.3, 30% or odds 1:4"
+
+
+def probability_value(text: str) -> float:
+    """A probability as people write it: ``0.3``, ``30%``, or odds ``1:4`` (1 for, 4 against: 0.2).
+
+    The range is the caller's to check (a likelihood may be 0.9, a prior must sum with the others).
+
+    Raises
+    ------
+    ValueError
+        With a message that completes "'TEXT' ...".
+    """
+    text = text.strip()
+    try:
+        if text.endswith("%"):
+            value = float(text[:-1]) / 100.0
+        elif ":" in text:
+            for_, _, against = text.partition(":")
+            odds = float(for_), float(against)
+            if min(odds) < 0 or sum(odds) <= 0:
+                raise ValueError
+            value = odds[0] / sum(odds)
+        else:
+            value = float(text)
+    except ValueError:
+        raise ValueError(f"is not a probability (write {PROBABILITY_FORMS})") from None
+    if not math.isfinite(value):
+        raise ValueError(f"is not a probability (write {PROBABILITY_FORMS})")
+    return value

@@ -66,15 +66,16 @@ def worker_count(jobs: int, per_worker: int = MIN_FILES_PER_WORKER) -> int:
     return workers if workers > 1 and _fork_is_safe() else 1
 
 
-def busy_cores() -> float:
+def busy_cores(loadavg: str = "/proc/loadavg") -> float:
     """How many cores other processes are using now: the tasks running or ready to run besides this one.
 
-    Read from the instantaneous count in ``/proc/loadavg`` where there is one:
-    the one-minute load average still counts the commands that just finished
-    (a script running vane commands one after another would always look busy).
+    Read from the instantaneous count in ``/proc/loadavg`` (``loadavg``) where
+    there is one: the one-minute load average still counts the commands that
+    just finished (a script running vane commands one after another would
+    always look busy).
     """
     try:
-        with open("/proc/loadavg", encoding="ascii") as stream:
+        with open(loadavg, encoding="ascii") as stream:
             return max(0.0, float(stream.read().split()[3].split("/")[0]) - 1)
     except (OSError, IndexError, ValueError):
         pass

@@ -26,7 +26,7 @@ from model.calibration.baseline import priors_alone
 from model.calibration.builder import SPREAD_SCALE
 from model.calibration.data import CalibrationData, calibration_data
 from model.calibration.sampling import TimedFit, flat_draws
-from model.calibration.settings import SamplerSettings
+from model.calibration.settings import MIN_COMPARED, SamplerSettings
 from model.engine.parameters import (
     MODEL_VERSION,
     PRIOR,
@@ -39,7 +39,6 @@ from model.engine.posterior import Theta
 from model.engine.probabilities import INTERVAL, INTERVAL_NAME
 from model.fileformat.grades import GradeTable
 
-MIN_COMPARED = 5  # fewer resolved questions than this cannot show what the ratings are worth
 CLEAR = 2.0  # the gain must exceed this many standard errors to count as shown
 
 
@@ -265,8 +264,14 @@ LIBRARIES = ("pymc", "pytensor", "arviz", "numpy", "jax", "jaxlib", "numpyro", "
 """Every library in the chain from the model to the saved draws, whose versions the provenance records."""
 
 
-def provenance(calibration_data_: CalibrationData, fit: TimedFit, value: RatingsValue, summary_line: str) -> dict:
-    """Where the saved draws came from: the sampler that ran, every library's version, the data, the diagnostics."""
+def provenance(calibration_data_: CalibrationData, fit: TimedFit, value: RatingsValue, summary_line: str,
+               findings: tuple[str, ...] = (), inputs_sha256: str = "") -> dict:
+    """Where the saved draws came from: the sampler that ran, every library's version, the data, the diagnostics.
+
+    ``findings`` are what the fit learned in words (``vane calibrate --show``
+    prints them); ``inputs_sha256`` is the hash of everything it learned from
+    (``model.calibration.saved.learning_inputs``), so a later run can tell that nothing is new.
+    """
     settings = fit.settings
     return {
         "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -279,6 +284,7 @@ def provenance(calibration_data_: CalibrationData, fit: TimedFit, value: Ratings
         "ratings_value": value.sentence(), "ratings_weight": value.weight,
         "max_rhat": fit.diagnostics.max_rhat, "min_bulk_ess": fit.diagnostics.min_ess,
         "divergences": fit.diagnostics.divergences, "summary_line": summary_line,
+        "findings": list(findings), "inputs_sha256": inputs_sha256,
     }
 
 
@@ -321,12 +327,13 @@ def _attribute(value):
 
 def calibrate(
     questions, saved: SavedFit, settings: SamplerSettings = SamplerSettings(),
-    grades: GradeTable | None = None, report: Callable[[str], None] = lambda line: None,
+    grades: GradeTable | None = None, report: Callable[[str], None] = lambda line: None, inputs_sha256: str = "",
 ) -> Calibration:
     """Fit theta on every question resolved to a scenario; save it when the diagnostics pass.
 
     A fit that fails its diagnostics is sampled once more with longer chains
-    before it is refused. ``report`` receives each step's progress as a line of text.
+    before it is refused. ``report`` receives each step's progress as a line of
+    text; ``inputs_sha256`` is saved with the fit (see ``provenance``).
 
     Raises
     ------
@@ -347,7 +354,7 @@ def calibrate(
         refusal = (f"the fit failed its diagnostics ({'; '.join(fitted.diagnostics.problems)}) even with longer chains; "
                    f"the saved fit was not replaced. Try 'vane calibrate --tune {again.tune} --draws {again.draws}'")
         return Calibration(data, fitted, value, parameters, tuple(summary), False, refusal)
-    save(saved, fitted, parameters, provenance(data, fitted, value, parameters.source))
+    save(saved, fitted, parameters, provenance(data, fitted, value, parameters.source, tuple(summary), inputs_sha256))
     return Calibration(data, fitted, value, parameters, tuple(summary), True)
 
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 SAMPLERS = ("numpyro-jit", "numpyro", "nutpie", "pymc")
 """NUTS implementations: numpyro's kernel as one compiled program (``jaxrun``), or ``pm.sample`` with the others."""
 
+MIN_COMPARED = 5  # fewer resolved questions than this cannot show what the ratings are worth
+
 
 @dataclass(frozen=True)
 class SamplerSettings:

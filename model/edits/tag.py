@@ -9,7 +9,8 @@ from pathlib import Path
 
 from model.base.clock import Clock
 from model.base.errors import Invalid, Refused, VaneError, did_you_mean
-from model.edits.transaction import edit_question
+from model.edits.defaults import source_key
+from model.edits.transaction import Edit, edit_question
 from model.engine.parameters import Parameters
 from model.engine.probabilities import Probabilities, evaluation_date, probabilities_at
 from model.fileformat.evidence import Evidence, evidence_entry
@@ -184,21 +185,62 @@ def add_evidence(
         For bad fields (``Refused``), a duplicate, or a question file with problems.
     """
     clock = clock or Clock.system()
-    parameters = parameters or Parameters.face_value()
     edit = edit_question(path, lambda draft, question: append_evidence(draft, new, question, clock), clock)
+    when, before, after = before_and_after(edit, parameters, clock)
+    return Tagged(edit.result, edit.after, before, after, tuple(_warnings(new, edit.result, edit.after, when)))
+
+
+def before_and_after(edit: Edit, parameters: Parameters | None, clock: Clock) -> tuple[dt.date, Probabilities, Probabilities]:
+    """The day a change is seen at (today, or the horizon of a resolved question) and the probabilities before and after it."""
+    parameters = parameters or Parameters.face_value()
     when = evaluation_date(edit.after, clock.today)
-    before = probabilities_at(edit.before, parameters, [when])
-    after = probabilities_at(edit.after, parameters, [when])
-    return Tagged(edit.result, edit.after, before, after, tuple(_warnings(new, edit.after, when)))
+    return when, probabilities_at(edit.before, parameters, [when]), probabilities_at(edit.after, parameters, [when])
 
 
-def _warnings(new: Evidence, question: Question, when: dt.date) -> list[str]:
-    warnings = []
-    if not discriminates([new.units.get(sid, 0.0) for sid in question.scenario_ids]):
-        warnings.append("this item does not discriminate between scenarios: it rates every scenario the same, so it changes nothing")
-    if new.date > when:
-        warnings.append(f"the question was resolved on {question.horizon}; an item dated {new.date} does not change its forecast")
+def _warnings(new: Evidence, item_id: str, question: Question, when: dt.date) -> list[str]:
+    """``warnings_on`` the item as written, and which scenarios were taken as neutral."""
+    warnings = warnings_on(next(item for item in question.evidence if item.id == item_id), question, when)
     unrated = [sid for sid in question.scenario_ids if sid not in new.units]
     if unrated and new.scale != "likelihoods":
         warnings.append(f"rated neutral (0) where no rating was given: {', '.join(unrated)}")
     return warnings
+
+
+def warnings_on(item: Evidence, question: Question, when: dt.date) -> list[str]:
+    """Where the analyst probably erred in ``item`` of ``question``: each a sentence on what looks wrong and what to do.
+
+    ``when`` is the day the question is seen at (``evaluation_date``).
+    """
+    warnings = []
+    if not discriminates([item.units.get(sid, 0.0) for sid in question.scenario_ids]):
+        warnings.append("this item does not discriminate between scenarios: it rates every scenario the same, so it changes nothing")
+    if question.resolution is not None:
+        late = (f"; dated after the question's horizon ({question.horizon}), it changes nothing"
+                if item.date > when else "")
+        warnings.append(f"{question.id} was resolved on {question.resolution.date}: the item is kept for the record, "
+                        f"but forecasts already logged and scored do not change{late}")
+    if item.date < question.opened:
+        warnings.append(f"dated {item.date}, before the question opened on {question.opened}: it counts from the "
+                        "start (is the date when it happened, not a typo?)")
+    if item.scale == "likelihoods":
+        certain = [sid for sid in question.scenario_ids if item.units.get(sid) == 0.0]
+        if certain:
+            warnings.append(f"likelihood 100% for {', '.join(certain)} says this evidence was certain to appear on "
+                            "that path; only its ratio to the other scenarios' likelihoods moves the forecast")
+    return warnings + _unlinked_same_source(item, question)
+
+
+def _unlinked_same_source(item: Evidence, question: Question) -> list[str]:
+    """A warning when other items from the item's source on its day are in other stories."""
+    if not source_key(item.source):
+        return []
+    story_of = {entry.id: entry.story_key for entry in question.evidence}  # a story may be named by any of its items
+    story = story_of.get(item.story, item.story_key)
+    others = [entry for entry in question.evidence
+              if entry.id != item.id and entry.date == item.date and source_key(entry.source) == source_key(item.source)
+              and story_of.get(entry.story, entry.story_key) != story]
+    if not others:
+        return []
+    return [f"{', '.join(entry.id for entry in others)} {'is' if len(others) == 1 else 'are'} from "
+            f"{item.source.strip()} on {item.date} too, in another story; if they report the same thing, link them "
+            f"so it counts once: vane edit {question.id} {item.id} --story {others[0].story_key}"]

@@ -76,6 +76,15 @@ class Parameters:
         return digest.hexdigest()
 
     @property
+    def brief(self) -> str:
+        """Where the numbers come from, in a few words for a terminal line."""
+        if self.kind == "calibrated":
+            return self.source.split(": ", 1)[0]  # "calibrated on N resolved question(s) on DATE"
+        if self.kind == "prior":
+            return "not calibrated yet" + (f" ({self.caveat})" if self.caveat else "")
+        return "face value: ratings and prior as written"
+
+    @property
     def plain(self) -> str:
         """Where the numbers come from, in one sentence for readers of a report."""
         if self.kind == "calibrated":
@@ -160,14 +169,36 @@ NO_CALIBRATION = "no saved calibration"
 OTHER_VERSION = "the saved calibration is for model version"
 
 
+def _read_extract(saved: SavedFit) -> tuple[dict[str, np.ndarray], dict]:
+    """The saved extract's arrays and its provenance.
+
+    Raises
+    ------
+    OSError, ValueError, KeyError
+        When it cannot be read.
+    """
+    with np.load(saved.extract, allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files}
+    provenance = json.loads(str(arrays.pop("provenance")))
+    if not isinstance(provenance, dict):
+        raise ValueError("its provenance is not a record")
+    return arrays, provenance
+
+
+def saved_provenance(saved: SavedFit) -> dict:
+    """Where the saved calibration came from (sampler, diagnostics, data, findings); empty when there is none."""
+    try:
+        return _read_extract(saved)[1] if saved.extract.exists() else {}
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
 def read_saved(saved: SavedFit) -> tuple[Parameters | None, str]:
     """The saved calibration's draws, or None and the reason they cannot be used."""
     if not saved.extract.exists() or not saved.record.exists():
         return None, NO_CALIBRATION
     try:
-        with np.load(saved.extract, allow_pickle=False) as data:
-            arrays = {name: data[name] for name in data.files}
-        provenance = json.loads(str(arrays.pop("provenance")))
+        arrays, provenance = _read_extract(saved)
     except (OSError, ValueError, KeyError) as error:
         return None, f"the saved calibration could not be read ({error})"
     if provenance.get("model_version") != MODEL_VERSION:

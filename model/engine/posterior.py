@@ -121,6 +121,9 @@ class EvidenceMatrix:
     dates : (J,) day of each item's event or report.
     recorded : (J,) day each item was tagged (``NEVER`` when unknown).
     item_class : (J,) class index of each item, 0..C-1 (all 0 when classes are not used).
+    retracted : (J,) day from which each item no longer counts (``NEVER`` when it stands), or
+        None when no item is retracted; ``retraction_known`` the day each retraction was
+        entered (strict views count the item until then).
     """
 
     log_prior: np.ndarray
@@ -132,11 +135,22 @@ class EvidenceMatrix:
     stories: int
     item_class: np.ndarray | None = None
     classes: int = 1
+    retracted: np.ndarray | None = None
+    retraction_known: np.ndarray | None = None
+
+    def gone_from(self, strict: bool = False) -> np.ndarray | None:
+        """(J,) day from which each item no longer counts in a view (``NEVER``: it stands); None if none is retracted."""
+        return None if self.retracted is None else gone_days(self.retracted, self.retraction_known, strict)
 
     @property
     def scenarios(self) -> int:
         """Number of scenarios K."""
         return int(self.log_prior.shape[0])
+
+
+def gone_days(retracted: np.ndarray, known: np.ndarray, strict: bool) -> np.ndarray:
+    """The day each item stops counting: its retraction's day, or (strict) the later of that and when it was entered."""
+    return np.maximum(retracted, known) if strict else retracted
 
 
 @dataclass(frozen=True)
@@ -157,11 +171,14 @@ class StoryView:
 
 
 def visibility(matrix: EvidenceMatrix, times: np.ndarray, strict: bool = False) -> np.ndarray:
-    """(T, J) mask of the items known at each time: dated by then, and recorded by then if strict."""
+    """(T, J) mask of the items counting at each time: dated by then (and recorded by then if strict), not retracted."""
     times = np.asarray(times, dtype=np.int64)[:, None]
     mask = matrix.dates[None, :] <= times
     if strict:
         mask &= matrix.recorded[None, :] <= times
+    gone = matrix.gone_from(strict)
+    if gone is not None:
+        mask &= gone[None, :] > times
     return mask
 
 
@@ -326,13 +343,20 @@ def _normalise(logits: np.ndarray) -> np.ndarray:
     return logits
 
 
-def visible_counts(dates: np.ndarray, recorded: np.ndarray, times, strict: bool = False) -> np.ndarray:
-    """How many items are visible at each of ``times``: dated by then, and recorded by then if strict.
+def visible_counts(dates: np.ndarray, recorded: np.ndarray, times, strict: bool = False,
+                   gone: np.ndarray | None = None) -> np.ndarray:
+    """A number per time naming the set of items visible then: dated by then (recorded by then if strict),
+    and not gone (``gone``: the day each item stops counting, ``EvidenceMatrix.gone_from``).
 
-    Items only ever come into view, so the count names the set of items visible.
+    Items come into view in one order and leave it in another, so the count of
+    items that came and the count that left together name the set: the number
+    is ``came + (J + 1) * left`` (just ``came`` when nothing leaves).
     """
     visible_from = np.maximum(dates, recorded) if strict else dates
-    return np.searchsorted(np.sort(visible_from), times, side="right")
+    came = np.searchsorted(np.sort(visible_from), times, side="right")
+    if gone is None:
+        return came
+    return came + (dates.shape[0] + 1) * np.searchsorted(np.sort(gone), times, side="right")
 
 
 def distinct_times(matrix: EvidenceMatrix, times, theta: Theta, strict: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -345,7 +369,7 @@ def distinct_times(matrix: EvidenceMatrix, times, theta: Theta, strict: bool = F
     times = np.atleast_1d(np.asarray(times, dtype=np.int64))
     if times.shape[0] == 0 or theta.decays:
         return times, np.arange(times.shape[0])
-    state = visible_counts(matrix.dates, matrix.recorded, times, strict)
+    state = visible_counts(matrix.dates, matrix.recorded, times, strict, matrix.gone_from(strict))
     _, first, inverse = np.unique(state, return_index=True, return_inverse=True)
     return times[first], inverse.reshape(-1)
 
@@ -624,7 +648,7 @@ def posterior_blocks(matrix: EvidenceMatrix, times, theta: Theta, factors: np.nd
     step = max(1, _CHUNK_CELLS // max(1, per_time, theta.draws * matrix.scenarios))
     prior = theta.prior_strength[:, None, None] * matrix.log_prior[None, None, :]
     recurrence = None
-    if decaying and np.all(times[1:] >= times[:-1]):
+    if decaying and np.all(times[1:] >= times[:-1]) and matrix.retracted is None:  # (it only adds items)
         recurrence = DecayedEvidence(matrix, theta, factors, strict)
     if recurrence is not None:
         step = max(1, _CHUNK_CELLS // max(1, theta.draws * width))

@@ -96,6 +96,8 @@ def compile_question(question: Question, grades: GradeTable | None = None) -> Co
         weights=weight_of[arrays.grade] if weight_of.size else np.zeros(0),
         story=arrays.story, dates=arrays.dates, recorded=arrays.recorded, stories=arrays.stories,
         item_class=arrays.item_class, classes=len(arrays.classes),
+        **({"retracted": arrays.retracted, "retraction_known": arrays.retraction_known}
+           if np.any(arrays.retracted != posterior.NEVER) else {}),
     )
     return Compiled(matrix, arrays.classes)
 
@@ -118,6 +120,8 @@ class QuestionArrays:
     classes: tuple[tuple[str, str, str], ...]
     grade: np.ndarray
     grades: tuple
+    retracted: np.ndarray
+    retraction_known: np.ndarray
 
 
 _ARRAYS = "_engine_arrays"  # the memo's key in a question's __dict__ (as ``functools.cached_property`` keeps its value)
@@ -146,7 +150,7 @@ def _arrays_of(question: Question) -> QuestionArrays:
     items = evidence_of(question)
     story_index: dict[str, int] = {}
     class_of, grade_index = [], {}
-    grade, story, dates, recorded, units = [], [], [], [], []
+    grade, story, dates, recorded, units, retracted, known = [], [], [], [], [], [], []
     for item in items:
         story.append(story_index.setdefault(item.story_key, len(story_index)))
         class_of.append(item_class(item))
@@ -154,6 +158,9 @@ def _arrays_of(question: Question) -> QuestionArrays:
         dates.append(item.date.toordinal())
         recorded.append(recorded_day(item))
         units.append([item.units.get(sid, 0.0) for sid in ids])
+        withdrawn = item.retracted
+        retracted.append(withdrawn.date.toordinal() if withdrawn else posterior.NEVER)
+        known.append(withdrawn.recorded.date().toordinal() if withdrawn and withdrawn.recorded else retracted[-1])
     classes = sorted(set(class_of)) or [("", *DEFAULT_GRADE)]
     class_index = {key: index for index, key in enumerate(classes)}
     return QuestionArrays(
@@ -167,6 +174,8 @@ def _arrays_of(question: Question) -> QuestionArrays:
         classes=tuple(classes),
         grade=np.array(grade, dtype=np.int64),
         grades=tuple(grade_index),
+        retracted=np.array(retracted, dtype=np.int64),
+        retraction_known=np.array(known, dtype=np.int64),
     )
 
 
@@ -255,9 +264,10 @@ def weekly_dates(start: dt.date, end: dt.date) -> list[dt.date]:
 
 
 def visible_items(question: Question, as_of: dt.date, strict: bool = False) -> list[Evidence]:
-    """The evidence known at ``as_of``: dated by then, and recorded by then if strict."""
+    """The evidence counting at ``as_of``: dated by then (recorded by then if strict), and not retracted by then."""
     limit = day_number(as_of)
     return [
         item for item in evidence_of(question)
         if day_number(item.date) <= limit and (not strict or recorded_day(item) <= limit)
+        and not (item.retracted and item.retracted.in_effect(as_of, strict))
     ]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.engine.parameters import Parameters
-from model.engine.posterior import visible_counts
+from model.engine.posterior import NEVER, gone_days, visible_counts
 from model.engine.probabilities import (
     Probabilities,
     day_number,
@@ -121,7 +121,8 @@ def _visible_counts(question: Question, as_of: dt.date, strict: bool) -> str:
     arrays = question_arrays(question)
     when = evaluation_date(question, as_of)
     days = [day_number(when - dt.timedelta(days=CHANGE_DAYS)), day_number(when)]
-    return "|".join(str(count) for count in visible_counts(arrays.dates, arrays.recorded, days, strict).tolist())
+    gone = gone_days(arrays.retracted, arrays.retraction_known, strict) if np.any(arrays.retracted != NEVER) else None
+    return "|".join(str(count) for count in visible_counts(arrays.dates, arrays.recorded, days, strict, gone).tolist())
 
 
 def _file_of(key: str) -> str:

@@ -26,6 +26,25 @@ from model.fileformat.yamlread import Mapping, Node, Scalar, Sequence
 
 
 @dataclass(frozen=True)
+class Retraction:
+    """An item withdrawn: from ``date`` on it no longer counts, for ``reason``.
+
+    ``recorded`` is when the retraction was entered: a view that only sees what
+    was known by its day (``--strict``) still counts the item before then.
+    """
+
+    date: dt.date
+    reason: str
+    recorded: dt.datetime | None = None
+
+    def in_effect(self, day: dt.date, strict: bool = False) -> bool:
+        """Whether the item no longer counts in a view of ``day``."""
+        if strict and self.recorded is not None and self.recorded.date() > day:
+            return False
+        return self.date <= day
+
+
+@dataclass(frozen=True)
 class Evidence:
     """One tagged evidence item.
 
@@ -50,6 +69,7 @@ class Evidence:
     analyst: str = ""
     scale: str = field(default="", compare=False)  # how it is written, not what it says
     indicator: str = ""  # the indicator this item stands for when it is not written in the file
+    retracted: Retraction | None = None
     line: int = field(default=0, compare=False)
 
     @property
@@ -60,8 +80,10 @@ class Evidence:
 
 EVIDENCE_KEYS = (
     "id", "date", "recorded", "summary", "source", "url", "grade",
-    "story", "analyst", "ratings", "likelihoods",
+    "story", "analyst", "ratings", "likelihoods", "retracted",
 )
+
+RETRACTION_KEYS = ("date", "reason", "recorded")
 
 
 def read_ratings(mapping: Mapping, scenario_ids, found: Findings) -> dict[str, float] | None:
@@ -142,9 +164,36 @@ def read_evidence_item(node: Node, scenario_ids, clock: Clock, found: Findings) 
         story=(read_identifier(mapping.get("story"), "story", found, line) or "") if mapping.get("story") else "",
         analyst=read_text(mapping.get("analyst"), "analyst", found, line, required=False) or "",
         scale="likelihoods" if mapping.get("likelihoods") is not None else "ratings",
+        retracted=read_retraction(mapping, date, clock, found),
         line=line,
     )
     return item if len(found.problems) == before else None
+
+
+def read_retraction(mapping: Mapping, date: dt.date | None, clock: Clock, found: Findings) -> Retraction | None:
+    """The optional ``retracted: {date, reason, recorded}`` of an item dated ``date``."""
+    node = mapping.get("retracted")
+    if node is None:
+        return None
+    inner = read_mapping(node, "retracted", found, mapping.line)
+    if inner is None:
+        return None
+    check_keys(inner, RETRACTION_KEYS, ("date", "reason"), "retraction", found)
+    day = read_date(inner.get("date"), "retraction date", found, inner.line)
+    reason = read_text(inner.get("reason"), "retraction reason", found, inner.line)
+    recorded = read_recorded(inner, day, clock, found)
+    if day and clock.is_future(day):
+        found.add(inner.get("date").line, f"retraction date {day} is in the future")
+    elif day and date and day < date:
+        found.add(inner.get("date").line, f"retracted on {day}, before the item's own date {date}")
+    return Retraction(day, reason, recorded) if day and reason else None
+
+
+def retraction_entry(retraction: Retraction) -> dict:
+    """A retraction as the file writes it (a one-line mapping)."""
+    recorded = utc_seconds(retraction.recorded) if retraction.recorded else None
+    return {name: value for name, value in
+            (("date", retraction.date), ("reason", retraction.reason), ("recorded", recorded)) if value}
 
 
 def evidence_entry(item: Evidence) -> dict:
@@ -157,4 +206,5 @@ def evidence_entry(item: Evidence) -> dict:
     )
     return {"id": item.id, "date": item.date, "recorded": utc_seconds(item.recorded) if item.recorded else None,
             "summary": item.summary, "source": item.source, "url": item.url, "grade": item.grade, "story": item.story,
-            "analyst": item.analyst, **scale}
+            "analyst": item.analyst, **scale,
+            "retracted": retraction_entry(item.retracted) if item.retracted else None}

@@ -294,6 +294,10 @@ def _written_ids(node: Node | None) -> set[str]:
     return {entry.get("id").text for entry in entries if isinstance(entry, Mapping) and isinstance(entry.get("id"), Scalar)}
 
 
+NO_BASIS = {False: "uniform: no base rate chosen yet", True: "not stated yet: say where these priors come from"}
+"""The basis a new question is written with when none is given (without priors, then with them)."""
+
+
 def question_text(
     title: str, opened: dt.date, closes: dt.date, scenarios: dict[str, str],
     prior: dict[str, float] | None = None, basis: str = "", ordered: bool = False,
@@ -317,7 +321,7 @@ def question_text(
     lines += [f"  {sid}: {quoted(description)}" for sid, description in scenarios.items()]
     lines += [
         "prior:",
-        f"  basis: {quoted(basis or 'uniform: no base rate chosen yet')}",
+        f"  basis: {quoted(basis or NO_BASIS[bool(prior)])}",
         f"  probabilities: {probabilities}",
         "evidence: []",
         "indicators: []",

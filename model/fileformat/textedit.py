@@ -128,6 +128,32 @@ def add_to_entry(draft: Draft, list_key: str, entry_id: str, values: dict) -> Dr
     return draft.changed("".join(lines[:at] + [render_mapping(values, entry.column)] + lines[at:]))
 
 
+def set_in_entry(draft: Draft, list_key: str, entry_id: str, values: dict) -> Draft:
+    """``draft`` with keys of the entry of ``list_key`` whose id is ``entry_id`` set to ``values``.
+
+    A value of None removes its key; a dict becomes a one-line mapping. Through
+    the round trip, so comments, key order and the other keys' quoting stay.
+
+    Raises
+    ------
+    ValueError
+        When there is no such entry.
+    """
+
+    def change(document) -> None:
+        entry = next((item for item in document.get(list_key) or () if hasattr(item, "get")
+                      and str(item.get("id")) == entry_id), None)
+        if entry is None:
+            raise ValueError(f"no entry '{entry_id}' under '{list_key}'")
+        for key, value in values.items():
+            if value is None or value == "":
+                entry.pop(key, None)
+            else:
+                entry[key] = flow_mapping(value) if isinstance(value, dict) else value
+
+    return edit_document(draft, change)
+
+
 def _whole_lines(text: str) -> list[str]:
     """The lines of ``text``, each ending in a newline (the last one too)."""
     lines = text.splitlines(keepends=True)

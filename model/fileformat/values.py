@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from model.base.clock import _LATEST_ZONE, Clock
 from model.base.dates import parse_day, parse_utc, utc_iso
 from model.base.errors import Problem, did_you_mean
+from model.base.numbers import probability_value
 from model.fileformat.yamlread import Mapping, Node, Scalar, Sequence
 
 IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -132,6 +133,18 @@ def read_number(node: Node | None, what: str, found: Findings, line: int) -> flo
     return number
 
 
+def read_probability(node: Node | None, what: str, found: Findings, line: int) -> float | None:
+    """A probability as people write it (``0.3``, ``30%``, odds ``1:4``); its range is the caller's to check."""
+    text = read_text(node, what, found, line)
+    if text is None:
+        return None
+    try:
+        return probability_value(text)
+    except ValueError as error:
+        found.add(node.line, f"{what} '{text}' {error}")
+        return None
+
+
 def read_bool(node: Node | None, what: str, found: Findings, line: int) -> bool | None:
     """``true`` or ``false``."""
     text = read_text(node, what, found, line)
@@ -181,7 +194,7 @@ def check_keys(mapping: Mapping, allowed, required, what: str, found: Findings, 
 def read_scenario_numbers(
     node: Node | None, what: str, scenario_ids, found: Findings, line: int
 ) -> dict[str, tuple[float, int]]:
-    """A ``scenario: number`` mapping; unknown scenarios are problems. Values keep their line."""
+    """A ``scenario: probability`` mapping; unknown scenarios are problems. Values keep their line."""
     mapping = read_mapping(node, what, found, line)
     if mapping is None:
         return {}
@@ -191,7 +204,7 @@ def read_scenario_numbers(
             hint = did_you_mean(key.text, scenario_ids)
             found.add(key.line, f"{what} names unknown scenario '{key.text}'{hint}")
             continue
-        number = read_number(value, f"{what} for '{key.text}'", found, key.line)
+        number = read_probability(value, f"{what} for '{key.text}'", found, key.line)
         if number is not None:
             numbers[key.text] = (number, key.line)
     return numbers

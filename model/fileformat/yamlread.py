@@ -155,12 +155,54 @@ def parse_text(text: str) -> Node | None:
         bare_dash = _bare_dash_line(text, line)
         if bare_dash:
             raise _Refused(bare_dash, "YAML syntax error: a bare - starts a list; write a '-' rating in quotes") from None
-        raise _Refused(line, f"YAML syntax error: {error.problem or error.context}") from None
+        raise _Refused(line, f"YAML syntax error: {explained(error, text.splitlines(), line)}") from None
     except yaml.reader.ReaderError as error:  # a character YAML does not allow, such as a control character
         line = text[: error.position].count("\n") + 1
         raise _Refused(line, f"character U+{error.character:04X} is not allowed in YAML; remove it") from None
     except yaml.YAMLError as error:
         raise _Refused(0, "YAML error: " + " ".join(str(error).split())) from None
+
+
+def explained(error: yaml.MarkedYAMLError, lines: list[str], line: int) -> str:
+    """The parser's complaint about 1-based ``line`` in the analyst's words, the parser's own after them."""
+    said = error.problem or error.context or "not valid YAML"
+    text = lines[line - 1] if 1 <= line <= len(lines) else ""
+    opened = error.context_mark.line + 1 if error.context_mark else line
+    words = _plain_words(f"{error.context} {said}", text, _indent_above(lines, line), opened)
+    return f"{words} (the YAML parser: {said})" if words else said
+
+
+def _plain_words(said: str, text: str, above: int | None, opened: int) -> str:
+    """What went wrong in words (``said``: the parser's context and problem), or "" when it is not one of these."""
+    indent = len(text) - len(text.lstrip(" "))
+    if "\t" in text[: indent + 1]:
+        return "a tab in the indentation: YAML indents with spaces only"
+    if "expected ',' or ']'" in said:
+        return f"the [ opened on line {opened} is not closed with ]"
+    if "expected ',' or '}'" in said:
+        return f"the {{ opened on line {opened} is not closed with }}"
+    if "quoted scalar" in said:
+        return f"the quote opened on line {opened} is never closed"
+    if text.strip().count("'") % 2 == 1 or re.search(r"'\w+'\w", text):
+        return "a ' inside text in '...' ends the text early: write '' for an apostrophe, or use double quotes"
+    if "mapping values are not allowed" in said and len(re.findall(r":(\s|$)", text.split("#")[0])) > 1:
+        return "a value that contains ': ' must be in quotes"
+    if above is not None and indent != above and ("expected key" in said or "'-' indicator" in said
+                                                  or "mapping values are not allowed" in said):
+        return "this line is indented differently from the lines above it"
+    if "'-' indicator" in said:
+        return "this line is not a list item like the lines above it: start it with '- ', or indent it further"
+    if "mapping values are not allowed" in said:
+        return "the line above has no 'key:' (is a colon missing after its key?)"
+    return ""
+
+
+def _indent_above(lines: list[str], line: int) -> int | None:
+    """The indentation of the nearest line above ``line`` (1-based) with content, or None."""
+    for text in reversed(lines[: max(0, line - 1)]):
+        if text.strip() and not text.lstrip().startswith("#"):
+            return len(text) - len(text.lstrip(" "))
+    return None
 
 
 def _bare_dash_line(text: str, line: int) -> int:

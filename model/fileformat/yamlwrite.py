@@ -15,8 +15,8 @@ def present(entry: dict) -> dict:
 
 def render_value(value) -> str:
     """One value as YAML: dates plain, numbers as Python writes them, dicts as ``{a: 1}``, text quoted when needed."""
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{name}: {render_value(item)}" for name, item in value.items()) + "}"
+    if isinstance(value, dict):  # text inside {...} is always double-quoted: a plain ", " or ": " would end it
+        return "{" + ", ".join(f"{name}: {_in_flow(item)}" for name, item in value.items()) + "}"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (dt.date, int, float)):
@@ -26,6 +26,13 @@ def render_value(value) -> str:
         return json.dumps(text)  # rating symbols: always quoted, as a bare - would start a list
     dumped = yaml.safe_dump(text, allow_unicode=True, width=1 << 16)
     return dumped.removesuffix("\n...\n").removesuffix("\n")
+
+
+def _in_flow(value) -> str:
+    """A value inside a one-line mapping: text as a double-quoted scalar (JSON's escapes are YAML's)."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return render_value(value)
 
 
 def render_entry(entry: dict, dash_column: int, content_column: int) -> str:

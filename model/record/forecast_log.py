@@ -103,5 +103,27 @@ def stated_forecast(question, probabilities: dict[str, float], forecaster: str,
     if now >= question.window[1]:
         raise VaneError(f"{question.id} closed on {question.closes}; a forecast now could not be scored")
     name = check_forecaster(forecaster)
-    checked = check_probabilities(probabilities, question.scenario_ids, "the forecast")
+    checked, _ = clamp_extremes(check_probabilities(probabilities, question.scenario_ids, "the forecast"))
     return LoggedForecast(now, question.id, name, checked, "stated", "stated", recorded=now)
+
+
+EXTREME = 0.001
+"""The least probability a stated forecast keeps (and 1 - EXTREME the most, for two scenarios): as Metaculus
+clamps forecasts to 0.1%-99.9%, because one forecast of 0% for what then happens scores -34 on the log score."""
+
+
+def clamp_extremes(probabilities: dict[str, float]) -> tuple[dict[str, float], list[str]]:
+    """Probabilities below ``EXTREME`` raised to it and the others scaled to make room, with a warning on each.
+
+    ``probabilities`` sum to 1; so do the results.
+    """
+    low = [sid for sid, value in probabilities.items() if value < EXTREME]
+    if not low:
+        return probabilities, []
+    rest = sum(value for sid, value in probabilities.items() if sid not in low)
+    scale = (1.0 - EXTREME * len(low)) / rest
+    clamped = {sid: EXTREME if sid in low else value * scale for sid, value in probabilities.items()}
+    warnings = [f"{sid} {100 * probabilities[sid]:g}% taken as {100 * EXTREME:g}%, as Metaculus does: a forecast of "
+                "0% for what then happens scores -34 on the log score (the other scenarios were scaled to make room)"
+                for sid in low]
+    return clamped, warnings

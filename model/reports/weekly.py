@@ -97,6 +97,7 @@ class QuestionReport:
     previous_label: str
     movers: tuple[Mover, ...]
     new_evidence: tuple[Evidence, ...]
+    retracted: tuple[Evidence, ...]  # items withdrawn this week (``vane retract``)
     trajectory: Probabilities
     evidence_dates: tuple[dt.date, ...]
     watch: tuple[WatchItem, ...]
@@ -196,6 +197,18 @@ def is_new_this_week(item: Evidence, week: Week) -> bool:
     return week.start <= item.date <= week.end or (entered is not None and week.start <= entered <= week.end)
 
 
+def retracted_this_week(question: Question, week: Week, when: dt.date, strict: bool) -> list[Evidence]:
+    """Items no longer counting at ``when`` whose retraction took effect this week or was entered this week."""
+    found = []
+    for item in question.evidence:
+        withdrawn = item.retracted
+        if withdrawn and withdrawn.in_effect(when, strict):
+            entered = withdrawn.recorded.date() if withdrawn.recorded else withdrawn.date
+            if week.start <= withdrawn.date <= week.end or week.start <= entered <= week.end:
+                found.append(item)
+    return found
+
+
 def story_movers(question: Question, parameters: Parameters, as_of: dt.date, since_date: dt.date,
                  since_time: dt.datetime | None, strict: bool) -> tuple[Mover, ...]:
     """For each scenario, the story that moved it most (leave-one-out), among stories new since the previous report."""
@@ -240,6 +253,7 @@ def question_report(
         question=question, as_of=when, now=now, previous=previous, previous_label=label,
         movers=story_movers(question, parameters, when, since_date, since_time, strict),
         new_evidence=tuple(sorted((i for i in items if is_new_this_week(i, week)), key=lambda i: i.date)),
+        retracted=tuple(retracted_this_week(question, week, when, strict)),
         trajectory=trajectory, evidence_dates=tuple(sorted({item.date for item in items if item.date >= start})),
         watch=tuple(to_watch(question, now.mean[0], when)), overdue=tuple(overdue(question, when)),
         last_evidence=max((item.date for item in items if not item.indicator), default=None),
