@@ -1,6 +1,6 @@
 """``vane add``: tag one evidence item on a question and show what it changed."""
 
-from __future__ import annotations
+# (no "from __future__ import annotations": typer would eval every option's annotation from text at start-up)
 
 import datetime as dt
 import functools

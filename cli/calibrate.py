@@ -61,7 +61,10 @@ def calibrate(
         raise VaneError("no resolved questions to learn from: resolve a question first")
     idle = nothing_to_learn(data, inputs, saved_provenance(SavedFit.of(space)))
     if idle and not force:
-        say(wrapped(f"{idle}; not fitting (--force fits anyway)"))
+        if json_output:
+            print_json({"fitted": False, "saved": False, "reason": idle})
+        else:
+            say(wrapped(f"{idle}; not fitting (--force fits anyway)"))
         return
     note = lambda line: say(line, err=True)  # noqa: E731  progress goes to standard error
     note("loading PyMC (a few seconds)...")

@@ -16,6 +16,7 @@ from cli.options import (
     say,
     workspace,
 )
+from cli.render import wrapped
 from model.record.check import check_paths
 
 
@@ -33,7 +34,7 @@ def check(
         print_json({"files": loaded.files, "problems": [problem.as_dict() for problem in problems]})
     else:
         for problem in problems:
-            say(str(problem))
+            say(wrapped(str(problem), indent="    "))  # whole lines in a pipe, for editors and grep
         noun = "file" if loaded.files == 1 else "files"
         verdict = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}" if problems else "no problems"
         say(f"checked {loaded.files} {noun}: {verdict}", err=bool(problems))

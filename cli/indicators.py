@@ -17,7 +17,7 @@ from cli.options import (
     workspace,
     writable_workspace,
 )
-from cli.render import shorten, table, wrapped
+from cli.render import table, wrapped
 from model.base.clock import Clock
 from model.base.numbers import percent
 from model.edits.defaults import date_default, grade_default, used_grade
@@ -99,8 +99,8 @@ def list_indicators(question_id: QuestionArgument, directory: DirOption = None) 
     parameters = workspace_parameters(space, grades=loaded.settings.grades)
     belief = probabilities_at(question, parameters, [evaluation_date(question, today)]).mean[0]
     rows = [[w.indicator.id, str(w.indicator.due), f"{w.information_bits:.3f}", percent(w.chance_observed, 0),
-             shorten(w.indicator.description, 50)] for w in to_watch(question, belief, today)]
-    say(table(["id", "due", "bits", "P(seen)", "watch for"], rows, right={2, 3}) if rows else "no open indicators")
+             " ".join(w.indicator.description.split())] for w in to_watch(question, belief, today)]
+    say(table(["id", "due", "bits", "P(seen)", "watch for"], rows, right={2, 3}, free=4) if rows else "no open indicators")
     for indicator in question.indicators:
         if indicator.observed:
             say(f"  {indicator.id}: seen on {indicator.observed}" + (f" (evidence {indicator.evidence})" if indicator.evidence else ""))

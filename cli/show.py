@@ -1,6 +1,6 @@
 """``vane show``: a question's evidence ledger with each story's contribution, and its weekly trajectory."""
 
-from __future__ import annotations
+# (no "from __future__ import annotations": typer would eval every option's annotation from text at start-up)
 
 from typing import Annotated
 

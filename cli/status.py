@@ -1,6 +1,6 @@
 """``vane status``: every question's scenario probabilities now and over the last week."""
 
-from __future__ import annotations
+# (no "from __future__ import annotations": typer would eval every option's annotation from text at start-up)
 
 from typing import Annotated, Optional
 

@@ -474,7 +474,9 @@ def test_vane_calibrate_learns_and_saves_the_teams_pool(bundled: Path):
         LoggedForecast(when, resolved, "Alice", {"stall": 0.6, "ceasefire": 0.3, "deal": 0.1}, "stated", "stated"),
         LoggedForecast(when, resolved, "Bob", {"stall": 0.7, "ceasefire": 0.2, "deal": 0.1}, "stated", "stated"),
     ])
-    result = vane("calibrate", "--dir", str(bundled), "--json")
+    skipped = vane("calibrate", "--dir", str(bundled), "--json")  # one resolved question: nothing to learn yet
+    assert skipped.code == 0 and json.loads(skipped.stdout)["fitted"] is False
+    result = vane("calibrate", "--dir", str(bundled), "--json", "--force")
     assert result.code == 0, result.output
     team = json.loads(result.stdout)["team_pool"]
     assert team["saved"] and team["fit"]["questions"] == 1 and "d =" in team["summary"][0]

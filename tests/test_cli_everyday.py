@@ -321,3 +321,28 @@ def test_nothing_new_since_the_saved_fit_is_found_from_its_inputs():
         "nothing is new since the calibration of 2026-11-01: the same 7 resolved questions with the same evidence "
         "and stated forecasts")
     assert nothing_to_learn(Data(), "abd", {"inputs_sha256": "abc"}) == ""
+
+
+def test_the_inputs_digest_changes_with_what_a_calibration_learns_from(bundled: Path):
+    from model.calibration.saved import learning_inputs
+    from model.fileformat.log_entry import LoggedForecast
+    from model.workspace.folder import Workspace
+    from model.workspace.loader import load_workspace
+
+    questions = load_workspace(Workspace(bundled)).questions
+    data, digest = learning_inputs(questions, [])
+    assert data.questions == 1 and learning_inputs(questions, [])[1] == digest
+    resolved = next(q for q in questions if q.resolution)
+    item = resolved.evidence[0]
+    changed = replace(resolved, evidence=(replace(item, units={k: -v for k, v in item.units.items()}),
+                                          *resolved.evidence[1:]))
+    others = [changed if q is resolved else q for q in questions]
+    assert learning_inputs(others, [])[1] != digest
+    when = dt.datetime(2025, 6, 1, 12, tzinfo=dt.timezone.utc)
+    stated = [LoggedForecast(when, resolved.id, name, {"stall": 0.6, "ceasefire": 0.3, "deal": 0.1}, "stated",
+                             "stated") for name in ("Alice", "Bob")]
+    assert learning_inputs(questions, stated)[1] != digest
+    open_question = next(q for q in questions if not q.resolution)
+    on_open = [replace(entry, question=open_question.id,
+                       probabilities=dict(zip(open_question.scenario_ids, (0.3, 0.5, 0.2)))) for entry in stated]
+    assert learning_inputs(questions, on_open)[1] == digest  # open questions teach nothing yet

@@ -104,3 +104,14 @@ def test_facts_and_sentences_break_between_words():
     facts = joined(["as of 2026-12-03", "closes 2027-06-30 (in 209 days)", "11 evidence items in 10 stories"], 50)
     assert len(facts.splitlines()) > 1 and all(width_of(line) <= 50 for line in facts.splitlines())
     assert wrapped("word " * 30, 30, indent="  ").splitlines()[1].startswith("  word")
+
+
+def test_check_wraps_problems_on_a_terminal_and_keeps_whole_lines_in_a_pipe(space: Path, monkeypatch):
+    monkeypatch.chdir(space)
+    (space / "scenarios" / "talks.yaml").write_text(TALKS.replace("grade: B2", "grade: " + "Z" * 5))
+    monkeypatch.setenv("COLUMNS", "60")
+    narrow = vane("check", "--dir", ".").output.splitlines()
+    assert all(width_of(line) <= 60 for line in narrow) and any(line.startswith("    ") for line in narrow)
+    monkeypatch.delenv("COLUMNS")
+    piped = vane("check", "--dir", ".").output.splitlines()
+    assert any(line.startswith("scenarios/talks.yaml:") and width_of(line) > 60 for line in piped)
