@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -17,10 +18,10 @@ from cli.options import (
     workspace,
 )
 from cli.render import cut, table, terminal_width, wrapped
-from model.base.errors import display_path
+from model.base.errors import VaneError, display_path
 from model.base.numbers import MISSING, number, percent, signed
 from model.fileformat.log_entry import PRIOR, UNIFORM, moment_of
-from model.record.scorecard import CoherenceTable, ScoreReport
+from model.record.scorecard import CoherenceTable, ScoreReport, summaries_by, tag_groups
 from model.record.track_record import score_workspace
 
 SUMMARY_SCORES = {"brier": "Brier", "log": "log", "baseline": "baseline"}  # the means the text summary shows, as headed
@@ -38,6 +39,7 @@ def score(
     csv_file: Annotated[Optional[Path], typer.Option("--csv", metavar="FILE", help="Also write the per-question scores as CSV ('-' for standard output).")] = None,
     plot: Annotated[Optional[Path], typer.Option(metavar="FILE", help="Where to save the reliability diagram [default: reports/scores/reliability.png].")] = None,
     wide: Annotated[bool, typer.Option("--wide", help="Every column (ranked Brier, spot scores, baselines), however wide the terminal.")] = False,
+    by: Annotated[Optional[str], typer.Option("--by", metavar="tag", help="Also cut the summaries by the questions' tags.")] = None,
     directory: DirOption = None,
 ) -> None:
     """Brier, log, Metaculus baseline and peer scores, calibration and Murphy decomposition, against baselines."""
@@ -46,7 +48,12 @@ def score(
                                  param_hint="--csv")
     space = workspace(directory)
     loaded = load_reporting(space)
-    report, log_problems = score_workspace(space, loaded.select(questions), loaded.settings.grades, backtest, hindsight)
+    if by not in (None, "tag"):
+        raise VaneError(f"--by {by}: scores can be cut by tag (--by tag)")
+    chosen = loaded.select(questions)
+    report, log_problems = score_workspace(space, chosen, loaded.settings.grades, backtest, hindsight)
+    if by == "tag":
+        report = replace(report, by_tag=summaries_by(report.scores, tag_groups(chosen)))
     for problem in log_problems:
         say(str(problem), err=True)
     diagram = _diagram(report, plot or space.reports / "scores" / "reliability.png")
@@ -90,11 +97,9 @@ def render_chunks(report: ScoreReport, diagram: Path | None, wide: bool = False)
     for first, text in enumerate(_question_tables(report, wide, width)):
         yield ("" if first == 0 else "\n\n") + text
     parts = [_render_summaries(report, wide, width)]
-    parts.append(wrapped("Murphy decomposition of the final forecasts' Brier score (per scenario probability)")
-                 + "\n" + table(
-        ["forecaster", "Brier", "reliability", "resolution", "uncertainty"],
-        [[name, number(m.brier), number(m.reliability), number(m.resolution), number(m.uncertainty)]
-         for name, m in report.murphy.items()], right={1, 2, 3, 4}, width=width))
+    if report.by_tag:
+        parts.append(_render_by_tag(report, width))
+    parts.append(_render_murphy(report, wide, width))
     parts.append(_render_calibration(report, wide, width))
     yield "\n\n" + "\n\n".join(parts)
     if len(report.coherence_table):
@@ -104,6 +109,33 @@ def render_chunks(report: ScoreReport, diagram: Path | None, wide: bool = False)
         yield "\n\n" + wrapped(f"reliability diagram: {display_path(diagram)}")
     if not wide:
         yield "\n\n(vane score --wide shows every column)"
+
+
+def _render_murphy(report: ScoreReport, wide: bool, width: int) -> str:
+    """The binned decomposition: the within-bucket terms apart with ``wide``, as one net figure without."""
+    title = wrapped("Murphy decomposition of the final forecasts' Brier score (per scenario probability, in the "
+                    "calibration table's 10% buckets: Brier = reliability − resolution + uncertainty + within "
+                    "buckets; reliability 0 is perfectly calibrated)")
+    within = ["within-bucket variance", "within-bucket covariance"] if wide else ["within buckets"]
+    rows = []
+    for name, m in report.murphy.items():
+        parts = ([number(m.within_variance), number(-m.within_covariance)] if wide
+                 else [number(m.within_variance - m.within_covariance)])
+        rows.append([name, number(m.brier), number(m.reliability), number(m.resolution), number(m.uncertainty), *parts])
+    headers = ["forecaster", "Brier", "reliability", "resolution", "uncertainty", *within]
+    return title + "\n" + table(headers, rows, right=set(range(1, len(headers))), width=width)
+
+
+def _render_by_tag(report: ScoreReport, width: int) -> str:
+    """Each tag's questions: every forecaster's mean Brier and log scores over them."""
+    rows = []
+    for tag, found in report.by_tag.items():
+        for position, summary in enumerate(found):
+            rows.append([tag if position == 0 else "", summary.forecaster, str(summary.questions),
+                         _interval(summary.means.get("brier")), _interval(summary.means.get("log"))])
+    title = wrapped("By tag (time-averaged means over the tag's questions [90% bootstrap interval]; a question with "
+                    "several tags counts under each)")
+    return title + "\n" + table(["tag", "forecaster", "questions", "Brier", "log"], rows, right={2}, width=width)
 
 
 def _render_summaries(report: ScoreReport, wide: bool, width: int) -> str:
@@ -180,12 +212,14 @@ def _interval(value) -> str:
 def _render_calibration(report: ScoreReport, wide: bool, width: int) -> str:
     """Observed frequency per 10% bucket: with the count in the cell (``wide``), or on a line of its own."""
     title = wrapped("Calibration of final forecasts (every scenario's probability; observed frequency "
-                    + ("/ count per 10% bucket)" if wide else "per 10% bucket, and the count of forecasts in it)"))
+                    + ("/ count [90% Wilson interval] per 10% bucket)" if wide
+                       else "per 10% bucket, and the count of forecasts in it; --wide adds 90% intervals)"))
     header = ["forecaster"] + [f"{int(100 * b)}–{int(100 * b + 10)}%" for b in (i / 10 for i in range(10))]
     rows = []
     for name, buckets in report.calibration.items():
         if wide:
-            rows.append([name] + [f"{percent(b.observed, 0)}/{b.count}" if b.count else "·" for b in buckets])
+            rows.append([name] + [f"{percent(b.observed, 0)}/{b.count} [{percent(b.observed_low, 0)}–"
+                                  f"{percent(b.observed_high, 0)}]" if b.count else "·" for b in buckets])
         else:
             rows.append([name] + [percent(b.observed, 0) if b.count else "·" for b in buckets])
             rows.append(["  count"] + [str(b.count) if b.count else "·" for b in buckets])

@@ -53,6 +53,7 @@ def new(
     prior: Annotated[Optional[list[str]], typer.Option(metavar="ID=P", help="Prior probability per scenario [default: uniform].")] = None,
     basis: Annotated[str, typer.Option(help="Where the prior comes from (a base rate, ideally).")] = "",
     ordered: Annotated[bool, typer.Option(help="The scenarios are ordered (date bins, escalation levels).")] = False,
+    tag: Annotated[Optional[list[str]], typer.Option(metavar="TAG", help="A topic to cut the track record by (repeat).")] = None,
     directory: DirOption = None,
 ) -> None:
     """Create a question file in scenarios/ from the options given."""
@@ -61,5 +62,6 @@ def new(
     path = create_question(
         space.scenarios, question_id, title, parse_date(closes, "--closes"),
         parse_assignments(scenario, "--scenario"), priors or None, basis, ordered, parse_date(opened, "--opened"),
+        tags=tuple(tag or ()),
     )
     say(f"created {display_path(path)}; edit it, then tag evidence with: {with_dir(f'vane add {question_id}', directory)} ...")

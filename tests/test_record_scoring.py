@@ -169,7 +169,57 @@ def test_the_murphy_decomposition_adds_up(pairs):
     forecasts = np.array([p for p, _ in pairs])
     happened = np.array([float(o) for _, o in pairs])
     parts = murphy(forecasts, happened)
-    assert parts.brier == pytest.approx(parts.reliability - parts.resolution + parts.uncertainty, abs=1e-12)
+    assert parts.brier == pytest.approx(parts.reliability - parts.resolution + parts.uncertainty
+                                        + parts.within_variance - parts.within_covariance, abs=1e-12)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 1), st.booleans()), min_size=1, max_size=80))
+def test_the_binned_decomposition_adds_up_for_continuous_forecasts(pairs):
+    forecasts = np.array([p for p, _ in pairs])
+    happened = np.array([float(o) for _, o in pairs])
+    parts = murphy(forecasts, happened)
+    total = parts.reliability - parts.resolution + parts.uncertainty + parts.within_variance - parts.within_covariance
+    assert parts.brier == pytest.approx(total, abs=1e-12)
+    assert parts.within_variance >= 0 and 0 <= parts.reliability <= 1
+
+
+def test_binned_reliability_is_the_calibration_table_s_and_small_for_a_calibrated_forecaster():
+    from model.record.scorecard import calibration_table
+
+    rng = np.random.default_rng(5)
+    forecasts = rng.random(20_000)  # continuous: nearly every value distinct
+    happened = (rng.random(20_000) < forecasts).astype(float)
+    parts = murphy(forecasts, happened)
+    table = calibration_table(forecasts, happened)
+    from_table = sum(b.count * (b.mean_forecast - b.observed) ** 2 for b in table if b.count) / forecasts.size
+    assert parts.reliability == pytest.approx(from_table, rel=1e-12)
+    assert parts.reliability < 0.002 and parts.brier == pytest.approx(1 / 6, abs=0.01)  # E(p(1-p)) for p ~ U(0,1)
+    # grouped by distinct value, reliability would be about the Brier score itself (every group of one)
+    assert parts.reliability < parts.brier / 50
+
+
+def test_a_hand_computed_binned_decomposition():
+    forecasts = np.array([0.12, 0.18, 0.85, 0.95])
+    happened = np.array([0.0, 1.0, 1.0, 1.0])
+    parts = murphy(forecasts, happened)
+    # buckets: [0.12, 0.18] (mean 0.15, observed 0.5) in 10-20%; 0.85 alone; 0.95 alone
+    assert parts.reliability == pytest.approx((2 * (0.15 - 0.5) ** 2 + (0.85 - 1) ** 2 + (0.95 - 1) ** 2) / 4)
+    assert parts.resolution == pytest.approx((2 * (0.5 - 0.75) ** 2 + 2 * (1 - 0.75) ** 2) / 4)
+    assert parts.uncertainty == pytest.approx(0.75 * 0.25)
+    assert parts.within_variance == pytest.approx((0.03 ** 2 + 0.03 ** 2) / 4)
+    assert parts.within_covariance == pytest.approx(2 * ((-0.5) * (-0.03) + 0.5 * 0.03) / 4)
+
+
+@pytest.mark.parametrize("hits, count", [(0, 1), (0, 12), (3, 12), (12, 12), (57, 400), (1, 2)])
+def test_bucket_intervals_are_wilson_s_as_scipy_computes_them(hits, count):
+    from scipy.stats import binomtest
+
+    from model.record.scorecard import wilson_interval
+
+    low, high = wilson_interval(np.array([hits]), np.array([count]))
+    reference = binomtest(hits, count).proportion_ci(confidence_level=0.90, method="wilson")
+    assert low[0] == pytest.approx(reference.low, abs=1e-12) and high[0] == pytest.approx(reference.high, abs=1e-12)
 
 
 def test_scores_never_print_as_minus_zero():

@@ -67,3 +67,19 @@ def test_every_score_is_listed_by_name(scored):
         assert set(scores[name]) == {"time_averaged", "final"}
     assert set(scores) == set(SCORE_NAMES) | {f"spot_{name}" for name in SPOT_SCORES}
     assert scored["reliability_diagram"].endswith("reliability.png") and Path(scored["reliability_diagram"]).exists()
+
+
+def test_the_decomposition_on_real_forecasts_adds_up_and_matches_the_calibration_table(scored):
+    # real forecasts are continuous: grouped by distinct value, almost every group held one forecast and
+    # reliability came out near the Brier score itself; in the table's buckets it is what the table shows
+    for name, parts in scored["murphy"].items():
+        total = (parts["reliability"] - parts["resolution"] + parts["uncertainty"] + parts["within_variance"]
+                 - parts["within_covariance"])
+        assert parts["brier"] == pytest.approx(total, abs=1e-12), name
+        buckets = [b for b in scored["calibration"][name] if b["count"]]
+        count = sum(b["count"] for b in buckets)
+        table = sum(b["count"] * (b["mean_forecast"] - b["observed"]) ** 2 for b in buckets) / count
+        assert parts["reliability"] == pytest.approx(table, rel=1e-9), name
+        assert all(b["observed_low"] <= b["observed"] <= b["observed_high"] for b in buckets), name
+    people = [parts for name, parts in scored["murphy"].items() if "baseline" not in name]
+    assert people and all(parts["reliability"] < parts["brier"] / 2 for parts in people)

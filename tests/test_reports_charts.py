@@ -318,10 +318,12 @@ def test_the_reliability_diagram_is_drawn_without_pyplot_and_as_pyplot_drew_it(t
         colour, line = charts.style(index)
         x, y = [b.mean_forecast for b in used], [b.observed for b in used]
         sizes = 20 + 180 * np.sqrt(np.array([b.count for b in used]) / max(b.count for b in used))
+        bars = [[b.observed - b.observed_low for b in used], [b.observed_high - b.observed for b in used]]
+        axes.errorbar(x, y, yerr=bars, fmt="none", ecolor=colour, elinewidth=1, alpha=0.45, capsize=2)
         axes.plot(x, y, color=colour, linestyle=line, linewidth=1.5, label=name)
         axes.scatter(x, y, s=sizes, color=colour, alpha=0.7, edgecolor="white", linewidth=0.5)
-    axes.set(xlim=(0, 1), ylim=(0, 1), xlabel="forecast probability (10% buckets)", ylabel="observed frequency",
-             title="Reliability of final forecasts")
+    axes.set(xlim=(0, 1), ylim=(0, 1), xlabel="forecast probability (10% buckets)",
+             ylabel="observed frequency (bars: 90% interval)", title="Reliability of final forecasts")
     axes.grid(True, color="#eeeeee")
     axes.legend(loc="upper left", fontsize=8, frameon=False)
     figure.savefig(tmp_path / "pyplot.png", format="png", dpi=charts.DPI, bbox_inches="tight")

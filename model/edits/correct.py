@@ -34,6 +34,7 @@ from model.fileformat.grades import parse_grade
 from model.fileformat.question import Question
 from model.fileformat.ratings import likelihood_units, rating_units
 from model.fileformat.textedit import Draft, add_to_entry, set_in_entry
+from model.workspace.identity import tidy_name
 
 EDITABLE = ("summary", "date", "source", "url", "grade", "story", "analyst")
 """The fields ``vane edit`` changes besides the ratings (``id`` and ``recorded`` never change)."""
@@ -94,6 +95,8 @@ def _updated(item: Evidence, fields: dict, ratings: dict[str, str] | None, likel
     """``item`` with the new values (text tidied as ``vane add`` tidies it)."""
     tidy = {name: " ".join(str(value).split()) if name == "summary" else value.strip() if isinstance(value, str)
             else value for name, value in fields.items()}
+    if "analyst" in tidy:
+        tidy["analyst"] = tidy_name(tidy["analyst"])
     if tidy.get("grade"):
         try:
             tidy["grade"] = parse_grade(tidy["grade"])

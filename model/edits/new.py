@@ -16,7 +16,7 @@ from model.workspace.loader import load_question_text
 def create_question(
     folder: Path, question_id: str, title: str, closes: dt.date, scenarios: dict[str, str],
     prior: dict[str, float] | None = None, basis: str = "", ordered: bool = False,
-    opened: dt.date | None = None, clock: Clock | None = None,
+    opened: dt.date | None = None, clock: Clock | None = None, tags: tuple[str, ...] = (),
 ) -> Path:
     """Write ``<folder>/<question_id>.yaml``; refuses ids that are taken and files that would not validate.
 
@@ -27,7 +27,7 @@ def create_question(
     """
     clock = clock or Clock.system()
     path = new_question_file(folder, question_id)
-    text = question_text(title, opened or clock.today, closes, scenarios, prior, basis, ordered)
+    text = question_text(title, opened or clock.today, closes, scenarios, prior, basis, ordered, tags)
     _, problems = load_question_text(text, path, clock)
     if problems:
         raise VaneError("the new question would not be valid:", problems)

@@ -40,10 +40,12 @@ from model.fileformat.values import (
     check_keys,
     is_identifier,
     read_bool,
+    read_identifier,
     read_list,
     read_mapping,
     read_moment,
     read_scenario_numbers,
+    read_sequence,
     read_text,
     require_every_scenario,
     written_time,
@@ -91,6 +93,7 @@ class Question:
     opened_at: dt.datetime | None = None
     closes_at: dt.datetime | None = None
     spot_scoring_at: dt.datetime | None = None
+    tags: tuple[str, ...] = ()  # topics to cut the track record by (``vane score --by tag``)
 
     @property
     def window(self) -> tuple[dt.datetime, dt.datetime]:
@@ -134,7 +137,7 @@ class Question:
 
 
 QUESTION_KEYS = (
-    "question", "description", "opened", "closes", "spot_scoring", "ordered",
+    "question", "description", "tags", "opened", "closes", "spot_scoring", "ordered",
     "scenarios", "prior", "evidence", "indicators", "resolution",
 )
 
@@ -270,15 +273,23 @@ def question_from_node(root: Node | None, path: str, question_id: str, clock: Cl
     resolution = read_resolution(get("resolution"), ids, opened, clock, found, at("resolution")) if get("resolution") else None
     ordered = read_bool(get("ordered"), "ordered", found, at("ordered")) if get("ordered") else False
     description = read_text(get("description"), "description", found, at("description"), required=False)
+    tags = read_tags(get("tags"), found, at("tags")) if get("tags") is not None else ()
     if found.problems:
         return None, found.problems
     question = Question(
         id=question_id, path=path, title=title, opened=opened, closes=closes,
         scenarios=scenarios, prior=prior, evidence=tuple(evidence), indicators=tuple(indicators),
         resolution=resolution, ordered=bool(ordered), description=description or "",
-        opened_at=opened_at, closes_at=closes_at, spot_scoring_at=_as_moment(spot),
+        opened_at=opened_at, closes_at=closes_at, spot_scoring_at=_as_moment(spot), tags=tags,
     )
     return question, []
+
+
+def read_tags(node, found: Findings, line: int) -> tuple[str, ...]:
+    """``tags: [russia, diplomacy]``: ids, each once, in the order written."""
+    sequence = read_sequence(node, "tags", found, line)
+    tags = [read_identifier(item, "tag", found, line) for item in (sequence.items if sequence else ())]
+    return tuple(dict.fromkeys(tag for tag in tags if tag))
 
 
 def _as_moment(moment) -> dt.datetime | None:
@@ -300,7 +311,7 @@ NO_BASIS = {False: "uniform: no base rate chosen yet", True: "not stated yet: sa
 
 def question_text(
     title: str, opened: dt.date, closes: dt.date, scenarios: dict[str, str],
-    prior: dict[str, float] | None = None, basis: str = "", ordered: bool = False,
+    prior: dict[str, float] | None = None, basis: str = "", ordered: bool = False, tags=(),
 ) -> str:
     """The YAML text of a new question, commented for a first-time user."""
     quoted = render_value
@@ -313,6 +324,8 @@ def question_text(
         "# A Weathervane question; the format is described in docs/format.md.",
         "# Tag evidence with: vane add <question> --summary \"...\" --rate <scenario>=+",
         f"question: {quoted(title)}",
+        *([f"tags: {render_value(list(tags))}   # topics, to cut the track record by (vane score --by tag)"]
+          if tags else []),
         f"opened: {opened}",
         f"closes: {closes}",
     ]
@@ -333,7 +346,7 @@ def render_question(question: Question, comment: str = "") -> str:
     """The complete YAML text of a ``Question`` (the file ``load_question`` would read it from)."""
     lines = [f"# {line}\n" for line in comment.splitlines()]
     lines.append(render_mapping({
-        "question": question.title, "description": question.description,
+        "question": question.title, "description": question.description, "tags": list(question.tags) or None,
         "opened": written_time(question.opened_at) or question.opened, "closes": written_time(question.closes_at) or question.closes,
         "spot_scoring": written_time(question.spot_scoring_at), "ordered": question.ordered or None,
     }, 0))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import yaml
 
@@ -17,6 +18,8 @@ def render_value(value) -> str:
     """One value as YAML: dates plain, numbers as Python writes them, dicts as ``{a: 1}``, text quoted when needed."""
     if isinstance(value, dict):  # text inside {...} is always double-quoted: a plain ", " or ": " would end it
         return "{" + ", ".join(f"{name}: {_in_flow(item)}" for name, item in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_in_flow(item) for item in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (dt.date, int, float)):
@@ -28,10 +31,16 @@ def render_value(value) -> str:
     return dumped.removesuffix("\n...\n").removesuffix("\n")
 
 
+_PLAIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9._-]*")
+_YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n"}  # what other YAML tools read as non-text
+
+
 def _in_flow(value) -> str:
-    """A value inside a one-line mapping: text as a double-quoted scalar (JSON's escapes are YAML's)."""
+    """A value inside a one-line mapping or list: a plain word as it is, other text double-quoted (JSON's
+    escapes are YAML's)."""
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        plain = _PLAIN_WORD.fullmatch(value) and value.lower() not in _YAML_WORDS
+        return value if plain else json.dumps(value, ensure_ascii=False)
     return render_value(value)
 
 

@@ -119,23 +119,38 @@ class Summary:
 
 @dataclass(frozen=True)
 class Bucket:
-    """Forecasts between ``low`` and ``high``: how many, their mean, and how often the scenario happened."""
+    """Forecasts between ``low`` and ``high``: how many, their mean, and how often the scenario happened.
+
+    ``observed_low`` and ``observed_high`` bound the observed frequency: its
+    90% Wilson score interval (nan for an empty bucket).
+    """
 
     low: float
     high: float
     count: int
     mean_forecast: float
     observed: float
+    observed_low: float = float("nan")
+    observed_high: float = float("nan")
 
 
 @dataclass(frozen=True)
 class Murphy:
-    """Brier score of the scenario probabilities = reliability - resolution + uncertainty."""
+    """Brier score of the scenario probabilities, in the calibration table's buckets (Stephenson, Coelho and
+    Jolliffe 2008): brier = reliability - resolution + uncertainty + within_variance - within_covariance.
+
+    ``reliability`` is the count-weighted squared gap between each bucket's mean
+    forecast and its observed frequency (as the calibration table shows them);
+    the two within-bucket terms are what grouping forecasts into buckets leaves
+    out, so the parts add up exactly whatever the forecasts.
+    """
 
     brier: float
     reliability: float
     resolution: float
     uncertainty: float
+    within_variance: float = 0.0
+    within_covariance: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -264,6 +279,7 @@ class ScoreReport:
     coherence_table: CoherenceTable
     outcomes: dict[str, str]
     skipped: tuple[str, ...] = field(default_factory=tuple)
+    by_tag: dict[str, tuple[Summary, ...]] = field(default_factory=dict)  # ``summaries_by``, when asked for
 
     @cached_property
     def rows(self) -> tuple[ScoreRow, ...]:
@@ -293,6 +309,8 @@ class ScoreReport:
             "coherence": coherence,
             "reliability_diagram": str(diagram) if diagram else None,
             "skipped_forecasts": list(self.skipped),
+            **({"by_tag": {tag: [summary.as_dict() for summary in found] for tag, found in self.by_tag.items()}}
+               if self.by_tag else {}),
         }
 
     def json_chunks(self, diagram: Path | None = None, block: int = 1000):
@@ -472,6 +490,41 @@ def summaries(scores: ScoreTable, seed: int = 0) -> tuple[Summary, ...]:
     return tuple(found)
 
 
+UNTAGGED = "(no tag)"
+
+
+def tag_groups(questions) -> dict[str, list[str]]:
+    """The ids of the questions with each tag, tags in order of first appearance; untagged ones under ``UNTAGGED``."""
+    groups: dict[str, list[str]] = {}
+    for question in questions:
+        for tag in question.tags or (UNTAGGED,):
+            groups.setdefault(tag, []).append(question.id)
+    if UNTAGGED in groups:  # last, whatever came first
+        groups[UNTAGGED] = groups.pop(UNTAGGED)
+    return groups
+
+
+def summaries_by(scores: ScoreTable, groups: dict[str, list[str]], seed: int = 0) -> dict[str, tuple[Summary, ...]]:
+    """Each group's summaries: every forecaster's means over the group's scored questions (``summarise``).
+
+    A question may be in several groups (a question with two tags counts in both).
+    """
+    pairs, index = scores.pairs, {qid: i for i, qid in enumerate(scores.questions)}
+    found = {}
+    for name, ids in groups.items():
+        wanted = np.zeros(len(scores.questions), dtype=bool)
+        wanted[[index[qid] for qid in ids if qid in index]] = True
+        rows = np.flatnonzero(wanted[pairs.question]) if wanted.any() else np.zeros(0, dtype=np.int64)
+        group = []
+        for f in dict.fromkeys(pairs.forecaster[rows].tolist()):
+            mine = rows[pairs.forecaster[rows] == f]
+            group.append(summarise({score: pairs.averaged[score][mine] for score in SCORE_NAMES},
+                                   scores.forecasters[f], seed))
+        if group:
+            found[name] = tuple(group)
+    return found
+
+
 def summarise(averaged: dict[str, np.ndarray], forecaster: str, seed: int = 0, versus: dict | None = None) -> Summary:
     """Mean time-averaged scores over the forecaster's questions (``averaged``: each score, a value per
     question), with 90% intervals over questions (``interval``)."""
@@ -546,31 +599,62 @@ def _final_forecasts(table: ForecastTable, where: _Scored) -> dict[str, tuple[np
             for code, start, end in zip(appearing.tolist(), [0, *ends[:-1].tolist()], ends.tolist())}
 
 
+Z90 = 1.6448536269514722  # the standard normal's 95th percentile: a two-sided 90% interval
+
+
+def wilson_interval(successes: np.ndarray, counts: np.ndarray, z: float = Z90) -> tuple[np.ndarray, np.ndarray]:
+    """The Wilson score interval of ``successes`` out of ``counts`` (nan where a count is 0).
+
+    Unlike the normal approximation it stays inside [0, 1] and is not empty at
+    0 or all successes, which is where a forecaster's extreme buckets live.
+    """
+    counts = np.asarray(counts, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.asarray(successes, dtype=float) / counts
+        centre = (share + z * z / (2 * counts)) / (1 + z * z / counts)
+        half = z / (1 + z * z / counts) * np.sqrt(share * (1 - share) / counts + z * z / (4 * counts * counts))
+    # (at 0 or all successes the bound is the share itself, which rounding may miss by an ulp)
+    return np.clip(np.fmin(centre - half, share), 0.0, 1.0), np.clip(np.fmax(centre + half, share), 0.0, 1.0)
+
+
+def _buckets(forecasts: np.ndarray) -> np.ndarray:
+    """The bucket of each forecast: 10% wide, 100% in the last."""
+    return np.minimum((forecasts * BUCKETS).astype(int), BUCKETS - 1)
+
+
 def calibration_table(forecasts: np.ndarray, happened: np.ndarray) -> tuple[Bucket, ...]:
-    """10% buckets of forecast probabilities: counts, mean forecast, observed frequency."""
-    bucket = np.minimum((forecasts * BUCKETS).astype(int), BUCKETS - 1)
+    """10% buckets of forecast probabilities: counts, mean forecast, observed frequency and its 90% interval."""
+    bucket = _buckets(forecasts)
+    counts = np.bincount(bucket, minlength=BUCKETS)
+    sums = np.bincount(bucket, weights=forecasts, minlength=BUCKETS)
+    hits = np.bincount(bucket, weights=happened, minlength=BUCKETS)
+    low, high = wilson_interval(hits, counts)
     table = []
     for b in range(BUCKETS):
-        inside = bucket == b
-        count = int(inside.sum())
-        table.append(Bucket(b / BUCKETS, (b + 1) / BUCKETS, count,
-                            float(forecasts[inside].mean()) if count else float("nan"),
-                            float(happened[inside].mean()) if count else float("nan")))
+        count = int(counts[b])
+        table.append(Bucket(b / BUCKETS, (b + 1) / BUCKETS, count, float(sums[b] / count) if count else float("nan"),
+                            float(hits[b] / count) if count else float("nan"), float(low[b]), float(high[b])))
     return tuple(table)
 
 
 def murphy(forecasts: np.ndarray, happened: np.ndarray) -> Murphy:
-    """Murphy's decomposition of the mean Brier score of the probabilities, grouped by distinct value (exact)."""
-    values, group = np.unique(np.round(forecasts, 12), return_inverse=True)
-    counts = np.bincount(group, minlength=values.size)
-    frequency = np.bincount(group, weights=happened, minlength=values.size) / counts
-    base_rate = happened.mean()
+    """The binned decomposition of the mean Brier score of the probabilities (``Murphy``), exact."""
     n = forecasts.size
+    bucket = _buckets(forecasts)
+    counts = np.bincount(bucket, minlength=BUCKETS)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_forecast = np.bincount(bucket, weights=forecasts, minlength=BUCKETS) / counts
+        observed = np.bincount(bucket, weights=happened, minlength=BUCKETS) / counts
+    used = counts > 0
+    base_rate = happened.mean()
+    off_forecast, off_outcome = forecasts - mean_forecast[bucket], happened - observed[bucket]
     return Murphy(
         brier=float(np.mean((forecasts - happened) ** 2)),
-        reliability=float(np.sum(counts * (values - frequency) ** 2) / n),
-        resolution=float(np.sum(counts * (frequency - base_rate) ** 2) / n),
+        reliability=float(np.sum(counts[used] * (mean_forecast[used] - observed[used]) ** 2) / n),
+        resolution=float(np.sum(counts[used] * (observed[used] - base_rate) ** 2) / n),
         uncertainty=float(base_rate * (1 - base_rate)),
+        within_variance=float(np.mean(off_forecast ** 2)),
+        within_covariance=float(2 * np.mean(off_outcome * off_forecast)),
     )
 
 

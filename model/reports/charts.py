@@ -61,7 +61,8 @@ def reliability_diagram(calibration: dict, path: Path) -> Path:
     """Observed frequency against forecast probability per 10% bucket, one line per forecaster.
 
     ``calibration`` maps a forecaster to its buckets (``model.record.scorecard.Bucket``);
-    marker areas show how many forecasts fell in each bucket. A diagram already
+    marker areas show how many forecasts fell in each bucket, and bars the
+    observed frequency's 90% Wilson interval. A diagram already
     at ``path`` that shows exactly this (its key, as trajectory charts keep
     theirs) is kept as it is, and matplotlib is not even loaded for it.
     """
@@ -82,9 +83,13 @@ def reliability_diagram(calibration: dict, path: Path) -> Path:
         colour, line = style(index)
         x, y = [b.mean_forecast for b in used], [b.observed for b in used]
         sizes = 20 + 180 * np.sqrt(np.array([b.count for b in used]) / max(b.count for b in used))
+        below = [b.observed - b.observed_low for b in used]
+        above = [b.observed_high - b.observed for b in used]
+        axes.errorbar(x, y, yerr=[below, above], fmt="none", ecolor=colour, elinewidth=1, alpha=0.45, capsize=2)
         axes.plot(x, y, color=colour, linestyle=line, linewidth=1.5, label=name)
         axes.scatter(x, y, s=sizes, color=colour, alpha=0.7, edgecolor="white", linewidth=0.5)
-    axes.set(xlim=(0, 1), ylim=(0, 1), xlabel="forecast probability (10% buckets)", ylabel="observed frequency",
+    axes.set(xlim=(0, 1), ylim=(0, 1), xlabel="forecast probability (10% buckets)",
+             ylabel="observed frequency (bars: 90% interval)",
              title="Reliability of final forecasts")
     axes.grid(True, color="#eeeeee")
     axes.legend(loc="upper left", fontsize=8, frameon=False)
@@ -97,7 +102,8 @@ def _diagram_key(calibration: dict) -> str:
     """The hash of exactly what a reliability diagram shows and how it is drawn."""
     digest = hashlib.sha256(("reliability\x1f" + _drawing_key()).encode())
     for name, buckets in calibration.items():
-        digest.update(json.dumps([name, [[b.count, b.mean_forecast, b.observed] for b in buckets]]).encode())
+        digest.update(json.dumps([name, [[b.count, b.mean_forecast, b.observed, b.observed_low, b.observed_high]
+                                         for b in buckets]]).encode())
     return digest.hexdigest()
 
 

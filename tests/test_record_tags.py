@@ -1,0 +1,71 @@
+"""Tags on questions, and the track record cut by them (``vane score --by tag``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model.fileformat.log_entry import LoggedForecast
+from model.record.forecast_log import write_entries
+from model.workspace.folder import Workspace, log_path
+from model.workspace.loader import load_question
+from tests.helpers import TALKS, vane
+
+RESOLVED = TALKS + "resolution:\n  scenario: stall\n  date: 2025-12-31\n  note: nothing came of it\n"
+
+
+def tagged(text: str, tags: str) -> str:
+    return text.replace("question: Will", f"tags: {tags}\nquestion: Will", 1)
+
+
+def test_tags_are_read_checked_and_written_by_new(space: Path):
+    path = space / "scenarios" / "talks.yaml"
+    path.write_text(tagged(TALKS, "[russia, diplomacy, russia]"))
+    question, problems = load_question(path)
+    assert not problems and question.tags == ("russia", "diplomacy")
+    path.write_text(tagged(TALKS, "[russia, 'two words']"))
+    assert any("tag 'two words' must be" in str(problem) for problem in load_question(path)[1])
+    path.write_text(tagged(TALKS, "russia"))
+    assert load_question(path)[1]
+    made = vane("new", "q2", "--dir", str(space), "--question", "Q?", "--closes", "2030-01-01", "--scenario", "a=A",
+                "--scenario", "b=B", "--tag", "ukraine", "--tag", "no")
+    assert made.code == 0, made.output
+    question, problems = load_question(space / "scenarios" / "q2.yaml")
+    assert not problems and question.tags == ("ukraine", "no")
+    assert 'tags: [ukraine, "no"]' in (space / "scenarios" / "q2.yaml").read_text()
+
+
+def scored_space(space: Path) -> Path:
+    scenarios = space / "scenarios"
+    (scenarios / "talks.yaml").write_text(tagged(RESOLVED, "[russia, diplomacy]"))
+    (scenarios / "other.yaml").write_text(tagged(RESOLVED.replace("Will the talks", "Will other talks"), "[russia]"))
+    (scenarios / "plain.yaml").write_text(RESOLVED.replace("Will the talks", "Will plain talks"))
+    when = dt.datetime(2025, 6, 1, 12, tzinfo=dt.timezone.utc)
+    entries = []
+    for qid, stall in (("talks", 0.8), ("other", 0.2), ("plain", 0.5)):
+        entries.append(LoggedForecast(when, qid, "mk", {"deal": (1 - stall) / 2, "ceasefire": (1 - stall) / 2,
+                                                        "stall": stall}, "stated", "stated"))
+    write_entries(log_path(Workspace(space)), entries)
+    return space
+
+
+def test_score_by_tag_gives_each_tag_its_own_means(space: Path):
+    scored_space(space)
+    data = json.loads(vane("score", "--dir", str(space), "--json", "--by", "tag").stdout)
+    brier = {(q["id"], f["forecaster"]): f["scores"]["brier"]["time_averaged"]
+             for q in data["questions"] for f in q["forecasters"]}
+    by_tag = {tag: {s["forecaster"]: s for s in found} for tag, found in data["by_tag"].items()}
+    assert list(by_tag) == ["russia", "diplomacy", "(no tag)"]
+    assert by_tag["russia"]["mk"]["questions"] == 2 and by_tag["diplomacy"]["mk"]["questions"] == 1
+    assert by_tag["russia"]["mk"]["time_averaged"]["brier"]["mean"] == pytest.approx(
+        np.mean([brier[("talks", "mk")], brier[("other", "mk")]]))
+    assert by_tag["(no tag)"]["mk"]["time_averaged"]["brier"]["mean"] == pytest.approx(brier[("plain", "mk")])
+    assert "by_tag" not in json.loads(vane("score", "--dir", str(space), "--json").stdout)
+    text = vane("score", "--dir", str(space), "--by", "tag").stdout
+    assert "By tag" in text and "diplomacy" in text
+    wrong = vane("score", "--dir", str(space), "--by", "colour")
+    assert wrong.code == 1 and "scores can be cut by tag" in wrong.stderr
