@@ -21,7 +21,13 @@ from cli.render import cut, table, terminal_width, wrapped
 from model.base.errors import VaneError, display_path
 from model.base.numbers import MISSING, number, percent, signed
 from model.fileformat.log_entry import PRIOR, UNIFORM, moment_of
-from model.record.scorecard import CoherenceTable, ScoreReport, summaries_by, tag_groups
+from model.record.scorecard import (
+    SMALL_COVERAGE,
+    CoherenceTable,
+    ScoreReport,
+    summaries_by,
+    tag_groups,
+)
 from model.record.track_record import score_workspace
 
 SUMMARY_SCORES = {"brier": "Brier", "log": "log", "baseline": "baseline"}  # the means the text summary shows, as headed
@@ -57,16 +63,19 @@ def score(
     for problem in log_problems:
         say(str(problem), err=True)
     diagram = _diagram(report, plot or space.reports / "scores" / "reliability.png")
+    spread = _spread_plot(report, (plot or space.reports / "scores" / "reliability.png").with_name("discrimination.png"))
     if csv_file:
         _write_csv(report, csv_file)
     if json_output:  # as cli.options.print_json writes it (ASCII only), a block at a time
-        for chunk in report.json_chunks(diagram, BLOCK):
+        for chunk in report.json_chunks(diagram, BLOCK, spread):
             typer.echo(chunk, nl=False)
         typer.echo("")
     elif csv_file != Path("-"):
         for chunk in render_chunks(report, diagram, wide):  # whole lines each: ``say`` makes every line safe
             say(chunk, nl=False)
         say("")
+        if spread:
+            say(wrapped(f"discrimination plot: {display_path(spread)}"))
 
 
 def _diagram(report: ScoreReport, path: Path) -> Path | None:
@@ -77,6 +86,16 @@ def _diagram(report: ScoreReport, path: Path) -> Path | None:
     )
 
     return reliability_diagram(report.calibration, path)
+
+
+def _spread_plot(report: ScoreReport, path: Path) -> Path | None:
+    if not any(found.questions for found in report.discrimination.values()):
+        return None
+    from model.reports.charts import (
+        discrimination_plot,  # matplotlib: only when there is something to draw
+    )
+
+    return discrimination_plot(report.discrimination, path)
 
 
 def render(report: ScoreReport, diagram: Path | None, wide: bool = False) -> str:
@@ -100,6 +119,8 @@ def render_chunks(report: ScoreReport, diagram: Path | None, wide: bool = False)
     if report.by_tag:
         parts.append(_render_by_tag(report, width))
     parts.append(_render_murphy(report, wide, width))
+    if any(found.questions for found in report.discrimination.values()):
+        parts.append(_render_discrimination(report, width))
     parts.append(_render_calibration(report, wide, width))
     yield "\n\n" + "\n\n".join(parts)
     if len(report.coherence_table):
@@ -109,6 +130,15 @@ def render_chunks(report: ScoreReport, diagram: Path | None, wide: bool = False)
         yield "\n\n" + wrapped(f"reliability diagram: {display_path(diagram)}")
     if not wide:
         yield "\n\n(vane score --wide shows every column)"
+
+
+def _render_discrimination(report: ScoreReport, width: int) -> str:
+    """Each forecaster's ROC AUC on the binary questions it forecast."""
+    rows = [[name, str(found.questions), number(found.auc, 2)]
+            for name, found in report.discrimination.items() if found.questions]
+    title = wrapped("Discrimination on binary questions (ROC AUC of the final forecasts: the chance that a question "
+                    "that resolved yes had been given more than one that resolved no; 0.5 is chance, 1 perfect)")
+    return title + "\n" + table(["forecaster", "binary questions", "AUC"], rows, right={1, 2}, width=width)
 
 
 def _render_murphy(report: ScoreReport, wide: bool, width: int) -> str:
@@ -139,15 +169,24 @@ def _render_by_tag(report: ScoreReport, width: int) -> str:
 
 
 def _render_summaries(report: ScoreReport, wide: bool, width: int) -> str:
-    """Each forecaster's means across questions; the baseline score's only with ``wide``."""
+    """Each forecaster's means across questions; the baseline score's, and the log score's interval, only with
+    ``wide``."""
     names = [name for name in SUMMARY_SCORES if wide or name != "baseline"]
     versus = ["Brier − uniform", "Brier − prior"] if wide else ["vs uniform", "vs prior"]
-    rows = [[s.forecaster, str(s.questions)] + [_interval(s.means.get(name)) for name in names]
-            + [signed(s.versus.get(name)) for name in (UNIFORM, PRIOR)] for s in report.summaries]
+    shown = lambda s, name: (_interval(s.means.get(name)) if wide or name == "brier"  # noqa: E731
+                             else number(s.means[name][0]) if name in s.means else MISSING)
+    rows = [[s.forecaster, str(s.questions)] + [shown(s, name) for name in names]
+            + [signed(s.versus.get(name)) for name in (UNIFORM, PRIOR)] + [percent(s.coverage, 0)]
+            for s in report.summaries]
     title = wrapped("Across questions (time-averaged means [90% bootstrap interval]; Brier against each baseline on "
-                    "the forecaster's own questions, below 0 is better)")
-    headers = ["forecaster", "questions", *(SUMMARY_SCORES[name] for name in names), *versus]
-    return title + "\n" + table(headers, rows, right={1, len(names) + 2, len(names) + 3}, width=width)
+                    "the forecaster's own questions, below 0 is better; covered: the mean share of a question's life "
+                    "from the forecaster's first forecast on, before which it scores as the uniform forecast)")
+    headers = ["forecaster", "questions", *(SUMMARY_SCORES[name] for name in names), *versus, "covered"]
+    notes = [wrapped(f"note: {s.forecaster}'s forecasts covered only {percent(s.coverage, 0)} of their questions' "
+                     "lives on average: the rest of each life scores as if they had said uniform")
+             for s in report.summaries if s.coverage < SMALL_COVERAGE]
+    right = {1, len(names) + 2, len(names) + 3, len(names) + 4} | (set() if wide else {3})
+    return "\n".join([title, table(headers, rows, right=right, width=width), *notes])
 
 
 WIDE = 10**6  # --wide: no line is cut

@@ -259,3 +259,29 @@ def test_scoring_in_blocks_of_questions_gives_the_same_scores(monkeypatch):
     for kind in ("averaged", "final", "spot"):
         for name, values in getattr(whole, kind).items():
             assert np.allclose(values, getattr(blocks, kind)[name], equal_nan=True, rtol=0, atol=1e-9), (kind, name)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([0.05, 0.2, 0.2, 0.5, 0.7, 0.9]), st.booleans()), min_size=2, max_size=50))
+def test_auc_is_scikit_learn_s_roc_auc_ties_included(pairs):
+    from sklearn.metrics import roc_auc_score
+
+    from model.record.scorecard import discrimination
+
+    yes = np.array([p for p, _ in pairs])
+    happened = np.array([float(o) for _, o in pairs])
+    found = discrimination(yes, happened)
+    assert found.questions == len(pairs)
+    if 0 < happened.sum() < len(pairs):
+        assert found.auc == pytest.approx(roc_auc_score(happened, yes), abs=1e-12)
+    else:
+        assert np.isnan(found.auc)  # one outcome only: nothing to discriminate
+
+
+def test_auc_of_perfect_useless_and_backwards_forecasts():
+    from model.record.scorecard import discrimination
+
+    happened = np.array([1.0, 1.0, 0.0, 0.0])
+    assert discrimination(np.array([0.9, 0.8, 0.2, 0.1]), happened).auc == 1.0
+    assert discrimination(np.array([0.5, 0.5, 0.5, 0.5]), happened).auc == 0.5
+    assert discrimination(np.array([0.1, 0.2, 0.8, 0.9]), happened).auc == 0.0

@@ -83,3 +83,12 @@ def test_the_decomposition_on_real_forecasts_adds_up_and_matches_the_calibration
         assert all(b["observed_low"] <= b["observed"] <= b["observed_high"] for b in buckets), name
     people = [parts for name, parts in scored["murphy"].items() if "baseline" not in name]
     assert people and all(parts["reliability"] < parts["brier"] / 2 for parts in people)
+
+
+def test_discrimination_on_the_binary_questions(scored):
+    found = scored["discrimination"]
+    people = {name: entry for name, entry in found.items() if "baseline" not in name and entry["questions"]}
+    assert people and all(0.5 < entry["auc"] <= 1 for entry in people.values())  # real forecasters beat chance
+    assert found["uniform (baseline)"]["auc"] == pytest.approx(0.5)  # the same forecast everywhere: chance
+    assert max(entry["questions"] for entry in people.values()) >= 10
+    assert scored["discrimination_plot"].endswith("discrimination.png") and Path(scored["discrimination_plot"]).exists()

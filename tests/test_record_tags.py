@@ -69,3 +69,28 @@ def test_score_by_tag_gives_each_tag_its_own_means(space: Path):
     assert "By tag" in text and "diplomacy" in text
     wrong = vane("score", "--dir", str(space), "--by", "colour")
     assert wrong.code == 1 and "scores can be cut by tag" in wrong.stderr
+
+
+def test_coverage_is_the_share_of_the_life_after_the_first_forecast_and_a_small_one_is_noted(space: Path):
+    (space / "scenarios" / "talks.yaml").write_text(RESOLVED)
+    probabilities = {"deal": 0.2, "ceasefire": 0.3, "stall": 0.5}
+    entries = [
+        LoggedForecast(dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc), "talks", "early", probabilities, "stated", "stated"),
+        LoggedForecast(dt.datetime(2025, 7, 2, tzinfo=dt.timezone.utc), "talks", "midway", probabilities, "stated", "stated"),
+        LoggedForecast(dt.datetime(2025, 12, 31, 12, tzinfo=dt.timezone.utc), "talks", "late", probabilities, "stated",
+                       "stated"),
+    ]
+    write_entries(log_path(Workspace(space)), entries)
+    data = json.loads(vane("score", "--dir", str(space), "--json").stdout)
+    coverage = {row["forecaster"]: row["coverage"] for row in data["questions"][0]["forecasters"]}
+    life = 365.0  # 2025-01-01 00:00 to the end of 2025-12-31
+    assert coverage["early"] == pytest.approx(1.0)
+    assert coverage["midway"] == pytest.approx(1 - 182 / life)
+    assert coverage["late"] == pytest.approx(0.5 / life)
+    summary = {entry["forecaster"]: entry for entry in data["summary"]}
+    assert summary["late"]["coverage"] == pytest.approx(0.5 / life)
+    text = vane("score", "--dir", str(space)).stdout
+    assert "note: late's forecasts covered only 0% of their questions' lives" in text
+    assert "note: early" not in text and "note: midway" not in text
+    csv_text = vane("score", "--dir", str(space), "--csv", "-").stdout.splitlines()
+    assert csv_text[0].endswith(",coverage") and csv_text[1].split(",")[-1] in {"1.0", repr(1.0)}

@@ -348,3 +348,20 @@ def test_an_unchanged_reliability_diagram_is_kept_and_a_changed_one_redrawn(tmp_
     changed = {"alice": calibration_table(forecasts, (rng.random(200) < forecasts).astype(float))}
     charts.reliability_diagram(changed, path)
     assert path.read_bytes() != first and charts.chart_key(path) != charts.chart_key(tmp_path / "missing.png")
+
+
+def test_the_discrimination_plot_is_drawn_once_per_content(tmp_path: Path):
+    from model.record.scorecard import discrimination
+
+    rng = np.random.default_rng(4)
+    yes = rng.random(60)
+    found = {"alice": discrimination(yes, (rng.random(60) < yes).astype(float)),
+             "nobody": discrimination(np.zeros(0), np.zeros(0))}
+    path = charts.discrimination_plot(found, tmp_path / "discrimination.png")
+    assert path is not None and path.read_bytes().startswith(b"\x89PNG") and charts.chart_key(path)
+    written = path.stat().st_mtime_ns
+    assert charts.discrimination_plot(found, path) == path and path.stat().st_mtime_ns == written  # kept
+    changed = {"alice": discrimination(yes, (yes > 0.5).astype(float))}
+    charts.discrimination_plot(changed, path)
+    assert path.stat().st_mtime_ns != written
+    assert charts.discrimination_plot({"nobody": found["nobody"]}, tmp_path / "none.png") is None

@@ -235,6 +235,13 @@ def test_a_question_opened_this_week_with_a_uniform_prior_is_charted(space: Path
     (space / "scenarios" / "talks.yaml").write_text(fresh)
     folder = run_report(space)  # one week of history: a single point with its (empty) interval
     assert (folder / "charts" / "talks.png").stat().st_size > 1000
+    markdown = (folder / "report.md").read_text()
+    stale = markdown[markdown.index("## Gone stale"):markdown.index("## Near their deadline")]
+    assert "Will the talks" not in stale  # new this week, not stale for want of evidence
+    old = fresh.replace(f"opened: {TODAY}", f"opened: {TODAY - dt.timedelta(days=60)}")
+    (space / "scenarios" / "talks.yaml").write_text(old)
+    markdown = (run_report(space) / "report.md").read_text()
+    assert "Will the talks" in markdown[markdown.index("## Gone stale"):markdown.index("## Near their deadline")]
 
 
 def test_a_retraction_this_week_is_in_the_report_with_its_reason(reporting: Path):

@@ -57,7 +57,10 @@ WHEN = ("time_averaged", "final")  # the two versions of every score over a ques
 
 
 CSV_HEADER = ("question", "forecaster", "kind", "forecasts",
-              *(f"{name}_{when}" for name in SCORE_NAMES for when in WHEN), *(f"spot_{name}" for name in SPOT_SCORES))
+              *(f"{name}_{when}" for name in SCORE_NAMES for when in WHEN), *(f"spot_{name}" for name in SPOT_SCORES),
+              "coverage")
+
+SMALL_COVERAGE = 0.5  # a forecaster whose forecasts covered less of their questions' lives than this gets a note
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet runs a cell starting with one of these
@@ -74,18 +77,21 @@ class ScoreRow:
     averaged: dict[str, float]
     final: dict[str, float]
     spot: dict[str, float]
+    coverage: float = 1.0  # the share of the question's life from the first forecast on
 
     def as_dict(self) -> dict:
-        """Every score by name, time-averaged and final (and spot for baseline and peer)."""
+        """Every score by name, time-averaged and final (and spot for baseline and peer), and the coverage."""
         scores = {name: {"time_averaged": _plain(self.averaged[name]), "final": _plain(self.final[name])}
                   for name in SCORE_NAMES}
         scores.update({f"spot_{name}": _plain(self.spot[name]) for name in SPOT_SCORES})
-        return {"forecaster": self.forecaster, "kind": self.kind, "forecasts": self.forecasts, "scores": scores}
+        return {"forecaster": self.forecaster, "kind": self.kind, "forecasts": self.forecasts, "scores": scores,
+                "coverage": _plain(self.coverage)}
 
     def csv_cells(self) -> list:
         """The row's cells under ``CSV_HEADER``: text cells made inert, missing scores empty."""
         values = [self.averaged[name] if when == "time_averaged" else self.final[name]
                   for name in SCORE_NAMES for when in WHEN] + [self.spot[name] for name in SPOT_SCORES]
+        values.append(self.coverage)
         return ([spreadsheet_safe(self.question), spreadsheet_safe(self.forecaster), spreadsheet_safe(self.kind),
                  self.forecasts] + ["" if not math.isfinite(value) else repr(value) for value in values])
 
@@ -109,12 +115,14 @@ class Summary:
     questions: int
     means: dict[str, tuple[float, float, float]]  # name -> (mean, low, high), time-averaged scores
     versus: dict[str, float] = field(default_factory=dict)  # baseline -> mean Brier difference on the same questions
+    coverage: float = float("nan")  # mean share of the questions' lives the forecasts covered
 
     def as_dict(self) -> dict:
-        """The summary as plain data: means with their intervals, and the Brier differences with the baselines."""
+        """The summary as plain data: means with their intervals, the Brier differences with the baselines,
+        and the mean coverage."""
         return {"forecaster": self.forecaster, "questions": self.questions,
                 "time_averaged": {name: {"mean": m, "low": lo, "high": hi} for name, (m, lo, hi) in self.means.items()},
-                "brier_versus_baselines": self.versus}
+                "brier_versus_baselines": self.versus, "coverage": _plain(self.coverage)}
 
 
 @dataclass(frozen=True)
@@ -210,6 +218,7 @@ class ScoreTable:
             averaged={score: float(pairs.averaged[score][p]) for score in SCORE_NAMES},
             final={score: float(pairs.final[score][p]) for score in SCORE_NAMES},
             spot={score: float(pairs.spot[score][p]) for score in SPOT_SCORES},
+            coverage=float(pairs.coverage[p]) if pairs.coverage is not None else 1.0,
         )
 
     def question_starts(self) -> np.ndarray:
@@ -280,6 +289,7 @@ class ScoreReport:
     outcomes: dict[str, str]
     skipped: tuple[str, ...] = field(default_factory=tuple)
     by_tag: dict[str, tuple[Summary, ...]] = field(default_factory=dict)  # ``summaries_by``, when asked for
+    discrimination: dict[str, "Discrimination"] = field(default_factory=dict)
 
     @cached_property
     def rows(self) -> tuple[ScoreRow, ...]:
@@ -291,35 +301,37 @@ class ScoreReport:
         """The analysts' stated forecasts beside the evidence, per (question, forecaster) pair."""
         return tuple(self.coherence_table.row(p) for p in range(len(self.coherence_table)))
 
-    def as_dict(self, diagram: Path | None = None) -> dict:
+    def as_dict(self, diagram: Path | None = None, spread: Path | None = None) -> dict:
         """The report as plain data (``vane score --json``, documented in the README); ``diagram``: the reliability diagram's file."""
         by_question: dict[str, list] = {}
         for row in self.rows:
             by_question.setdefault(row.question, []).append(row.as_dict())
         return {
             "questions": [{"id": qid, "outcome": self.outcomes[qid], "forecasters": rows} for qid, rows in by_question.items()],
-            **self._small_parts(diagram, [entry.as_dict() for entry in self.coherence]),
+            **self._small_parts(diagram, [entry.as_dict() for entry in self.coherence], spread),
         }
 
-    def _small_parts(self, diagram: Path | None, coherence) -> dict:
+    def _small_parts(self, diagram: Path | None, coherence, spread: Path | None = None) -> dict:
         return {
             "summary": [summary.as_dict() for summary in self.summaries],
             "calibration": {name: [asdict(bucket) for bucket in buckets] for name, buckets in self.calibration.items()},
             "murphy": {name: asdict(parts) for name, parts in self.murphy.items()},
+            "discrimination": {name: found.as_dict() for name, found in self.discrimination.items()},
             "coherence": coherence,
             "reliability_diagram": str(diagram) if diagram else None,
+            "discrimination_plot": str(spread) if spread else None,
             "skipped_forecasts": list(self.skipped),
             **({"by_tag": {tag: [summary.as_dict() for summary in found] for tag, found in self.by_tag.items()}}
                if self.by_tag else {}),
         }
 
-    def json_chunks(self, diagram: Path | None = None, block: int = 1000):
+    def json_chunks(self, diagram: Path | None = None, block: int = 1000, spread: Path | None = None):
         """The text of ``json.dumps(self.as_dict(diagram), indent=2, ensure_ascii=True)``, a piece at a time
         (``block`` questions or coherence pairs each), without building the dictionaries."""
         dumps = lambda value: json.dumps(value, indent=2, ensure_ascii=True)  # noqa: E731
         yield "{\n  \"questions\": "
         yield from _json_list(_question_texts(self, block), 1)
-        for key, value in self._small_parts(diagram, None).items():
+        for key, value in self._small_parts(diagram, None, spread).items():
             yield f",\n  {dumps(key)}: "
             if key == "coherence":
                 yield from _json_list(_coherence_texts(self.coherence_table, block), 1)
@@ -347,6 +359,8 @@ class ScoreReport:
             columns += [_texts(getattr(pairs, "averaged" if when == "time_averaged" else "final")[name][part], "")
                         for name in SCORE_NAMES for when in WHEN]
             columns += [_texts(pairs.spot[name][part], "") for name in SPOT_SCORES]
+            columns.append(_texts(pairs.coverage[part], "") if pairs.coverage is not None
+                           else ["1.0"] * len(columns[0]))
             writer.writerows(zip(*columns))
         return buffer.getvalue()
 
@@ -390,8 +404,9 @@ def score_table(builder: TableBuilder, questions: list[Question], backtests: lis
     return ScoreReport(
         scores=scores,
         summaries=summaries(scores, seed),
-        calibration={name: calibration_table(*pairs_) for name, pairs_ in finals.items()},
-        murphy={name: murphy(*pairs_) for name, pairs_ in finals.items()},
+        calibration={name: calibration_table(p, o) for name, (p, o, _) in finals.items()},
+        murphy={name: murphy(p, o) for name, (p, o, _) in finals.items()},
+        discrimination={name: discrimination(p[yes], o[yes]) for name, (p, o, yes) in finals.items()},
         coherence_table=coherence(table, parameters) if parameters is not None else CoherenceTable.empty(),
         outcomes={q.id: q.resolution.outcome for q in resolved},
         skipped=tuple(skipped),
@@ -486,7 +501,7 @@ def summaries(scores: ScoreTable, seed: int = 0) -> tuple[Summary, ...]:
             name: float(np.mean(brier[rows] - on_question[pairs.question[rows]]))
             for name, on_question in baseline_brier.items()}
         found.append(summarise({name: pairs.averaged[name][rows] for name in SCORE_NAMES},
-                               scores.forecasters[f], seed, versus))
+                               scores.forecasters[f], seed, versus, _coverage(pairs, rows)))
     return tuple(found)
 
 
@@ -519,13 +534,19 @@ def summaries_by(scores: ScoreTable, groups: dict[str, list[str]], seed: int = 0
         for f in dict.fromkeys(pairs.forecaster[rows].tolist()):
             mine = rows[pairs.forecaster[rows] == f]
             group.append(summarise({score: pairs.averaged[score][mine] for score in SCORE_NAMES},
-                                   scores.forecasters[f], seed))
+                                   scores.forecasters[f], seed, coverage=_coverage(pairs, mine)))
         if group:
             found[name] = tuple(group)
     return found
 
 
-def summarise(averaged: dict[str, np.ndarray], forecaster: str, seed: int = 0, versus: dict | None = None) -> Summary:
+def _coverage(pairs, rows: np.ndarray) -> float:
+    """The mean coverage of the pairs ``rows`` (nan when there is none to take)."""
+    return float(np.mean(pairs.coverage[rows])) if pairs.coverage is not None and rows.size else float("nan")
+
+
+def summarise(averaged: dict[str, np.ndarray], forecaster: str, seed: int = 0, versus: dict | None = None,
+              coverage: float = float("nan")) -> Summary:
     """Mean time-averaged scores over the forecaster's questions (``averaged``: each score, a value per
     question), with 90% intervals over questions (``interval``)."""
     rng = np.random.default_rng(seed)
@@ -537,7 +558,7 @@ def summarise(averaged: dict[str, np.ndarray], forecaster: str, seed: int = 0, v
         values = values[np.isfinite(values)]
         if values.size:
             means[name] = (float(values.mean()), *interval(values, rng))
-    return Summary(forecaster, questions, means, versus or {})
+    return Summary(forecaster, questions, means, versus or {}, coverage)
 
 
 def interval(values: np.ndarray, rng: np.random.Generator) -> tuple[float, float]:
@@ -563,8 +584,9 @@ def interval(values: np.ndarray, rng: np.random.Generator) -> tuple[float, float
     return float(low), float(high)
 
 
-def _final_forecasts(table: ForecastTable, where: _Scored) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per forecaster, the (probability, happened) pairs of every scenario of its last forecast in each window.
+def _final_forecasts(table: ForecastTable, where: _Scored) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per forecaster, the (probability, happened) pairs of every scenario of its last forecast in each window,
+    and which of them are a binary question's first scenario (the "yes" a ROC curve is drawn for).
 
     Every entry counts for "last" (the latest; of equal times the later entry),
     then those whose scenarios are not the question's are left out. Forecasters,
@@ -591,12 +613,59 @@ def _final_forecasts(table: ForecastTable, where: _Scored) -> dict[str, tuple[np
     values, columns = table.written(latest)
     outcome = np.array([q.scenario_ids.index(q.outcome) if q.outcome else -1 for q in table.questions])
     happened = (columns == outcome[table.question[latest]][:, None]).astype(float)
+    binary = np.array([len(q.scenarios) == 2 for q in table.questions], dtype=bool)[table.question[latest]]
+    first_of_binary = (columns == 0) & binary[:, None]  # a binary question's first scenario: its "yes"
     used = columns >= 0
     ends = np.cumsum(np.bincount(rank[table.forecaster[latest]], weights=used.sum(axis=1),
                                  minlength=appearing.shape[0])).astype(np.int64)
-    forecasts, happened = values[used], happened[used]
-    return {table.tables.forecasters[code]: (forecasts[start:end], happened[start:end])
+    forecasts, happened, first_of_binary = values[used], happened[used], first_of_binary[used]
+    return {table.tables.forecasters[code]: (forecasts[start:end], happened[start:end], first_of_binary[start:end])
             for code, start, end in zip(appearing.tolist(), [0, *ends[:-1].tolist()], ends.tolist())}
+
+
+@dataclass(frozen=True)
+class Discrimination:
+    """How well final forecasts on binary questions told what happened from what did not.
+
+    ``auc`` is the area under the ROC curve of the "yes" probabilities: the
+    chance that a question that resolved yes had been given more than one that
+    resolved no (ties count half); 0.5 is no better than chance, 1 perfect. It
+    needs both outcomes among the ``questions``; else it is nan. The forecasts
+    given each outcome are in ``given_yes`` and ``given_no`` (the discrimination plot's).
+    """
+
+    questions: int
+    auc: float
+    given_yes: np.ndarray = field(default_factory=lambda: np.zeros(0), compare=False, repr=False)
+    given_no: np.ndarray = field(default_factory=lambda: np.zeros(0), compare=False, repr=False)
+
+    def as_dict(self) -> dict:
+        """The count and the AUC (the forecasts themselves are the plot's, not the JSON's)."""
+        return {"questions": self.questions, "auc": _plain(self.auc)}
+
+
+def discrimination(yes: np.ndarray, happened: np.ndarray) -> Discrimination:
+    """``Discrimination`` of the "yes" probabilities ``yes`` of binary questions, ``happened`` 1 where yes happened."""
+    positive = happened > 0.5
+    given_yes, given_no = yes[positive], yes[~positive]
+    if not given_yes.size or not given_no.size:
+        return Discrimination(int(yes.size), float("nan"), given_yes, given_no)
+    ranks = _average_ranks(yes)
+    count_yes, count_no = given_yes.size, given_no.size
+    auc = (ranks[positive].sum() - count_yes * (count_yes + 1) / 2) / (count_yes * count_no)  # Mann-Whitney U
+    return Discrimination(int(yes.size), float(auc), given_yes, given_no)
+
+
+def _average_ranks(values: np.ndarray) -> np.ndarray:
+    """1-based ranks of ``values``, tied values sharing the mean of their ranks (as ``scipy.stats.rankdata``)."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+    ends = np.append(starts[1:], ordered.size)
+    mean_rank = (starts + ends + 1) / 2.0  # ranks start+1 .. end, averaged
+    ranks = np.empty(values.size)
+    ranks[order] = np.repeat(mean_rank, ends - starts)
+    return ranks
 
 
 Z90 = 1.6448536269514722  # the standard normal's 95th percentile: a two-sided 90% interval
@@ -767,7 +836,7 @@ def _question_texts(report: ScoreReport, block: int):
     """The questions of ``ScoreReport.as_dict`` as JSON text, a list of ``block`` questions at a time."""
     row = _template({"forecaster": "@", "kind": "@", "forecasts": "@", "scores": {
         **{name: {"time_averaged": "@", "final": "@"} for name in SCORE_NAMES},
-        **{f"spot_{name}": "@" for name in SPOT_SCORES}}}, 4)
+        **{f"spot_{name}": "@" for name in SPOT_SCORES}}, "coverage": "@"}, 4)
     question = _template({"id": "@", "outcome": "@", "forecasters": ["@"]}, 2)
     table, pairs = report.scores, report.scores.pairs
     names = [json.dumps(name, ensure_ascii=True) for name in table.forecasters]
@@ -782,6 +851,7 @@ def _question_texts(report: ScoreReport, block: int):
         for name in SCORE_NAMES:
             columns += [_texts(pairs.averaged[name][part]), _texts(pairs.final[name][part])]
         columns += [_texts(pairs.spot[name][part]) for name in SPOT_SCORES]
+        columns.append(_texts(pairs.coverage[part]) if pairs.coverage is not None else ["1.0"] * len(forecaster))
         rows = [row % cells for cells in zip(*columns)]
         texts = []
         for low, high in zip((edges[:-1] - edges[0]).tolist(), (edges[1:] - edges[0]).tolist()):

@@ -67,6 +67,8 @@ class PairScores:
     ``ranked_brier``, ``peer``) to (P,) arrays; ``spot`` maps ``baseline`` and
     ``peer`` to (P,) arrays (nan when nothing stood at the spot time).
     ``ranked_brier`` is nan for unordered questions, ``peer`` for non-members.
+    Time before a pair's first forecast scores as the uniform forecast; ``coverage``
+    says how much of the question's life came after it (1: forecast from the start).
     """
 
     question: np.ndarray
@@ -75,6 +77,7 @@ class PairScores:
     averaged: dict[str, np.ndarray]
     final: dict[str, np.ndarray]
     spot: dict[str, np.ndarray]
+    coverage: np.ndarray | None = None  # (P,) share of the question's scored life from the first forecast on
 
 
 def forecast_scores(probabilities: np.ndarray, outcome: np.ndarray, scenarios: np.ndarray, ordered: np.ndarray) -> dict[str, np.ndarray]:
@@ -162,7 +165,8 @@ def _concatenate(parts: list[PairScores]) -> PairScores:
 
     join = lambda pick: np.concatenate([pick(part) for part in parts])  # noqa: E731
     return PairScores(join(lambda part: part.question), join(lambda part: part.forecaster),
-                      join(lambda part: part.forecasts), scores("averaged"), scores("final"), scores("spot"))
+                      join(lambda part: part.forecasts), scores("averaged"), scores("final"), scores("spot"),
+                      join(lambda part: part.coverage))
 
 
 def _score_block(data: ScoringInput) -> PairScores:
@@ -203,6 +207,7 @@ def _score_block(data: ScoringInput) -> PairScores:
     return PairScores(
         question=question[pairs.first], forecaster=forecaster[pairs.first], forecasts=np.diff(np.append(pairs.first, time.shape[0])),
         averaged=averaged, final=final, spot={"baseline": spot_baseline, "peer": spot_peer},
+        coverage=1.0 - before_first / window,
     )
 
 

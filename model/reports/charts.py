@@ -98,6 +98,57 @@ def reliability_diagram(calibration: dict, path: Path) -> Path:
     return write_png(path, buffer.getvalue())
 
 
+def discrimination_plot(discrimination: dict, path: Path) -> Path | None:
+    """How each forecaster's final "yes" probabilities on binary questions spread, given each outcome.
+
+    One small panel per forecaster (those with forecasts on binary questions),
+    the forecasts on questions that resolved yes above the axis and those that
+    resolved no below it, in 10% bins, with the ROC AUC in the title: a
+    forecaster who discriminates well has the two apart. None when there is
+    nothing to draw; kept as it is when the file already shows exactly this.
+    """
+    shown = {name: found for name, found in discrimination.items() if found.questions}
+    if not shown:
+        return None
+    digest = hashlib.sha256(("discrimination\x1f" + _drawing_key()).encode())
+    for name, found in shown.items():
+        digest.update(json.dumps([name, found.given_yes.tolist(), found.given_no.tolist()]).encode())
+    key = digest.hexdigest()
+    if chart_key(path) == key:
+        return path
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    columns = min(3, len(shown))
+    rows = -(-len(shown) // columns)
+    figure = Figure(figsize=(3.0 * columns, 2.3 * rows), layout="constrained")  # titles clear of the ticks above
+    FigureCanvasAgg(figure)
+    axes_grid = np.atleast_1d(figure.subplots(rows, columns, squeeze=False)).ravel()
+    bins = np.linspace(0, 1, 11)
+    for index, ((name, found), axes) in enumerate(zip(shown.items(), axes_grid)):
+        colour, _ = style(index)
+        yes, _ = np.histogram(found.given_yes, bins)
+        no, _ = np.histogram(found.given_no, bins)
+        axes.bar(bins[:-1], yes, width=0.1, align="edge", color=colour, alpha=0.8, label="resolved yes")
+        axes.bar(bins[:-1], -no, width=0.1, align="edge", color="#d4d4d4", edgecolor="#9a9a9a", linewidth=0.5,
+                 label="resolved no")
+        axes.axhline(0, color="#666666", linewidth=0.8)
+        auc = "" if not np.isfinite(found.auc) else f", AUC {found.auc:.2f}"
+        axes.set_title(f"{name}{auc}", fontsize=8)
+        axes.set_xlim(0, 1)
+        axes.tick_params(labelsize=7)
+        top = max(int(yes.max(initial=0)), int(no.max(initial=0)), 1)
+        axes.set_ylim(-top * 1.1, top * 1.1)
+    for axes in axes_grid[len(shown):]:
+        axes.set_visible(False)
+    axes_grid[0].legend(loc="upper left", fontsize=6, frameon=False)
+    figure.supxlabel("final forecast of yes (binary questions)", fontsize=8)
+    figure.supylabel("questions (yes above, no below)", fontsize=8)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", metadata={KEY_FIELD: key})
+    return write_png(path, buffer.getvalue())
+
+
 def _diagram_key(calibration: dict) -> str:
     """The hash of exactly what a reliability diagram shows and how it is drawn."""
     digest = hashlib.sha256(("reliability\x1f" + _drawing_key()).encode())

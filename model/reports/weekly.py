@@ -305,7 +305,9 @@ def build_report(
     return WeeklyReport(
         week=week, as_of=as_of, generated=now, strict=strict, reconstructed=not current,
         parameters=parameters.plain, questions=tuple(entries),
-        stale=tuple(e for e in entries if e.last_evidence is None or (as_of - e.last_evidence).days >= stale_days),
+        # quiet for the stale weeks since its last evidence, or since it opened: a question opened this week is new,
+        # not stale, however little evidence it has yet
+        stale=tuple(e for e in entries if (as_of - (e.last_evidence or e.question.opened)).days >= stale_days),
         near_deadline=tuple(sorted((e for e in entries if e.days_to_deadline <= settings.deadline_days),
                                    key=lambda e: e.days_to_deadline)),
         awaiting_resolution=tuple(sorted((q for q in unresolved if q.closes < as_of), key=lambda q: q.closes)),
