@@ -22,11 +22,11 @@ from model.base.errors import VaneError, display_path
 from model.base.numbers import MISSING, number, percent, signed
 from model.fileformat.log_entry import PRIOR, UNIFORM, moment_of
 from model.record.scorecard import (
+    CUTS,
     SMALL_COVERAGE,
     CoherenceTable,
     ScoreReport,
     summaries_by,
-    tag_groups,
 )
 from model.record.track_record import score_workspace
 
@@ -45,7 +45,7 @@ def score(
     csv_file: Annotated[Optional[Path], typer.Option("--csv", metavar="FILE", help="Also write the per-question scores as CSV ('-' for standard output).")] = None,
     plot: Annotated[Optional[Path], typer.Option(metavar="FILE", help="Where to save the reliability diagram [default: reports/scores/reliability.png].")] = None,
     wide: Annotated[bool, typer.Option("--wide", help="Every column (ranked Brier, spot scores, baselines), however wide the terminal.")] = False,
-    by: Annotated[Optional[str], typer.Option("--by", metavar="tag", help="Also cut the summaries by the questions' tags.")] = None,
+    by: Annotated[Optional[list[str]], typer.Option("--by", metavar="tag|month", help="Also cut the summaries by the questions' tags, or by month of resolution (repeat for both).")] = None,
     directory: DirOption = None,
 ) -> None:
     """Brier, log, Metaculus baseline and peer scores, calibration and Murphy decomposition, against baselines."""
@@ -54,12 +54,13 @@ def score(
                                  param_hint="--csv")
     space = workspace(directory)
     loaded = load_reporting(space)
-    if by not in (None, "tag"):
-        raise VaneError(f"--by {by}: scores can be cut by tag (--by tag)")
+    for wanted in by or ():
+        if wanted not in CUTS:
+            raise VaneError(f"--by {wanted}: scores can be cut by {' or '.join(CUTS)} (--by tag, --by month)")
     chosen = loaded.select(questions)
     report, log_problems = score_workspace(space, chosen, loaded.settings.grades, backtest, hindsight)
-    if by == "tag":
-        report = replace(report, by_tag=summaries_by(report.scores, tag_groups(chosen)))
+    if by:
+        report = replace(report, cuts={name: summaries_by(report.scores, CUTS[name](chosen)) for name in dict.fromkeys(by)})
     for problem in log_problems:
         say(str(problem), err=True)
     diagram = _diagram(report, plot or space.reports / "scores" / "reliability.png")
@@ -116,8 +117,7 @@ def render_chunks(report: ScoreReport, diagram: Path | None, wide: bool = False)
     for first, text in enumerate(_question_tables(report, wide, width)):
         yield ("" if first == 0 else "\n\n") + text
     parts = [_render_summaries(report, wide, width)]
-    if report.by_tag:
-        parts.append(_render_by_tag(report, width))
+    parts += [_render_cut(name, groups, width) for name, groups in report.cuts.items()]
     parts.append(_render_murphy(report, wide, width))
     if any(found.questions for found in report.discrimination.values()):
         parts.append(_render_discrimination(report, width))
@@ -156,16 +156,24 @@ def _render_murphy(report: ScoreReport, wide: bool, width: int) -> str:
     return title + "\n" + table(headers, rows, right=set(range(1, len(headers))), width=width)
 
 
-def _render_by_tag(report: ScoreReport, width: int) -> str:
-    """Each tag's questions: every forecaster's mean Brier and log scores over them."""
+CUT_TITLES = {
+    "tag": ("tag", "By tag (time-averaged means over the tag's questions [90% bootstrap interval]; a question with "
+                   "several tags counts under each)"),
+    "month": ("resolved", "By month of resolution (time-averaged means over the questions resolved that month "
+                          "[90% bootstrap interval]: is the track record getting better?)"),
+}
+
+
+def _render_cut(name: str, groups: dict, width: int) -> str:
+    """Each group's questions (a tag's, a month's): every forecaster's mean Brier and log scores over them."""
+    heading, title = CUT_TITLES[name]
     rows = []
-    for tag, found in report.by_tag.items():
+    for group, found in groups.items():
         for position, summary in enumerate(found):
-            rows.append([tag if position == 0 else "", summary.forecaster, str(summary.questions),
+            rows.append([group if position == 0 else "", summary.forecaster, str(summary.questions),
                          _interval(summary.means.get("brier")), _interval(summary.means.get("log"))])
-    title = wrapped("By tag (time-averaged means over the tag's questions [90% bootstrap interval]; a question with "
-                    "several tags counts under each)")
-    return title + "\n" + table(["tag", "forecaster", "questions", "Brier", "log"], rows, right={2}, width=width)
+    return wrapped(title) + "\n" + table([heading, "forecaster", "questions", "Brier", "log"], rows, right={2},
+                                          width=width)
 
 
 def _render_summaries(report: ScoreReport, wide: bool, width: int) -> str:

@@ -70,6 +70,11 @@ def show(
         say(f"  evidence: {analyst}'s alone (indicators left out)")
     say("")
     say(render_ledger(question, lines))
+    withdrawn = [item for item in question.evidence if item.retracted and item.retracted.in_effect(day, strict)]
+    if withdrawn:
+        say(wrapped("Retracted, so no longer counted: " + "; ".join(
+            f"{item.id} ({item.date}, retracted from {item.retracted.date}: {item.retracted.reason})"
+            for item in withdrawn), indent="  "))
     if disputed:
         say("")
         say(render_disagreements(whole, disputed))

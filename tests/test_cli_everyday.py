@@ -346,3 +346,11 @@ def test_the_inputs_digest_changes_with_what_a_calibration_learns_from(bundled: 
     on_open = [replace(entry, question=open_question.id,
                        probabilities=dict(zip(open_question.scenario_ids, (0.3, 0.5, 0.2)))) for entry in stated]
     assert learning_inputs(questions, on_open)[1] == digest  # open questions teach nothing yet
+
+
+def test_show_names_what_is_retracted_on_its_day(space: Path):
+    assert run(space, "retract", "talks", "e1", "--reason", "withdrawn by the wire", "--date", "2025-04-01").code == 0
+    now = run(space, "show", "talks").stdout
+    assert "Retracted, so no longer counted: e1 (2025-02-01, retracted from 2025-04-01: withdrawn by the wire)" in now
+    before = run(space, "show", "talks", "--as-of", "2025-03-15").stdout
+    assert "Retracted" not in before and "Envoys meet" in before

@@ -68,7 +68,7 @@ def test_score_by_tag_gives_each_tag_its_own_means(space: Path):
     text = vane("score", "--dir", str(space), "--by", "tag").stdout
     assert "By tag" in text and "diplomacy" in text
     wrong = vane("score", "--dir", str(space), "--by", "colour")
-    assert wrong.code == 1 and "scores can be cut by tag" in wrong.stderr
+    assert wrong.code == 1 and "scores can be cut by tag or month" in wrong.stderr
 
 
 def test_coverage_is_the_share_of_the_life_after_the_first_forecast_and_a_small_one_is_noted(space: Path):
@@ -94,3 +94,17 @@ def test_coverage_is_the_share_of_the_life_after_the_first_forecast_and_a_small_
     assert "note: early" not in text and "note: midway" not in text
     csv_text = vane("score", "--dir", str(space), "--csv", "-").stdout.splitlines()
     assert csv_text[0].endswith(",coverage") and csv_text[1].split(",")[-1] in {"1.0", repr(1.0)}
+
+
+def test_score_by_month_of_resolution(space: Path):
+    scored_space(space)
+    later = RESOLVED.replace("date: 2025-12-31\n  note", "date: 2025-11-30\n  note").replace(
+        "closes: 2025-12-31", "closes: 2025-11-30").replace("Will the talks", "Will later talks")
+    (space / "scenarios" / "plain.yaml").write_text(later)
+    data = json.loads(vane("score", "--dir", str(space), "--json", "--by", "month", "--by", "tag").stdout)
+    months = {month: {s["forecaster"]: s for s in found} for month, found in data["by_month"].items()}
+    assert list(months) == ["2025-11", "2025-12"]
+    assert months["2025-11"]["mk"]["questions"] == 1 and months["2025-12"]["mk"]["questions"] == 2
+    assert "by_tag" in data
+    text = vane("score", "--dir", str(space), "--by", "month").stdout
+    assert "By month of resolution" in text and "2025-11" in text

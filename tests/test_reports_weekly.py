@@ -253,3 +253,35 @@ def test_a_retraction_this_week_is_in_the_report_with_its_reason(reporting: Path
     markdown, page = (folder / "report.md").read_text(), (folder / "report.html").read_text()
     assert "Retracted this week" in markdown and "Envoys meet for the first time." in markdown.split("Retracted")[1]
     assert "Retracted this week" in page and "&lt;b&gt;twice&lt;/b&gt;" in page and "<b>twice</b>" not in page
+
+
+def test_what_to_watch_names_the_scenario_either_answer_moves_most(space: Path):
+    import numpy as np
+
+    from model.engine.indicators import to_watch
+
+    text = open_question(TODAY + dt.timedelta(days=200),
+                         "indicators:\n  - id: i1\n    description: A summit\n"
+                         f"    due: {TODAY + dt.timedelta(days=100)}\n"
+                         "    probabilities: {deal: 0.9, ceasefire: 0.5, stall: 0.5}\n")
+    (space / "scenarios" / "talks.yaml").write_text(text)
+    question, problems = load_question(space / "scenarios" / "talks.yaml")
+    assert not problems
+    belief = np.array([0.2, 0.3, 0.5])  # deal, ceasefire, stall
+    watch = to_watch(question, belief, TODAY)[0]
+    seen = 0.2 * 0.9 / (0.2 * 0.9 + 0.8 * 0.5)  # deal if the summit is seen: 31%
+    unseen = 0.2 * 0.1 / (0.2 * 0.1 + 0.8 * 0.5)  # and if not: 5%
+    assert watch.moves_most == f"deal 20% → {100 * seen:.0f}% if seen, {100 * unseen:.0f}% if not"
+    assert watch.leading(watch.if_observed).startswith("stall")  # the leader stays: only the new column says deal moves
+    markdown = (run_report(space) / "report.md").read_text()
+    assert "Moves most" in markdown and "% if seen" in markdown
+
+
+def test_a_first_report_counts_evidence_entered_this_week_as_new_whatever_its_date(space: Path):
+    (space / "scenarios" / "talks.yaml").write_text(open_question(TODAY + dt.timedelta(days=60)))
+    back = str(TODAY - dt.timedelta(days=40))  # read about this week, dated well before it
+    assert vane("add", "talks", "--dir", str(space), "-s", "Old talks transcript surfaces", "--date", back,
+                "--grade", "A1", "-r", "deal=++", "-r", "stall=--").code == 0
+    markdown = (run_report(space) / "report.md").read_text()
+    moved = markdown.split("**What moved it**")[1].split("**New evidence this week**")[0]
+    assert "Old talks transcript surfaces" in moved

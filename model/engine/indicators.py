@@ -9,7 +9,7 @@ the mutual information between them and the scenario.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -81,12 +81,23 @@ class WatchItem:
     chance_observed: float
     if_observed: dict[str, float]
     if_not: dict[str, float]
+    now: dict[str, float] = field(default_factory=dict)  # the belief the answers update
 
     @staticmethod
     def leading(belief: dict[str, float]) -> str:
         """'deal 72%': the most probable scenario of a belief."""
         scenario = max(belief, key=belief.get)
         return f"{scenario} {100 * belief[scenario]:.0f}%"
+
+    @property
+    def moves_most(self) -> str:
+        """'deal 30% → 72% if seen, 21% if not': the scenario either answer would change most, and how."""
+        if not self.now:
+            return ""
+        scenario = max(self.now, key=lambda sid: max(abs(self.if_observed[sid] - self.now[sid]),
+                                                      abs(self.if_not[sid] - self.now[sid])))
+        return (f"{scenario} {100 * self.now[scenario]:.0f}% → {100 * self.if_observed[scenario]:.0f}% if seen, "
+                f"{100 * self.if_not[scenario]:.0f}% if not")
 
 
 def to_watch(question: Question, belief: np.ndarray, as_of: dt.date) -> list[WatchItem]:
@@ -100,6 +111,7 @@ def to_watch(question: Question, belief: np.ndarray, as_of: dt.date) -> list[Wat
         ranked.append(WatchItem(
             indicator, information_gain(belief, q), chance,
             _update(question, belief, q), _update(question, belief, 1.0 - q),
+            dict(zip(question.scenario_ids, map(float, belief))),
         ))
     return sorted(ranked, key=lambda item: -item.information_bits)
 

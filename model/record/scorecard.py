@@ -288,7 +288,8 @@ class ScoreReport:
     coherence_table: CoherenceTable
     outcomes: dict[str, str]
     skipped: tuple[str, ...] = field(default_factory=tuple)
-    by_tag: dict[str, tuple[Summary, ...]] = field(default_factory=dict)  # ``summaries_by``, when asked for
+    # cut name ("tag", "month") -> group -> its summaries (``summaries_by``), for the cuts asked for
+    cuts: dict[str, dict[str, tuple[Summary, ...]]] = field(default_factory=dict)
     discrimination: dict[str, "Discrimination"] = field(default_factory=dict)
 
     @cached_property
@@ -321,8 +322,8 @@ class ScoreReport:
             "reliability_diagram": str(diagram) if diagram else None,
             "discrimination_plot": str(spread) if spread else None,
             "skipped_forecasts": list(self.skipped),
-            **({"by_tag": {tag: [summary.as_dict() for summary in found] for tag, found in self.by_tag.items()}}
-               if self.by_tag else {}),
+            **{f"by_{cut}": {group: [summary.as_dict() for summary in found] for group, found in groups.items()}
+               for cut, groups in self.cuts.items()},
         }
 
     def json_chunks(self, diagram: Path | None = None, block: int = 1000, spread: Path | None = None):
@@ -517,6 +518,18 @@ def tag_groups(questions) -> dict[str, list[str]]:
     if UNTAGGED in groups:  # last, whatever came first
         groups[UNTAGGED] = groups.pop(UNTAGGED)
     return groups
+
+
+def month_groups(questions) -> dict[str, list[str]]:
+    """The ids of the resolved questions by month of resolution (``2025-03``), months in order."""
+    groups: dict[str, list[str]] = {}
+    for question in sorted((q for q in questions if q.resolution), key=lambda q: q.resolution.date):
+        groups.setdefault(f"{question.resolution.date:%Y-%m}", []).append(question.id)
+    return groups
+
+
+CUTS = {"tag": tag_groups, "month": month_groups}
+"""How ``vane score --by`` groups questions: by tag, or by month of resolution."""
 
 
 def summaries_by(scores: ScoreTable, groups: dict[str, list[str]], seed: int = 0) -> dict[str, tuple[Summary, ...]]:

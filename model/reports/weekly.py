@@ -242,8 +242,9 @@ def question_report(
     if earlier is not None:
         previous, label = earlier.probabilities, f"published {earlier.time:%Y-%m-%d}"
         since_date, since_time = earlier.time.date(), earlier.time
-    else:
-        since_date, since_time = when - dt.timedelta(days=7), None
+    else:  # a first report: what is new is what was dated this week or entered this week, whatever its date
+        since_date = when - dt.timedelta(days=7)
+        since_time = dt.datetime.combine(week.start, dt.time(), dt.timezone.utc)
         week_before = probabilities_at(question, parameters, [since_date], strict).mean[0]
         previous, label = dict(zip(question.scenario_ids, map(float, week_before))), f"a week earlier ({since_date}, recomputed)"
     items = visible_items(question, when, strict)
