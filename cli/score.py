@@ -45,7 +45,7 @@ def score(
     csv_file: Annotated[Optional[Path], typer.Option("--csv", metavar="FILE", help="Also write the per-question scores as CSV ('-' for standard output).")] = None,
     plot: Annotated[Optional[Path], typer.Option(metavar="FILE", help="Where to save the reliability diagram [default: reports/scores/reliability.png].")] = None,
     wide: Annotated[bool, typer.Option("--wide", help="Every column (ranked Brier, spot scores, baselines), however wide the terminal.")] = False,
-    by: Annotated[Optional[list[str]], typer.Option("--by", metavar="tag|month", help="Also cut the summaries by the questions' tags, or by month of resolution (repeat for both).")] = None,
+    by: Annotated[Optional[list[str]], typer.Option("--by", metavar="tag|month|horizon", help="Also cut the summaries by the questions' tags, by month of resolution, or by how long before the end each forecast was made (repeat for several).")] = None,
     directory: DirOption = None,
 ) -> None:
     """Brier, log, Metaculus baseline and peer scores, calibration and Murphy decomposition, against baselines."""
@@ -55,12 +55,15 @@ def score(
     space = workspace(directory)
     loaded = load_reporting(space)
     for wanted in by or ():
-        if wanted not in CUTS:
-            raise VaneError(f"--by {wanted}: scores can be cut by {' or '.join(CUTS)} (--by tag, --by month)")
+        if wanted not in (*CUTS, "horizon"):
+            raise VaneError(f"--by {wanted}: scores can be cut by tag, month or horizon (--by tag, --by month, "
+                            "--by horizon)")
     chosen = loaded.select(questions)
-    report, log_problems = score_workspace(space, chosen, loaded.settings.grades, backtest, hindsight)
+    report, log_problems = score_workspace(space, chosen, loaded.settings.grades, backtest, hindsight,
+                                           horizons="horizon" in (by or ()))
     if by:
-        report = replace(report, cuts={name: summaries_by(report.scores, CUTS[name](chosen)) for name in dict.fromkeys(by)})
+        cuts = {name: report.cuts.get(name) or summaries_by(report.scores, CUTS[name](chosen)) for name in dict.fromkeys(by)}
+        report = replace(report, cuts=cuts)
     for problem in log_problems:
         say(str(problem), err=True)
     diagram = _diagram(report, plot or space.reports / "scores" / "reliability.png")
@@ -157,22 +160,25 @@ def _render_murphy(report: ScoreReport, wide: bool, width: int) -> str:
 
 
 CUT_TITLES = {
-    "tag": ("tag", "By tag (time-averaged means over the tag's questions [90% bootstrap interval]; a question with "
+    "tag": ("tag", "questions", "By tag (time-averaged means over the tag's questions [90% bootstrap interval]; a question with "
                    "several tags counts under each)"),
-    "month": ("resolved", "By month of resolution (time-averaged means over the questions resolved that month "
+    "month": ("resolved", "questions", "By month of resolution (time-averaged means over the questions resolved that month "
                           "[90% bootstrap interval]: is the track record getting better?)"),
+    "horizon": ("before the end", "forecasts", "By horizon (each forecast's own scores by how long before its "
+                                               "question's close or resolution it was made, means over forecasts "
+                                               "[90% bootstrap interval])"),
 }
 
 
 def _render_cut(name: str, groups: dict, width: int) -> str:
     """Each group's questions (a tag's, a month's): every forecaster's mean Brier and log scores over them."""
-    heading, title = CUT_TITLES[name]
+    heading, counted, title = CUT_TITLES[name]
     rows = []
     for group, found in groups.items():
         for position, summary in enumerate(found):
             rows.append([group if position == 0 else "", summary.forecaster, str(summary.questions),
                          _interval(summary.means.get("brier")), _interval(summary.means.get("log"))])
-    return wrapped(title) + "\n" + table([heading, "forecaster", "questions", "Brier", "log"], rows, right={2},
+    return wrapped(title) + "\n" + table([heading, "forecaster", counted, "Brier", "log"], rows, right={2},
                                           width=width)
 
 

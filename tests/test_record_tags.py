@@ -68,7 +68,7 @@ def test_score_by_tag_gives_each_tag_its_own_means(space: Path):
     text = vane("score", "--dir", str(space), "--by", "tag").stdout
     assert "By tag" in text and "diplomacy" in text
     wrong = vane("score", "--dir", str(space), "--by", "colour")
-    assert wrong.code == 1 and "scores can be cut by tag or month" in wrong.stderr
+    assert wrong.code == 1 and "scores can be cut by tag, month or horizon" in wrong.stderr
 
 
 def test_coverage_is_the_share_of_the_life_after_the_first_forecast_and_a_small_one_is_noted(space: Path):
@@ -108,3 +108,28 @@ def test_score_by_month_of_resolution(space: Path):
     assert "by_tag" in data
     text = vane("score", "--dir", str(space), "--by", "month").stdout
     assert "By month of resolution" in text and "2025-11" in text
+
+
+def test_score_by_horizon_groups_each_forecast_by_time_before_the_end(space: Path):
+    (space / "scenarios" / "talks.yaml").write_text(RESOLVED)
+    sure = {"deal": 0.1, "ceasefire": 0.1, "stall": 0.8}
+    unsure = {"deal": 0.3, "ceasefire": 0.3, "stall": 0.4}
+    at = lambda month, day: dt.datetime(2025, month, day, tzinfo=dt.timezone.utc)  # noqa: E731
+    write_entries(log_path(Workspace(space)), [
+        LoggedForecast(at(3, 1), "talks", "mk", unsure, "stated", "stated"),   # 306 days before the end
+        LoggedForecast(at(10, 15), "talks", "mk", unsure, "stated", "stated"),  # 78 days
+        LoggedForecast(at(11, 1), "talks", "mk", sure, "stated", "stated"),    # 61 days
+        LoggedForecast(at(12, 20), "talks", "mk", sure, "stated", "stated"),   # 12 days
+    ])
+    data = json.loads(vane("score", "--dir", str(space), "--json", "--by", "horizon").stdout)
+    bands = {band: {s["forecaster"]: s for s in found} for band, found in data["by_horizon"].items()}
+    assert list(bands) == ["90 days or more", "30 to 90 days", "under 30 days"]
+    brier = lambda p: sum((v - (k == "stall")) ** 2 for k, v in p.items())  # noqa: E731
+    assert bands["90 days or more"]["mk"]["questions"] == 1
+    assert bands["90 days or more"]["mk"]["time_averaged"]["brier"]["mean"] == pytest.approx(brier(unsure))
+    assert bands["30 to 90 days"]["mk"]["questions"] == 2
+    assert bands["30 to 90 days"]["mk"]["time_averaged"]["brier"]["mean"] == pytest.approx(
+        (brier(unsure) + brier(sure)) / 2)
+    assert bands["under 30 days"]["mk"]["time_averaged"]["brier"]["mean"] == pytest.approx(brier(sure))
+    text = vane("score", "--dir", str(space), "--by", "horizon").stdout
+    assert "By horizon" in text and "forecasts" in text

@@ -388,8 +388,11 @@ def score_questions(
 
 
 def score_table(builder: TableBuilder, questions: list[Question], backtests: list[LoggedForecast] = (),
-                parameters: Parameters | None = None, seed: int = 0) -> ScoreReport:
-    """``score_questions`` on the log's entries already added to ``builder`` (``table_builder(questions)``)."""
+                parameters: Parameters | None = None, seed: int = 0, horizons: bool = False) -> ScoreReport:
+    """``score_questions`` on the log's entries already added to ``builder`` (``table_builder(questions)``).
+
+    With ``horizons``, the report's cuts also hold ``horizon_summaries``.
+    """
     resolved = [q for q in questions if q.outcome]
     if backtests:
         builder.add(entry_columns(backtests, builder.tables))
@@ -398,6 +401,7 @@ def score_table(builder: TableBuilder, questions: list[Question], backtests: lis
     where = _Scored.of(table, resolved)
     data, scores, skipped = _scoring_input(table, resolved, where)
     pairs = scoring.score(data)
+    cuts = {"horizon": horizon_summaries(data, scores[0], seed)} if horizons else {}
     del data  # memory for what follows: a copy of every forecast's question and forecaster
     scores = ScoreTable(tuple(q.id for q in resolved), *scores, pairs)
     finals = _final_forecasts(table, where)
@@ -411,6 +415,7 @@ def score_table(builder: TableBuilder, questions: list[Question], backtests: lis
         coherence_table=coherence(table, parameters) if parameters is not None else CoherenceTable.empty(),
         outcomes={q.id: q.resolution.outcome for q in resolved},
         skipped=tuple(skipped),
+        cuts=cuts,
     )
 
 
@@ -529,7 +534,40 @@ def month_groups(questions) -> dict[str, list[str]]:
 
 
 CUTS = {"tag": tag_groups, "month": month_groups}
-"""How ``vane score --by`` groups questions: by tag, or by month of resolution."""
+"""How ``vane score --by`` groups questions: by tag, or by month of resolution (``--by horizon`` groups
+forecasts instead: ``horizon_summaries``)."""
+
+
+HORIZONS = ((90.0, "90 days or more"), (30.0, "30 to 90 days"), (0.0, "under 30 days"))
+"""Bands of time before a question's end (its close, or its resolution if earlier), longest first."""
+
+
+def horizon_summaries(data: scoring.ScoringInput, forecasters: tuple[str, ...],
+                      seed: int = 0) -> dict[str, tuple[Summary, ...]]:
+    """Each scored forecast's own scores, by how long before its question's end it was made (``HORIZONS``).
+
+    Per band, each forecaster's mean over its forecasts made then, with a 90% bootstrap interval
+    (``Summary.questions`` counts forecasts here). Unlike the time-averaged scores, every forecast
+    counts once, however long it stood.
+    """
+    kept = np.flatnonzero((data.outcome[data.question] >= 0) & (data.time <= data.end[data.question]))
+    question = data.question[kept]
+    own = scoring.forecast_scores(data.probabilities[kept], data.outcome[question], data.scenarios[question],
+                                  data.ordered[question])
+    days = (data.end[question] - data.time[kept]) / 86_400.0
+    band = np.searchsorted(-np.array([low for low, _ in HORIZONS]), -days, side="left")  # first band it exceeds
+    forecaster = data.forecaster[kept]
+    found = {}
+    for index, (_, label) in enumerate(HORIZONS):
+        inside = np.flatnonzero(band == index)
+        group = []
+        for f in dict.fromkeys(forecaster[inside].tolist()):
+            rows = inside[forecaster[inside] == f]
+            scores = {name: own[name][rows] if name in own else np.zeros(0) for name in SCORE_NAMES}
+            group.append(summarise(scores, forecasters[f], seed))
+        if group:
+            found[label] = tuple(group)
+    return found
 
 
 def summaries_by(scores: ScoreTable, groups: dict[str, list[str]], seed: int = 0) -> dict[str, tuple[Summary, ...]]:

@@ -42,8 +42,10 @@ def scored_before(space: Workspace, questions: list[Question], before) -> ScoreR
 
 
 def score_workspace(space: Workspace, questions: list[Question], grades: GradeTable | None = None,
-                    backtest: bool = False, hindsight: bool = False) -> tuple[ScoreReport, list[Problem]]:
-    """Score the workspace's forecast log on ``questions``, with the engine's backtest if asked.
+                    backtest: bool = False, hindsight: bool = False,
+                    horizons: bool = False) -> tuple[ScoreReport, list[Problem]]:
+    """Score the workspace's forecast log on ``questions``, with the engine's backtest if asked
+    (and the scores by time before the end, ``horizons``: ``scorecard.horizon_summaries``).
 
     Returns the report and the log's unreadable lines (left out of the scores).
     """
@@ -56,4 +58,4 @@ def score_workspace(space: Workspace, questions: list[Question], grades: GradeTa
         problems += found
     parameters = workspace_parameters(space, grades=grades)
     extra = backtests(questions, parameters, hindsight) if backtest else []
-    return score_table(builder, questions, extra, parameters), problems
+    return score_table(builder, questions, extra, parameters, horizons=horizons), problems
