@@ -295,40 +295,40 @@ def test_a_second_report_in_the_week_redraws_only_the_charts_that_changed(space:
     assert changed == {"b.png"}
 
 
-def test_the_reliability_diagram_is_drawn_without_pyplot_and_as_pyplot_drew_it(tmp_path: Path):
-    import matplotlib
+def test_the_reliability_diagram_has_a_panel_per_forecaster_drawn_without_pyplot(tmp_path: Path):
+    import subprocess
+    import sys
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    probe = (
+        "import sys, numpy as np\n"
+        "from pathlib import Path\n"
+        "from model.reports import charts\n"
+        "from model.record.scorecard import calibration_table\n"
+        "rng = np.random.default_rng(3)\n"
+        "calibration = {}\n"
+        "for name in ('alice', 'bob', 'engine', 'uniform (baseline)'):\n"
+        "    forecasts = rng.random(400)\n"
+        "    calibration[name] = calibration_table(forecasts, (rng.random(400) < forecasts).astype(float))\n"
+        f"charts.reliability_diagram(calibration, Path({str(tmp_path / 'ours.png')!r}))\n"
+        "print('pyplot' if 'matplotlib.pyplot' in sys.modules else 'no pyplot')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.stdout.strip() == "no pyplot", done.stderr
     from PIL import Image
 
-    from model.record.scorecard import calibration_table
+    with Image.open(tmp_path / "ours.png") as image:
+        width, height = image.size
+    assert 1.3 < width / height < 1.8  # four panels: three in the first row, one in the second (3 x 3.0 by 2 x 2.9 in)
+    assert charts.chart_key(tmp_path / "ours.png")
 
-    rng = np.random.default_rng(3)
-    calibration = {}
-    for name in ("alice", "bob", "engine", "uniform (baseline)"):
-        forecasts = rng.random(400)
-        calibration[name] = calibration_table(forecasts, (rng.random(400) < forecasts).astype(float))
-    drawn = charts.reliability_diagram(calibration, tmp_path / "ours.png")
-    assert plt.get_fignums() == []
-    figure, axes = plt.subplots(figsize=(6.4, 6.0))  # the diagram as pyplot drew it before
-    axes.plot([0, 1], [0, 1], color="#999999", linestyle="--", linewidth=1, label="perfectly calibrated")
-    for index, (name, buckets) in enumerate(calibration.items()):
-        used = [b for b in buckets if b.count]
-        colour, line = charts.style(index)
-        x, y = [b.mean_forecast for b in used], [b.observed for b in used]
-        sizes = 20 + 180 * np.sqrt(np.array([b.count for b in used]) / max(b.count for b in used))
-        bars = [[b.observed - b.observed_low for b in used], [b.observed_high - b.observed for b in used]]
-        axes.errorbar(x, y, yerr=bars, fmt="none", ecolor=colour, elinewidth=1, alpha=0.45, capsize=2)
-        axes.plot(x, y, color=colour, linestyle=line, linewidth=1.5, label=name)
-        axes.scatter(x, y, s=sizes, color=colour, alpha=0.7, edgecolor="white", linewidth=0.5)
-    axes.set(xlim=(0, 1), ylim=(0, 1), xlabel="forecast probability (10% buckets)",
-             ylabel="observed frequency (bars: 90% interval)", title="Reliability of final forecasts")
-    axes.grid(True, color="#eeeeee")
-    axes.legend(loc="upper left", fontsize=8, frameon=False)
-    figure.savefig(tmp_path / "pyplot.png", format="png", dpi=charts.DPI, bbox_inches="tight")
-    plt.close(figure)
-    assert np.array_equal(np.asarray(Image.open(drawn)), np.asarray(Image.open(tmp_path / "pyplot.png")))
+
+def test_a_forecaster_keeps_its_colour_whatever_the_order_and_baselines_are_grey():
+    names = ["alice", "bob", "carol", "engine", "team (pooled)"]
+    first = {name: charts.forecaster_colour(name) for name in names}
+    assert first == {name: charts.forecaster_colour(name) for name in reversed(names)}
+    assert charts.forecaster_colour("uniform (baseline)") == charts.BASELINE_COLOUR
+    assert charts.BASELINE_COLOUR not in first.values() and "#7f7f7f" not in first.values()
 
 
 def test_an_unchanged_reliability_diagram_is_kept_and_a_changed_one_redrawn(tmp_path: Path, monkeypatch):

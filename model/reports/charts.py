@@ -58,44 +58,74 @@ def write_png(path: Path, data: bytes) -> Path:
 
 
 def reliability_diagram(calibration: dict, path: Path) -> Path:
-    """Observed frequency against forecast probability per 10% bucket, one line per forecaster.
+    """Observed frequency against forecast probability per 10% bucket: one panel per forecaster.
 
     ``calibration`` maps a forecaster to its buckets (``model.record.scorecard.Bucket``);
-    marker areas show how many forecasts fell in each bucket, and bars the
-    observed frequency's 90% Wilson interval. A diagram already
-    at ``path`` that shows exactly this (its key, as trajectory charts keep
-    theirs) is kept as it is, and matplotlib is not even loaded for it.
+    marker areas and the numbers beside them show how many forecasts fell in each
+    bucket, and bars the observed frequency's 90% Wilson interval. Each
+    forecaster keeps its colour (``forecaster_colour``) from run to run. A
+    diagram already at ``path`` that shows exactly this (its key, as trajectory
+    charts keep theirs) is kept as it is, and matplotlib is not even loaded for it.
     """
     key = _diagram_key(calibration)
     if chart_key(path) == key:
         return path
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(6.4, 6.0))  # without pyplot, whose import and figure manager cost half a second
-    FigureCanvasAgg(figure)
-    axes = figure.subplots()
-    axes.plot([0, 1], [0, 1], color="#999999", linestyle="--", linewidth=1, label="perfectly calibrated")
-    for index, (name, buckets) in enumerate(calibration.items()):
-        used = [b for b in buckets if b.count]
-        if not used:
-            continue
-        colour, line = style(index)
+    shown = {name: [b for b in buckets if b.count] for name, buckets in calibration.items()}
+    shown = {name: used for name, used in shown.items() if used} or {"no forecasts": []}
+    figure, panels = _panels(len(shown), (3.0, 2.9))
+    for (name, used), axes in zip(shown.items(), panels):
+        axes.plot([0, 1], [0, 1], color="#999999", linestyle="--", linewidth=0.8)
+        colour = forecaster_colour(name)
         x, y = [b.mean_forecast for b in used], [b.observed for b in used]
-        sizes = 20 + 180 * np.sqrt(np.array([b.count for b in used]) / max(b.count for b in used))
-        below = [b.observed - b.observed_low for b in used]
-        above = [b.observed_high - b.observed for b in used]
-        axes.errorbar(x, y, yerr=[below, above], fmt="none", ecolor=colour, elinewidth=1, alpha=0.45, capsize=2)
-        axes.plot(x, y, color=colour, linestyle=line, linewidth=1.5, label=name)
-        axes.scatter(x, y, s=sizes, color=colour, alpha=0.7, edgecolor="white", linewidth=0.5)
-    axes.set(xlim=(0, 1), ylim=(0, 1), xlabel="forecast probability (10% buckets)",
-             ylabel="observed frequency (bars: 90% interval)",
-             title="Reliability of final forecasts")
-    axes.grid(True, color="#eeeeee")
-    axes.legend(loc="upper left", fontsize=8, frameon=False)
+        if used:
+            sizes = 12 + 100 * np.sqrt(np.array([b.count for b in used]) / max(b.count for b in used))
+            below = [b.observed - b.observed_low for b in used]
+            above = [b.observed_high - b.observed for b in used]
+            axes.errorbar(x, y, yerr=[below, above], fmt="none", ecolor=colour, elinewidth=1, alpha=0.45, capsize=2)
+            axes.plot(x, y, color=colour, linewidth=1.2)
+            axes.scatter(x, y, s=sizes, color=colour, alpha=0.75, edgecolor="white", linewidth=0.5)
+            for bucket in used:
+                axes.annotate(str(bucket.count), (bucket.mean_forecast, bucket.observed), xytext=(4, -9),
+                              textcoords="offset points", fontsize=6, color="#555555")
+        axes.set_title(f"{name} ({sum(b.count for b in used)} forecasts)", fontsize=8)
+        axes.set(xlim=(0, 1), ylim=(0, 1))
+        axes.tick_params(labelsize=7)
+        axes.grid(True, color="#eeeeee")
+    figure.supxlabel("forecast probability (10% buckets)", fontsize=8)
+    figure.supylabel("observed frequency (bars: 90% interval; numbers: forecasts)", fontsize=8)
+    figure.suptitle("Reliability of final forecasts", fontsize=9)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", metadata={KEY_FIELD: key})
     return write_png(path, buffer.getvalue())
+
+
+BASELINE_COLOUR = "#a0a0a0"
+
+
+def forecaster_colour(name: str) -> str:
+    """A forecaster's colour in every chart, whatever order forecasters come in: from a hash of the name
+    (baselines grey, and no one else)."""
+    if name.endswith("(baseline)"):
+        return BASELINE_COLOUR
+    people = [colour for colour in PALETTE if colour != "#7f7f7f"]
+    return people[hashlib.sha256(name.encode("utf-8", "surrogatepass")).digest()[0] % len(people)]
+
+
+def _panels(count: int, size: tuple[float, float]):
+    """A figure of ``count`` panels, three to a row, each ``size`` inches (the spare ones hidden), without pyplot."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    columns = min(3, count)
+    rows = -(-count // columns)
+    # constrained layout keeps each title clear of the ticks of the panel above; no pyplot: its import and
+    # figure manager cost half a second
+    figure = Figure(figsize=(size[0] * columns, size[1] * rows), layout="constrained")
+    FigureCanvasAgg(figure)
+    panels = list(np.atleast_1d(figure.subplots(rows, columns, squeeze=False)).ravel())
+    for spare in panels[count:]:
+        spare.set_visible(False)
+    return figure, panels[:count]
 
 
 def discrimination_plot(discrimination: dict, path: Path) -> Path | None:
@@ -116,17 +146,10 @@ def discrimination_plot(discrimination: dict, path: Path) -> Path | None:
     key = digest.hexdigest()
     if chart_key(path) == key:
         return path
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    columns = min(3, len(shown))
-    rows = -(-len(shown) // columns)
-    figure = Figure(figsize=(3.0 * columns, 2.3 * rows), layout="constrained")  # titles clear of the ticks above
-    FigureCanvasAgg(figure)
-    axes_grid = np.atleast_1d(figure.subplots(rows, columns, squeeze=False)).ravel()
+    figure, axes_grid = _panels(len(shown), (3.0, 2.3))
     bins = np.linspace(0, 1, 11)
-    for index, ((name, found), axes) in enumerate(zip(shown.items(), axes_grid)):
-        colour, _ = style(index)
+    for (name, found), axes in zip(shown.items(), axes_grid):
+        colour = forecaster_colour(name)
         yes, _ = np.histogram(found.given_yes, bins)
         no, _ = np.histogram(found.given_no, bins)
         axes.bar(bins[:-1], yes, width=0.1, align="edge", color=colour, alpha=0.8, label="resolved yes")
@@ -139,8 +162,6 @@ def discrimination_plot(discrimination: dict, path: Path) -> Path | None:
         axes.tick_params(labelsize=7)
         top = max(int(yes.max(initial=0)), int(no.max(initial=0)), 1)
         axes.set_ylim(-top * 1.1, top * 1.1)
-    for axes in axes_grid[len(shown):]:
-        axes.set_visible(False)
     axes_grid[0].legend(loc="upper left", fontsize=6, frameon=False)
     figure.supxlabel("final forecast of yes (binary questions)", fontsize=8)
     figure.supylabel("questions (yes above, no below)", fontsize=8)
