@@ -23,6 +23,7 @@ from model.base.numbers import MISSING, number, percent, signed
 from model.fileformat.log_entry import PRIOR, UNIFORM, moment_of
 from model.record.scorecard import (
     CUTS,
+    ROLLING_MONTHS,
     SMALL_COVERAGE,
     CoherenceTable,
     ScoreReport,
@@ -120,7 +121,7 @@ def render_chunks(report: ScoreReport, diagram: Path | None, wide: bool = False)
     for first, text in enumerate(_question_tables(report, wide, width)):
         yield ("" if first == 0 else "\n\n") + text
     parts = [_render_summaries(report, wide, width)]
-    parts += [_render_cut(name, groups, width) for name, groups in report.cuts.items()]
+    parts += [_render_cut(name, groups, width, report.rolling) for name, groups in report.cuts.items()]
     parts.append(_render_murphy(report, wide, width))
     if any(found.questions for found in report.discrimination.values()):
         parts.append(_render_discrimination(report, width))
@@ -162,24 +163,31 @@ def _render_murphy(report: ScoreReport, wide: bool, width: int) -> str:
 CUT_TITLES = {
     "tag": ("tag", "questions", "By tag (time-averaged means over the tag's questions [90% bootstrap interval]; a question with "
                    "several tags counts under each)"),
-    "month": ("resolved", "questions", "By month of resolution (time-averaged means over the questions resolved that month "
-                          "[90% bootstrap interval]: is the track record getting better?)"),
+    "month": ("resolved", "questions", "By month of resolution (time-averaged means over the questions resolved that "
+                                       "month [90% bootstrap interval], and the reliability of the final forecasts on "
+                                       f"those resolved in the {ROLLING_MONTHS} months to it, 0 perfectly calibrated: "
+                                       "is the track record getting better?)"),
     "horizon": ("before the end", "forecasts", "By horizon (each forecast's own scores by how long before its "
                                                "question's close or resolution it was made, means over forecasts "
                                                "[90% bootstrap interval])"),
 }
 
 
-def _render_cut(name: str, groups: dict, width: int) -> str:
-    """Each group's questions (a tag's, a month's): every forecaster's mean Brier and log scores over them."""
+def _render_cut(name: str, groups: dict, width: int, rolling: dict | None = None) -> str:
+    """Each group's questions (a tag's, a month's): every forecaster's mean Brier (with its interval) and log
+    scores over them; by month, the rolling reliability too."""
     heading, counted, title = CUT_TITLES[name]
+    reliability = {(forecaster, point.month): point.reliability
+                   for forecaster, points in (rolling or {}).items() for point in points} if name == "month" else {}
     rows = []
     for group, found in groups.items():
         for position, summary in enumerate(found):
             rows.append([group if position == 0 else "", summary.forecaster, str(summary.questions),
-                         _interval(summary.means.get("brier")), _interval(summary.means.get("log"))])
-    return wrapped(title) + "\n" + table([heading, "forecaster", counted, "Brier", "log"], rows, right={2},
-                                          width=width)
+                         _interval(summary.means.get("brier")), number(summary.means.get("log", (None,))[0])]
+                        + ([number(reliability.get((summary.forecaster, group)))] if name == "month" else []))
+    headers = [heading, "forecaster", counted, "Brier", "log"] + ([f"reliability, {ROLLING_MONTHS} mo"]
+                                                                  if name == "month" else [])
+    return wrapped(title) + "\n" + table(headers, rows, right={2, 4, 5}, width=width)
 
 
 def _render_summaries(report: ScoreReport, wide: bool, width: int) -> str:

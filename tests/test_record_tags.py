@@ -133,3 +133,30 @@ def test_score_by_horizon_groups_each_forecast_by_time_before_the_end(space: Pat
     assert bands["under 30 days"]["mk"]["time_averaged"]["brier"]["mean"] == pytest.approx(brier(sure))
     text = vane("score", "--dir", str(space), "--by", "horizon").stdout
     assert "By horizon" in text and "forecasts" in text
+
+
+def test_rolling_calibration_covers_the_six_months_to_each_month_of_resolution(space: Path):
+    from model.record.scorecard import murphy
+
+    scenarios = space / "scenarios"
+    made = {"q1": "2025-01-20", "q2": "2025-03-10", "q3": "2025-09-05"}
+    for qid, day in made.items():
+        text = RESOLVED.replace("date: 2025-12-31\n  note", f"date: {day}\n  note").replace(
+            "closes: 2025-12-31", f"closes: {day}").replace("Will the talks", f"Will {qid} talks")
+        (scenarios / f"{qid}.yaml").write_text(text.replace("date: 2025-03-01", "date: 2025-01-10").replace(
+            "date: 2025-02-01", "date: 2025-01-05"))
+    (scenarios / "talks.yaml").unlink()
+    forecast = {"deal": 0.1, "ceasefire": 0.2, "stall": 0.7}
+    write_entries(log_path(Workspace(space)), [
+        LoggedForecast(dt.datetime(2025, 1, 2, tzinfo=dt.timezone.utc), qid, "mk", forecast, "stated", "stated")
+        for qid in made])
+    result = vane("score", "--dir", str(space), "--json")
+    assert result.code == 0, result.output
+    rolling = {point["month"]: point for point in json.loads(result.stdout)["rolling_calibration"]["mk"]}
+    assert list(rolling) == ["2025-01", "2025-03", "2025-09"]
+    assert [rolling[m]["forecasts"] for m in rolling] == [3, 6, 3]  # 2025-09's window starts in 2025-04
+    one = murphy(np.array([0.1, 0.2, 0.7]), np.array([0.0, 0.0, 1.0]))
+    assert rolling["2025-09"]["reliability"] == pytest.approx(one.reliability)
+    assert rolling["2025-09"]["brier"] == pytest.approx(one.brier)
+    text = vane("score", "--dir", str(space), "--by", "month").stdout
+    assert "reliability, 6 mo" in text

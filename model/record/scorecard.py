@@ -291,6 +291,7 @@ class ScoreReport:
     # cut name ("tag", "month") -> group -> its summaries (``summaries_by``), for the cuts asked for
     cuts: dict[str, dict[str, tuple[Summary, ...]]] = field(default_factory=dict)
     discrimination: dict[str, "Discrimination"] = field(default_factory=dict)
+    rolling: dict[str, tuple["RollingPoint", ...]] = field(default_factory=dict)  # ``rolling_calibration``
 
     @cached_property
     def rows(self) -> tuple[ScoreRow, ...]:
@@ -318,6 +319,7 @@ class ScoreReport:
             "calibration": {name: [asdict(bucket) for bucket in buckets] for name, buckets in self.calibration.items()},
             "murphy": {name: asdict(parts) for name, parts in self.murphy.items()},
             "discrimination": {name: found.as_dict() for name, found in self.discrimination.items()},
+            "rolling_calibration": {name: [asdict(point) for point in points] for name, points in self.rolling.items()},
             "coherence": coherence,
             "reliability_diagram": str(diagram) if diagram else None,
             "discrimination_plot": str(spread) if spread else None,
@@ -409,9 +411,10 @@ def score_table(builder: TableBuilder, questions: list[Question], backtests: lis
     return ScoreReport(
         scores=scores,
         summaries=summaries(scores, seed),
-        calibration={name: calibration_table(p, o) for name, (p, o, _) in finals.items()},
-        murphy={name: murphy(p, o) for name, (p, o, _) in finals.items()},
-        discrimination={name: discrimination(p[yes], o[yes]) for name, (p, o, yes) in finals.items()},
+        calibration={name: calibration_table(f.forecasts, f.happened) for name, f in finals.items()},
+        murphy={name: murphy(f.forecasts, f.happened) for name, f in finals.items()},
+        discrimination={name: discrimination(f.forecasts[f.yes], f.happened[f.yes]) for name, f in finals.items()},
+        rolling={name: rolling_calibration(f) for name, f in finals.items()},
         coherence_table=coherence(table, parameters) if parameters is not None else CoherenceTable.empty(),
         outcomes={q.id: q.resolution.outcome for q in resolved},
         skipped=tuple(skipped),
@@ -635,7 +638,7 @@ def interval(values: np.ndarray, rng: np.random.Generator) -> tuple[float, float
     return float(low), float(high)
 
 
-def _final_forecasts(table: ForecastTable, where: _Scored) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def _final_forecasts(table: ForecastTable, where: _Scored) -> dict[str, "Finals"]:
     """Per forecaster, the (probability, happened) pairs of every scenario of its last forecast in each window,
     and which of them are a binary question's first scenario (the "yes" a ROC curve is drawn for).
 
@@ -669,9 +672,53 @@ def _final_forecasts(table: ForecastTable, where: _Scored) -> dict[str, tuple[np
     used = columns >= 0
     ends = np.cumsum(np.bincount(rank[table.forecaster[latest]], weights=used.sum(axis=1),
                                  minlength=appearing.shape[0])).astype(np.int64)
+    resolved_in = np.array([_month_number(q.resolution.date) if q.resolution else -1 for q in table.questions])
+    month = np.broadcast_to(resolved_in[table.question[latest]][:, None], used.shape)[used]
     forecasts, happened, first_of_binary = values[used], happened[used], first_of_binary[used]
-    return {table.tables.forecasters[code]: (forecasts[start:end], happened[start:end], first_of_binary[start:end])
+    return {table.tables.forecasters[code]: Finals(forecasts[start:end], happened[start:end],
+                                                   first_of_binary[start:end], month[start:end])
             for code, start, end in zip(appearing.tolist(), [0, *ends[:-1].tolist()], ends.tolist())}
+
+
+def _month_number(day: dt.date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+@dataclass(frozen=True)
+class Finals:
+    """A forecaster's final forecasts as (probability, happened) pairs of every scenario, with which pairs are
+    a binary question's "yes" and the month (``year * 12 + month - 1``) its question resolved in."""
+
+    forecasts: np.ndarray
+    happened: np.ndarray
+    yes: np.ndarray
+    month: np.ndarray
+
+
+ROLLING_MONTHS = 6  # the rolling calibration's window: the questions resolved in the last six months
+
+
+@dataclass(frozen=True)
+class RollingPoint:
+    """Calibration of the final forecasts on the questions resolved in the ``ROLLING_MONTHS`` to ``month``."""
+
+    month: str
+    forecasts: int
+    reliability: float
+    brier: float
+
+
+def rolling_calibration(finals: Finals, months: int = ROLLING_MONTHS) -> tuple[RollingPoint, ...]:
+    """For each month in which some of the forecaster's questions resolved, the binned reliability and the
+    Brier score of its final forecasts on the questions resolved in that month and the ``months - 1``
+    before: whether its calibration is getting better."""
+    points = []
+    for month in np.unique(finals.month[finals.month >= 0]).tolist():
+        inside = (finals.month > month - months) & (finals.month <= month)
+        parts = murphy(finals.forecasts[inside], finals.happened[inside])
+        points.append(RollingPoint(f"{month // 12:04d}-{month % 12 + 1:02d}", int(inside.sum()), parts.reliability,
+                                   parts.brier))
+    return tuple(points)
 
 
 @dataclass(frozen=True)
