@@ -7,12 +7,15 @@ HTML entities, so the plain text shows ``\\<`` and not ``&lt;``). A summary with
 text in both; control and bidi characters show as visible escapes
 (``model.base.textsafe.visible``). Links are only ever http(s); anchors and chart
 file names are built from ids as safe names (``safe_names``). The HTML page
-loads nothing from the network and runs no script; its content security policy
-forbids scripts outright.
+carries its charts inside it (PNG as ``data:`` URIs), so it loads nothing, not
+even a file beside it, and runs no script; its content security policy allows
+images only from ``data:`` and forbids scripts outright. The Markdown links the
+chart files in ``charts/``.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import re
@@ -192,9 +195,15 @@ def render_markdown(report: WeeklyReport, charts: dict[str, str]) -> str:
     return _environment(True, _anchors(report)).get_template("report.md.j2").render(report=report, charts=charts)
 
 
-def render_html(report: WeeklyReport, charts: dict[str, str]) -> str:
-    """The report as one self-contained HTML page; charts are images in ``charts/`` beside it."""
-    return _environment(False, _anchors(report)).get_template("report.html.j2").render(report=report, charts=charts)
+def render_html(report: WeeklyReport, images: dict[str, str]) -> str:
+    """The report as one self-contained HTML page: ``images`` maps each question to its chart as a
+    ``data:`` URI (``data_uri``), so the page alone, attached to an email, shows everything."""
+    return _environment(False, _anchors(report)).get_template("report.html.j2").render(report=report, images=images)
+
+
+def data_uri(path: Path) -> str:
+    """A PNG file as a ``data:`` URI (base64: nothing in it can end the attribute it is written in)."""
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
 class ReportCharts:
@@ -264,7 +273,7 @@ def write_report(report: WeeklyReport, folder: Path, progress=lambda *_: None,
             leftover.unlink()
     markdown, page = folder / "report.md", folder / "report.html"
     atomic_write(markdown, render_markdown(report, files))
-    atomic_write(page, render_html(report, files))
+    atomic_write(page, render_html(report, {qid: data_uri(chart_folder / name) for qid, name in files.items()}))
     return [markdown, page, *(chart_folder / name for name in files.values())]
 
 
