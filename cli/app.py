@@ -47,6 +47,8 @@ COMMANDS = {
                                            "cover every scenario and sum to 1)."),
     "score": ("cli.score:score", "Brier, log, Metaculus baseline and peer scores, calibration and Murphy "
                                  "decomposition, against baselines."),
+    "post-mortem": ("cli.postmortem:post_mortem", "Look back at a resolved question: stories for and against the "
+                                                  "outcome, whose evidence was right, the forecasts."),
     "calibrate": ("cli.calibrate:calibrate", "Fit the calibration model on every resolved question; save it when its "
                                              "diagnostics pass."),
     "import-forecasts": ("cli.forecasts:import_forecasts", "Import other forecasters' histories into the forecast "

@@ -39,6 +39,8 @@ def report(
     done = publish_week(space, loaded, chosen, out, strict, _progress())
     markdown, page = done.paths[:2]
     say(f"wrote {display_path(markdown)} and {display_path(page)} ({len(done.report.questions)} open question(s))")
+    if done.track_record:
+        say(f"wrote the track record page {display_path(done.track_record)} (and track-record.md beside it)")
     if done.published:
         teams = sum(entry.team is not None for entry in done.report.questions)
         pooled = f", with the team's pooled forecast on {teams}" if teams else ""

@@ -60,19 +60,18 @@ def score(
             raise VaneError(f"--by {wanted}: scores can be cut by tag, month or horizon (--by tag, --by month, "
                             "--by horizon)")
     chosen = loaded.select(questions)
-    report, log_problems = score_workspace(space, chosen, loaded.settings.grades, backtest, hindsight,
-                                           horizons="horizon" in (by or ()))
-    if by:
-        cuts = {name: report.cuts.get(name) or summaries_by(report.scores, CUTS[name](chosen)) for name in dict.fromkeys(by)}
-        report = replace(report, cuts=cuts)
+    whole = not questions  # the whole track record: its page is written too, with the scores by horizon
+    scored, log_problems = score_workspace(space, chosen, loaded.settings.grades, backtest, hindsight,
+                                           horizons=whole or "horizon" in (by or ()))
+    cuts = {name: scored.cuts.get(name) or summaries_by(scored.scores, CUTS[name](chosen)) for name in dict.fromkeys(by or ())}
+    report = replace(scored, cuts=cuts)  # the cuts asked for
     for problem in log_problems:
         say(str(problem), err=True)
-    diagram = _diagram(report, plot or space.reports / "scores" / "reliability.png")
-    spread = _spread_plot(report, (plot or space.reports / "scores" / "reliability.png").with_name("discrimination.png"))
+    diagram, spread, page = _charts_and_page(scored, chosen, space.reports, plot, whole)
     if csv_file:
         _write_csv(report, csv_file)
     if json_output:  # as cli.options.print_json writes it (ASCII only), a block at a time
-        for chunk in report.json_chunks(diagram, BLOCK, spread):
+        for chunk in report.json_chunks(diagram, BLOCK, spread, page):
             typer.echo(chunk, nl=False)
         typer.echo("")
     elif csv_file != Path("-"):
@@ -81,26 +80,24 @@ def score(
         say("")
         if spread:
             say(wrapped(f"discrimination plot: {display_path(spread)}"))
+        if page:
+            say(wrapped(f"track record page: {display_path(page)} (and track-record.md beside it)"))
 
 
-def _diagram(report: ScoreReport, path: Path) -> Path | None:
-    if not len(report.scores):
-        return None
-    from model.reports.charts import (
-        reliability_diagram,  # matplotlib: only when there is something to draw
+def _charts_and_page(report: ScoreReport, chosen, reports: Path, plot: Optional[Path], whole: bool):
+    """The charts, and the track record page when the whole workspace was scored (a few questions' scores
+    would replace it with a part of itself)."""
+    import datetime as dt
+
+    from model.reports import (
+        track_record_page as pages,  # matplotlib and Jinja2: only when scoring
     )
 
-    return reliability_diagram(report.calibration, path)
-
-
-def _spread_plot(report: ScoreReport, path: Path) -> Path | None:
-    if not any(found.questions for found in report.discrimination.values()):
-        return None
-    from model.reports.charts import (
-        discrimination_plot,  # matplotlib: only when there is something to draw
-    )
-
-    return discrimination_plot(report.discrimination, path)
+    if not whole or not len(report.scores):
+        return (*pages.draw_charts(report, plot or reports / "scores" / "reliability.png"), None)
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    diagram, spread, written = pages.publish_track_record(report, chosen, reports, now, plot)
+    return diagram, spread, written[1]
 
 
 def render(report: ScoreReport, diagram: Path | None, wide: bool = False) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from model.reports.publish import publish_week
 from model.reports.weekly import Week
 from model.workspace.folder import Workspace, log_path
 from model.workspace.loader import load_question, load_workspace
+from tests.browser import open_alone
 from tests.helpers import TALKS, vane
 
 TODAY = dt.date.today()
@@ -189,65 +189,16 @@ def test_indicators_are_added_and_observed_with_safe_writes(space: Path):
 # --- a real browser ---
 
 
-def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-
-
-# Per visible heading or cell of three words or more: its words and the lines they take (text boxes whose tops
-# differ by more than half a line). One word a line is a column squeezed too narrow.
-_WRAPPING = """() => Array.from(document.querySelectorAll('h1, h2, h3, th, td, li')).flatMap(el => {
-  const box = el.getBoundingClientRect();
-  const words = el.innerText.trim().split(/\\s+/).filter(Boolean).length;
-  if (box.width < 5 || box.height < 5 || words < 3) return [];
-  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-  const tops = [];
-  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    const range = document.createRange();
-    range.selectNodeContents(node);
-    for (const rect of range.getClientRects()) if (rect.width > 0) tops.push(rect.top);
-  }
-  tops.sort((a, b) => a - b);
-  const half = parseFloat(getComputedStyle(el).fontSize) * 0.6;
-  const lines = tops.filter((top, i) => i === 0 || top - tops[i - 1] > half).length;
-  return [[el.tagName, el.innerText.trim().slice(0, 60), words, lines]];
-})"""
-
-
 def test_the_html_report_alone_in_a_real_browser_at_a_phone_and_a_desk_width(reporting: Path, tmp_path: Path):
     """The page copied alone to another folder (no charts/ beside it) shows its charts, loads nothing, runs nothing,
     and reads at 420 and 1280 px: no sideways scrolling of the page, no heading or cell one word a line."""
-    playwright = pytest.importorskip("playwright.sync_api")
-    browser_path = _chromium()
-    if browser_path is None:
-        pytest.skip("no Chromium on this machine (.ci/run installs it)")
-    alone = tmp_path / "elsewhere" / "report.html"
-    alone.parent.mkdir()
-    shutil.copy(run_report(reporting) / "report.html", alone)
-    flags = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync"]
-    with playwright.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=browser_path, args=flags)
-        for width in (420, 1280):
-            page = browser.new_page(viewport={"width": width, "height": 900})
-            requests = []
-            page.on("request", lambda request, seen=requests: seen.append(request.url))
-            page.goto(alone.as_uri())
-            page.wait_for_load_state("load")
-            assert page.locator("table.summary tbody tr").count() == 2
-            images = page.evaluate("Array.from(document.images).map(i => [i.src.slice(0, 22), i.complete && i.naturalWidth > 0])")
-            assert images == [["data:image/png;base64,", True]] * 2, images
-            assert requests == [alone.as_uri()], requests  # the page and nothing else
-            assert page.evaluate("typeof window.__pwned") == "undefined"
-            assert "<script>window.__pwned = 1</script>" in page.inner_text("body")
-            assert page.evaluate("document.documentElement.scrollWidth") <= width
-            squeezed = [found for found in page.evaluate(_WRAPPING) if found[3] >= found[2]]
-            assert not squeezed, squeezed
-            charts = page.evaluate("Array.from(document.images).map(i => i.getBoundingClientRect().width)")
-            assert all(width * 0.6 < shown <= width for shown in charts) if width < 600 else all(shown >= 700 for shown in charts)
-            page.screenshot(path=str(tmp_path / f"report-{width}.png"), full_page=True)
-            page.close()
-        browser.close()
-    assert all((tmp_path / f"report-{width}.png").stat().st_size > 10_000 for width in (420, 1280))
+    for page, width in open_alone(run_report(reporting) / "report.html", tmp_path):
+        assert page.locator("table.summary tbody tr").count() == 2
+        assert [source for source, _ in page.images] == ["data:image/png;base64,"] * 2
+        assert page.evaluate("typeof window.__pwned") == "undefined"
+        assert "<script>window.__pwned = 1</script>" in page.inner_text("body")
+        charts = page.evaluate("Array.from(document.images).map(i => i.getBoundingClientRect().width)")
+        assert all(width * 0.6 < shown <= width for shown in charts) if width < 600 else all(shown >= 700 for shown in charts)
 
 
 def test_an_indicator_needs_a_due_date_in_the_questions_life_and_records_when_it_was_entered(space: Path):

@@ -303,17 +303,19 @@ class ScoreReport:
         """The analysts' stated forecasts beside the evidence, per (question, forecaster) pair."""
         return tuple(self.coherence_table.row(p) for p in range(len(self.coherence_table)))
 
-    def as_dict(self, diagram: Path | None = None, spread: Path | None = None) -> dict:
-        """The report as plain data (``vane score --json``, documented in the README); ``diagram``: the reliability diagram's file."""
+    def as_dict(self, diagram: Path | None = None, spread: Path | None = None, page: Path | None = None) -> dict:
+        """The report as plain data (``vane score --json``, documented in the README); ``diagram``, ``spread`` and
+        ``page``: the files of the reliability diagram, the discrimination plot and the track record page."""
         by_question: dict[str, list] = {}
         for row in self.rows:
             by_question.setdefault(row.question, []).append(row.as_dict())
         return {
             "questions": [{"id": qid, "outcome": self.outcomes[qid], "forecasters": rows} for qid, rows in by_question.items()],
-            **self._small_parts(diagram, [entry.as_dict() for entry in self.coherence], spread),
+            **self._small_parts(diagram, [entry.as_dict() for entry in self.coherence], spread, page),
         }
 
-    def _small_parts(self, diagram: Path | None, coherence, spread: Path | None = None) -> dict:
+    def _small_parts(self, diagram: Path | None, coherence, spread: Path | None = None,
+                     page: Path | None = None) -> dict:
         return {
             "summary": [summary.as_dict() for summary in self.summaries],
             "calibration": {name: [asdict(bucket) for bucket in buckets] for name, buckets in self.calibration.items()},
@@ -323,18 +325,20 @@ class ScoreReport:
             "coherence": coherence,
             "reliability_diagram": str(diagram) if diagram else None,
             "discrimination_plot": str(spread) if spread else None,
+            "track_record_page": str(page) if page else None,
             "skipped_forecasts": list(self.skipped),
             **{f"by_{cut}": {group: [summary.as_dict() for summary in found] for group, found in groups.items()}
                for cut, groups in self.cuts.items()},
         }
 
-    def json_chunks(self, diagram: Path | None = None, block: int = 1000, spread: Path | None = None):
+    def json_chunks(self, diagram: Path | None = None, block: int = 1000, spread: Path | None = None,
+                    page: Path | None = None):
         """The text of ``json.dumps(self.as_dict(diagram), indent=2, ensure_ascii=True)``, a piece at a time
         (``block`` questions or coherence pairs each), without building the dictionaries."""
         dumps = lambda value: json.dumps(value, indent=2, ensure_ascii=True)  # noqa: E731
         yield "{\n  \"questions\": "
         yield from _json_list(_question_texts(self, block), 1)
-        for key, value in self._small_parts(diagram, None, spread).items():
+        for key, value in self._small_parts(diagram, None, spread, page).items():
             yield f",\n  {dumps(key)}: "
             if key == "coherence":
                 yield from _json_list(_coherence_texts(self.coherence_table, block), 1)

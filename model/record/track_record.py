@@ -32,13 +32,14 @@ def backtests(questions: list[Question], parameters: Parameters, hindsight: bool
 
 def scored_before(space: Workspace, questions: list[Question], before) -> ScoreReport:
     """The track record on ``questions`` of the log's entries stamped at or before ``before`` (a weekly report's),
-    read as columns like ``score_workspace``'s; unreadable lines are left out (writing refuses them anyway)."""
+    read as columns like ``score_workspace``'s, with the scores by horizon (the track record page shows them);
+    unreadable lines are left out (writing refuses them anyway)."""
     path = log_path(space)
     builder = table_builder(questions, LogTables())
     limit = micros_of(before)
     for columns, _ in log_columns(path, builder.tables):
         builder.add(columns.take(np.flatnonzero(columns.micros <= limit)))
-    return score_table(builder, questions)
+    return score_table(builder, questions, horizons=True)
 
 
 def score_workspace(space: Workspace, questions: list[Question], grades: GradeTable | None = None,

@@ -47,6 +47,7 @@ class PublishedWeek:
     paths: list[Path]  # report.md, report.html, then the charts
     published: int  # forecast-log entries added (0 for a past week)
     log: Path
+    track_record: Path | None = None  # the track record page (``track-record.html``) when there is one to write
 
 
 def publish_week(space: Workspace, loaded: Loaded, week: Week, folder: Path | None = None, strict: bool = False,
@@ -78,11 +79,18 @@ def publish_week(space: Workspace, loaded: Loaded, week: Week, folder: Path | No
                               team={entry.question: entry for entry in team},
                               record_of=functools.partial(scored_before, space))
         paths = write_report(weekly, target, functools.partial(progress, "drawing"), charts)
-    published = 0
+    published, record = 0, None
+    if not weekly.reconstructed and weekly.track_record is not None and len(weekly.track_record.scores):
+        from model.reports.track_record_page import (
+            publish_track_record,  # the whole track record, as of now
+        )
+
+        record = publish_track_record(weekly.track_record, list(loaded.questions), folder or space.reports,
+                                      now)[2][1]
     if not weekly.reconstructed:  # the team's pool beside the engine's forecasts, as the report shows them
         published = write_entries(log_path(space), published_entries(weekly, parameters)
                                   + [entry.team for entry in weekly.questions if entry.team])
-    return PublishedWeek(weekly, paths, published, log_path(space))
+    return PublishedWeek(weekly, paths, published, log_path(space), record)
 
 
 def needed_entries(space: Workspace, questions, week: Week) -> list[LoggedForecast]:

@@ -165,7 +165,9 @@ def _raw(function):
     return lambda *args, **kwargs: Raw(function(*args, **kwargs))
 
 
-def _environment(markdown: bool, anchors: dict[str, str]) -> jinja2.Environment:
+def template_environment(markdown: bool, anchors: dict[str, str]) -> jinja2.Environment:
+    """The templates' environment: Markdown (every value escaped, ``md_escape``) or HTML (autoescaped); ``anchors``
+    maps each id a template links to (the ``anchor`` filter) to its safe name."""
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("model.reports", "templates"), autoescape=not markdown,
         finalize=md_escape if markdown else _html_finalize,
@@ -180,6 +182,7 @@ def _environment(markdown: bool, anchors: dict[str, str]) -> jinja2.Environment:
         url=md_url if markdown else safe_url,
         anchor=lambda identifier: wrap(str)(anchors[identifier]),
         chart=lambda name: wrap(str)(quote(str(name), safe="")),
+        chart_path=lambda path: wrap(str)(quote(str(path), safe="/")),  # a relative path of plain segments
     )
     environment.globals["interval_percent"] = wrap(str)(INTERVAL_PERCENT)  # "80%": the width lives in one place
     return environment
@@ -192,13 +195,13 @@ def _anchors(report: WeeklyReport) -> dict[str, str]:
 
 def render_markdown(report: WeeklyReport, charts: dict[str, str]) -> str:
     """The report as Markdown (for git and email)."""
-    return _environment(True, _anchors(report)).get_template("report.md.j2").render(report=report, charts=charts)
+    return template_environment(True, _anchors(report)).get_template("report.md.j2").render(report=report, charts=charts)
 
 
 def render_html(report: WeeklyReport, images: dict[str, str]) -> str:
     """The report as one self-contained HTML page: ``images`` maps each question to its chart as a
     ``data:`` URI (``data_uri``), so the page alone, attached to an email, shows everything."""
-    return _environment(False, _anchors(report)).get_template("report.html.j2").render(report=report, images=images)
+    return template_environment(False, _anchors(report)).get_template("report.html.j2").render(report=report, images=images)
 
 
 def data_uri(path: Path) -> str:
