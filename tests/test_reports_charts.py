@@ -171,6 +171,9 @@ def test_charts_on_one_reused_figure_are_the_charts_of_fresh_figures(tmp_path: P
         ending_at([0.5, 0.51, 0.49, 0.0, 0.0], prior=True, closes_after=1),  # close names pushed apart; the deadline
         replace(ending_at([0.02, 0.96, 0.02], prior=True), prior=(0.02, 0.96, 0.02)),  # "prior" under its circles
         trajectory(2, seed=19),
+        # a wider margin for a long name, a name measured like the note beside the strip, then the narrow margin again
+        replace(trajectory(3, seed=20), scenario_ids=("evidence", "a much longer scenario name", "x\u202ey")),
+        trajectory(3, seed=21),
         replace(single_point(trajectory(3, prior=True, stated=3)), opened=START + dt.timedelta(weeks=29, days=-4),
                 stated=((START + dt.timedelta(weeks=29, days=-1), (0.2, 0.3, 0.5)),)),  # opened this week
     ]

@@ -575,6 +575,7 @@ class _Marks:
         self.stated: list = []
         self.leaders: list = []
         self.names: list = []
+        self._widths: dict[tuple[str, float], float] = {}  # pixels each text beside the plot takes, measured once
 
     def _add(self, k: int) -> None:
         axes, (colour, _) = self.axes, style(k)
@@ -599,12 +600,15 @@ class _Marks:
             name.set_visible(k < count)
             name.set_text(label_text(chart.scenario_ids[k]) if k < count else "")
         ticks = matplotlib.dates.date2num(list(chart.evidence_dates)) if chart.evidence_dates else np.zeros(0)
-        self.rug.set_segments([[(tick, RUG[0]), (tick, RUG[1])] for tick in ticks])
+        segments = np.empty((len(ticks), 2, 2))  # one array: matplotlib makes each tick's path from it the fastest
+        segments[:, :, 0], segments[:, :, 1] = ticks[:, None], RUG
+        self.rug.set_segments(segments)
         self.rug.set_visible(bool(chart.evidence_dates))
         self.rug_note.set_visible(bool(chart.evidence_dates))
         shown = [text for text in (*self.names[:count], self.rug_note) if text.get_visible()]
-        right = label_margin(max((text.get_window_extent(renderer).width for text in shown), default=0.0))
-        self.axes.figure.subplots_adjust(right=right)
+        right = label_margin(max((self._width(text, renderer) for text in shown), default=0.0))
+        if right != self.axes.figure.subplotpars.right:  # charts with names of much the same length share a layout
+            self.axes.figure.subplots_adjust(right=right)
         low, high = x_range(chart, matplotlib.dates.date2num)
         self.axes.set_xlim(low, high)
         width = _AXES_PIXELS[0] * (right - TRAJECTORY_LAYOUT["left"])  # the plot's width in pixels
@@ -612,6 +616,16 @@ class _Marks:
         self._prior(chart)
         self._stated(chart, count)
         self._names(chart, (float(x[-1]) - low) / (high - low), width)
+
+    def _width(self, text, renderer) -> float:
+        """The pixels ``text`` takes across (names and notes differ only in size: with its string, that decides)."""
+        key = (text.get_text(), text.get_fontsize())
+        width = self._widths.get(key)
+        if width is None:
+            if len(self._widths) >= GLYPH_CACHE:
+                self._widths.clear()
+            width = self._widths[key] = text.get_window_extent(renderer).width
+        return width
 
     def _deadline(self, chart: Trajectory, limits: tuple[float, float]) -> None:
         """The dotted line with "closes 31 Dec" over it, or "closes 2026-12-31 →" in the corner."""
