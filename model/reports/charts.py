@@ -340,7 +340,8 @@ def label_margin(width: float) -> float:
 
 def x_range(chart: Trajectory, date2num) -> tuple[float, float]:
     """The dates shown (as ``date2num`` numbers): the weeks, the evidence, the prior, the stated forecasts and the
-    deadline when drawn, with a little room on either side (at least a week in all)."""
+    deadline when drawn, with a little room on either side; at least a week in all, what a short chart lacks added
+    before its first date (the last week stays beside the names)."""
     days = [chart.dates[0], chart.dates[-1], *chart.evidence_dates[:1], *chart.evidence_dates[-1:]]
     days += [day for day, _ in chart.stated]
     if chart.prior_shown:
@@ -348,9 +349,8 @@ def x_range(chart: Trajectory, date2num) -> tuple[float, float]:
     if chart.deadline_shown:
         days.append(chart.closes)
     first, last = date2num(min(days)), date2num(max(days))
-    span = last - first
-    pad = 0.02 * span if span >= 7 else (7 - span) / 2 + 0.14
-    return first - pad, last + pad
+    pad = 0.02 * max(last - first, 7.0)
+    return min(first, last - 7.0) - pad, last + pad
 
 
 _DRAWING_KEY: list[str] = []
