@@ -271,3 +271,27 @@ def test_a_first_report_counts_evidence_entered_this_week_as_new_whatever_its_da
     markdown = (run_report(space) / "report.md").read_text()
     moved = markdown.split("**What moved it**")[1].split("**New evidence this week**")[0]
     assert "Old talks transcript surfaces" in moved
+
+
+def test_the_chart_shows_the_prior_and_analysts_stated_forecasts(reporting: Path):
+    from model.reports.charts import chart_key
+    from model.reports.render import trajectory_of
+
+    chart = run_report(reporting) / "charts" / "talks.png"
+    before = chart_key(chart)
+    said = vane("forecast", "talks", "deal=0.6", "ceasefire=0.3", "stall=0.1", "--forecaster", "alice",
+                "--dir", str(reporting))
+    assert said.code == 0, said.output
+    space = Workspace(reporting)
+    published = publish_week(space, load_workspace(space), WEEK)
+    entry = next(entry for entry in published.report.questions if entry.question.id == "talks")
+    assert [(forecast.forecaster, forecast.kind) for forecast in entry.stated] == [("alice", "stated")]
+    shown = trajectory_of(entry)
+    assert [day for day, _ in shown.stated] == [entry.stated[0].time.date()]
+    assert shown.stated[0][1] == pytest.approx((0.6, 0.3, 0.1))  # in the question's order of scenarios
+    assert shown.opened == dt.date(2025, 1, 1) and shown.prior == pytest.approx((0.2, 0.3, 0.5)) and shown.prior_shown
+    assert chart_key(chart) == shown.key() != before  # the chart was drawn again, with the forecast
+    quiet = next(entry for entry in published.report.questions if entry.question.id == "quiet")
+    assert quiet.stated == ()  # alice said nothing about it
+    past = publish_week(space, load_workspace(space), Week.parse("2025-W10"))
+    assert all(entry.stated == () for entry in past.report.questions)  # stated after that week: not shown in it

@@ -281,7 +281,12 @@ def write_report(report: WeeklyReport, folder: Path, progress=lambda *_: None,
 
 
 def trajectory_of(entry: QuestionReport) -> Trajectory:
-    """What a question's chart shows: its weekly probabilities, its evidence dates and its deadline."""
-    weeks = entry.trajectory
-    return Trajectory(tuple(entry.question.scenario_ids), tuple(weeks.dates), weeks.mean, weeks.low, weeks.high,
-                      tuple(entry.evidence_dates), entry.question.closes)
+    """What a question's chart shows: its weekly probabilities, its evidence dates, its deadline, its prior at the
+    opening date and analysts' stated forecasts (NaN for a scenario a forecast does not name)."""
+    weeks, question = entry.trajectory, entry.question
+    ids = tuple(question.scenario_ids)
+    prior = tuple(float(question.prior.probabilities.get(sid, float("nan"))) for sid in ids) if question.prior else ()
+    stated = tuple((forecast.time.date(), tuple(float(forecast.probabilities.get(sid, float("nan"))) for sid in ids))
+                   for forecast in entry.stated)
+    return Trajectory(ids, tuple(weeks.dates), weeks.mean, weeks.low, weeks.high, tuple(entry.evidence_dates),
+                      question.closes, opened=question.opened, prior=prior, stated=stated)

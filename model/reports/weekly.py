@@ -105,6 +105,7 @@ class QuestionReport:
     last_evidence: dt.date | None
     days_to_deadline: int
     team: LoggedForecast | None = None  # the team's pooled forecast published with this report, if analysts stated any
+    stated: tuple[LoggedForecast, ...] = ()  # analysts' own stated forecasts within the chart's weeks, oldest first
 
     @property
     def team_forecast(self) -> list[tuple[str, float]]:
@@ -186,6 +187,24 @@ def reported_forecasts(log: list[LoggedForecast]) -> dict[str, list[LoggedForeca
     return reported
 
 
+def stated_forecasts(log: list[LoggedForecast]) -> dict[str, list[LoggedForecast]]:
+    """Analysts' own stated forecasts, by question: read once, not once per question."""
+    stated: dict[str, list[LoggedForecast]] = {}
+    for entry in log:
+        if entry.kind == "stated":
+            stated.setdefault(entry.question, []).append(entry)
+    return stated
+
+
+def stated_between(question: Question, log: list[LoggedForecast], start: dt.date, end: dt.date,
+                   before: dt.datetime) -> tuple[LoggedForecast, ...]:
+    """The stated forecasts on ``question`` made from ``start`` to ``end`` (the chart's weeks) and logged by
+    ``before`` (a past week's report shows only what had been stated then), oldest first."""
+    found = [entry for entry in log if entry.question == question.id and entry.kind == "stated"
+             and start <= entry.time.date() <= end and entry.time <= before]
+    return tuple(sorted(found, key=lambda entry: entry.time))
+
+
 def is_new(item: Evidence, since_date: dt.date, since_time: dt.datetime | None) -> bool:
     """Dated after the previous report, or tagged after it was published."""
     return item.date > since_date or bool(since_time and item.recorded and item.recorded >= since_time)
@@ -235,7 +254,7 @@ def question_report(
     question: Question, parameters: Parameters, week: Week, as_of: dt.date, log: list[LoggedForecast],
     strict: bool, published_before: dt.datetime,
 ) -> QuestionReport:
-    """One question's part of the report."""
+    """One question's part of the report (``log``: at least the question's engine and stated forecasts)."""
     when = evaluation_date(question, as_of)
     now = probabilities_at(question, parameters, [when], strict)
     earlier = previous_forecast(question, log, week, published_before)
@@ -259,6 +278,7 @@ def question_report(
         watch=tuple(to_watch(question, now.mean[0], when)), overdue=tuple(overdue(question, when)),
         last_evidence=max((item.date for item in items if not item.indicator), default=None),
         days_to_deadline=(question.closes - as_of).days,
+        stated=stated_between(question, log, start, when, published_before),
     )
 
 
@@ -280,7 +300,7 @@ def build_report(
     ``broken`` lists the problems of files left out (``vane report --skip-broken``); the report shows them first.
     ``each`` is called with each open question's part of the report as soon as it is computed (in report order).
     ``team`` holds the team's pooled forecasts published with this week's report, by question id.
-    ``log`` must hold at least the engine's forecasts on the questions not yet resolved; ``record_of(resolved,
+    ``log`` must hold at least the engine's and the analysts' stated forecasts on the questions not yet resolved; ``record_of(resolved,
     published_before)`` scores the resolved questions (default: on ``log``'s entries published by then).
     """
     current = week.start <= now.date() <= week.end
@@ -288,11 +308,12 @@ def build_report(
     published_before = now if current else dt.datetime.combine(week.end + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
     unresolved = [q for q in questions if q.opened <= as_of and not resolved_by(q, as_of)]
     followed = [q for q in unresolved if q.closes >= as_of]
-    reported = reported_forecasts(log)
+    reported, stated = reported_forecasts(log), stated_forecasts(log)
     entries = []
     for number, question in enumerate(followed, start=1):
         progress(number, len(followed), question.id)
-        entry = question_report(question, parameters, week, as_of, reported.get(question.id, []), strict, published_before)
+        entry = question_report(question, parameters, week, as_of,
+                                reported.get(question.id, []) + stated.get(question.id, []), strict, published_before)
         entries.append(replace(entry, team=(team or {}).get(question.id)) if current else entry)
         each(entries[-1])
     stale_days = 7 * settings.stale_weeks
