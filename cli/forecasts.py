@@ -23,6 +23,7 @@ from model.base.errors import VaneError, display_path
 from model.base.numbers import percent
 from model.engine.parameters import SavedFit, workspace_parameters
 from model.fileformat.log_entry import check_probabilities
+from model.fileformat.values import is_identifier
 from model.record.forecast_log import (
     clamp_extremes,
     logged_entries,
@@ -80,15 +81,20 @@ def forecast(
 @handles_errors
 def import_forecasts(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="A Metaculus forecasts export, or a CSV: question, forecaster, time, one column per scenario.")],
+    tag: Annotated[Optional[list[str]], typer.Option(metavar="TAG", help="Tag every question file the import creates (repeat); they are also tagged metaculus, their type and their project.")] = None,
     directory: DirOption = None,
 ) -> None:
     """Import other forecasters' histories into the forecast log; unknown Metaculus questions become question files."""
+    for wanted in tag or ():
+        if not is_identifier(wanted):
+            raise typer.BadParameter(f"tag '{wanted}' is not an id (letters, digits, '-', '_' and '.')",
+                                     param_hint="--tag")
     space = writable_workspace(directory)
     loaded = load_workspace(space)
     if loaded.problems:
         report_problems(loaded.problems)
         raise VaneError("not importing into a workspace with problems; fix them first")
-    imported = read_forecasts(file, {question.id: question for question in loaded.questions})
+    imported = read_forecasts(file, {question.id: question for question in loaded.questions}, tags=tuple(tag or ()))
     refuse_unwritable_log(log_path(space))  # before any question file is created: all or nothing
     created = write_new_questions(space.scenarios, imported)
     added = write_entries(log_path(space), list(imported.forecasts))

@@ -46,7 +46,7 @@ def score(
     csv_file: Annotated[Optional[Path], typer.Option("--csv", metavar="FILE", help="Also write the per-question scores as CSV ('-' for standard output).")] = None,
     plot: Annotated[Optional[Path], typer.Option(metavar="FILE", help="Where to save the reliability diagram [default: reports/scores/reliability.png].")] = None,
     wide: Annotated[bool, typer.Option("--wide", help="Every column (ranked Brier, spot scores, baselines), however wide the terminal.")] = False,
-    by: Annotated[Optional[list[str]], typer.Option("--by", metavar="tag|month|horizon", help="Also cut the summaries by the questions' tags, by month of resolution, or by how long before the end each forecast was made (repeat for several).")] = None,
+    by: Annotated[Optional[list[str]], typer.Option("--by", metavar="tag|month|grade|horizon", help="Also cut the summaries by the questions' tags, by month of resolution, by the source grades of their evidence, or by how long before the end each forecast was made (repeat for several).")] = None,
     directory: DirOption = None,
 ) -> None:
     """Brier, log, Metaculus baseline and peer scores, calibration and Murphy decomposition, against baselines."""
@@ -57,8 +57,8 @@ def score(
     loaded = load_reporting(space)
     for wanted in by or ():
         if wanted not in (*CUTS, "horizon"):
-            raise VaneError(f"--by {wanted}: scores can be cut by tag, month or horizon (--by tag, --by month, "
-                            "--by horizon)")
+            raise VaneError(f"--by {wanted}: scores can be cut by tag, month, grade or horizon (--by tag, --by month, "
+                            "--by grade, --by horizon)")
     chosen = loaded.select(questions)
     whole = not questions  # the whole track record: its page is written too, with the scores by horizon
     scored, log_problems = score_workspace(space, chosen, loaded.settings.grades, backtest, hindsight,
@@ -146,13 +146,17 @@ def _render_murphy(report: ScoreReport, wide: bool, width: int) -> str:
     """The binned decomposition: the within-bucket terms apart with ``wide``, as one net figure without."""
     title = wrapped("Murphy decomposition of the final forecasts' Brier score (per scenario probability, in the "
                     "calibration table's 10% buckets: Brier = reliability − resolution + uncertainty + within "
-                    "buckets; reliability 0 is perfectly calibrated)")
+                    "buckets; reliability 0 is perfectly calibrated" + ("; [90% interval, resampling questions])"
+                                                                        if wide else "; --wide adds 90% intervals)"))
     within = ["within-bucket variance", "within-bucket covariance"] if wide else ["within buckets"]
     rows = []
     for name, m in report.murphy.items():
         parts = ([number(m.within_variance), number(-m.within_covariance)] if wide
                  else [number(m.within_variance - m.within_covariance)])
-        rows.append([name, number(m.brier), number(m.reliability), number(m.resolution), number(m.uncertainty), *parts])
+        shown = ([_interval((m.reliability, m.reliability_low, m.reliability_high)),
+                  _interval((m.resolution, m.resolution_low, m.resolution_high))] if wide
+                 else [number(m.reliability), number(m.resolution)])
+        rows.append([name, number(m.brier), *shown, number(m.uncertainty), *parts])
     headers = ["forecaster", "Brier", "reliability", "resolution", "uncertainty", *within]
     return title + "\n" + table(headers, rows, right=set(range(1, len(headers))), width=width)
 
@@ -164,6 +168,9 @@ CUT_TITLES = {
                                        "month [90% bootstrap interval], and the reliability of the final forecasts on "
                                        f"those resolved in the {ROLLING_MONTHS} months to it, 0 perfectly calibrated: "
                                        "is the track record getting better?)"),
+    "grade": ("evidence", "questions", "By the source grades of the evidence (time-averaged means over the questions "
+                                       "whose evidence came mostly from sources of those letters [90% bootstrap "
+                                       "interval]: does the engine do better on well-sourced questions?)"),
     "horizon": ("before the end", "forecasts", "By horizon (each forecast's own scores by how long before its "
                                                "question's close or resolution it was made, means over forecasts "
                                                "[90% bootstrap interval])"),
@@ -268,20 +275,35 @@ def _interval(value) -> str:
 
 
 def _render_calibration(report: ScoreReport, wide: bool, width: int) -> str:
-    """Observed frequency per 10% bucket: with the count in the cell (``wide``), or on a line of its own."""
+    """Observed frequency per 10% bucket, then per finer bucket at the extremes: with the count in the cell
+    (``wide``), or on a line of its own."""
     title = wrapped("Calibration of final forecasts (every scenario's probability; observed frequency "
                     + ("/ count [90% Wilson interval] per 10% bucket)" if wide
                        else "per 10% bucket, and the count of forecasts in it; --wide adds 90% intervals)"))
-    header = ["forecaster"] + [f"{int(100 * b)}–{int(100 * b + 10)}%" for b in (i / 10 for i in range(10))]
+    parts = [title + "\n" + _bucket_table(report.calibration, wide, width)]
+    extremes = {name: buckets for name, buckets in report.extremes.items() if any(b.count for b in buckets)}
+    if extremes:
+        parts.append(wrapped("At the extremes (the outer buckets split finer: does 2% mean 2%?)") + "\n"
+                     + _bucket_table(extremes, wide, width))
+    return "\n\n".join(parts)
+
+
+def _bucket_label(bucket) -> str:
+    return f"{100 * bucket.low:.0f}–{100 * bucket.high:.0f}%"
+
+
+def _bucket_table(calibration: dict, wide: bool, width: int) -> str:
+    """A column per bucket, a row per forecaster (and its counts under it, without ``wide``)."""
+    header = ["forecaster"] + [_bucket_label(b) for b in next(iter(calibration.values()), ())]
     rows = []
-    for name, buckets in report.calibration.items():
+    for name, buckets in calibration.items():
         if wide:
             rows.append([name] + [f"{percent(b.observed, 0)}/{b.count} [{percent(b.observed_low, 0)}–"
                                   f"{percent(b.observed_high, 0)}]" if b.count else "·" for b in buckets])
         else:
             rows.append([name] + [percent(b.observed, 0) if b.count else "·" for b in buckets])
             rows.append(["  count"] + [str(b.count) if b.count else "·" for b in buckets])
-    return title + "\n" + table(header, rows, right=set(range(1, 11)), width=width)
+    return table(header, rows, right=set(range(1, len(header))), width=width)
 
 
 COHERENCE_HEADERS = ["question", "forecaster", "date", "stated", "evidence implies", "gap", "scored better",

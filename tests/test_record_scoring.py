@@ -285,3 +285,47 @@ def test_auc_of_perfect_useless_and_backwards_forecasts():
     assert discrimination(np.array([0.9, 0.8, 0.2, 0.1]), happened).auc == 1.0
     assert discrimination(np.array([0.5, 0.5, 0.5, 0.5]), happened).auc == 0.5
     assert discrimination(np.array([0.1, 0.2, 0.8, 0.9]), happened).auc == 0.0
+
+
+def test_the_extremes_split_the_outer_buckets_finer():
+    from model.record.scorecard import extremes_table
+
+    forecasts = np.array([0.005, 0.02, 0.04, 0.5, 0.1, 0.97, 1.0, 0.99, 0.9])
+    happened = np.array([0.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0, 0.0, 1.0])
+    table = extremes_table(forecasts, happened)
+    assert [(b.low, b.high) for b in table] == [(0.0, 0.01), (0.01, 0.05), (0.05, 0.1), (0.9, 0.95), (0.95, 0.99),
+                                                (0.99, 1.0)]
+    assert [b.count for b in table] == [1, 2, 0, 1, 1, 2]  # 0.5 and 0.1 are the middle's; 0.99 and 1.0 the last
+    assert table[1].mean_forecast == pytest.approx(0.03) and table[1].observed == 0.5
+    assert table[5].observed == 0.5 and np.isnan(table[2].observed)
+
+
+@pytest.mark.parametrize("cells", [1 << 17, 500])  # one block of resamples, or blocks of four
+def test_decomposition_intervals_are_the_decomposition_of_resampled_questions(cells, monkeypatch):
+    """The vectorised resampling equals ``murphy`` on each resample's pairs repeated, drawn the same way."""
+    from model.record import scorecard
+    from model.record.scorecard import MURPHY_RESAMPLES, Finals, murphy, murphy_intervals
+
+    monkeypatch.setattr(scorecard, "RESAMPLE_CELLS", cells)
+
+    rng = np.random.default_rng(7)
+    questions = 40
+    probabilities = rng.dirichlet(np.ones(3), size=questions)
+    outcome = (rng.random(questions)[:, None] > np.cumsum(probabilities, axis=1)).sum(axis=1).clip(0, 2)
+    forecasts = probabilities.ravel()
+    happened = (np.arange(3)[None, :] == outcome[:, None]).astype(float).ravel()
+    question = np.repeat(np.arange(questions) * 3 + 5, 3)  # codes need not start at 0 or be dense
+    finals = Finals(forecasts, happened, np.zeros(forecasts.size, bool), np.zeros(forecasts.size, int), question)
+    parts = murphy_intervals(murphy(forecasts, happened), finals, seed=3, resamples=200)
+    draws = np.random.default_rng(3).multinomial(questions, np.full(questions, 1 / questions), size=200)
+    slow = [murphy(np.repeat(forecasts, draw.repeat(3)), np.repeat(happened, draw.repeat(3))) for draw in draws]
+    for name in ("reliability", "resolution"):
+        low, high = np.quantile([getattr(m, name) for m in slow], [0.05, 0.95])
+        assert getattr(parts, f"{name}_low") == pytest.approx(low, abs=1e-12)
+        assert getattr(parts, f"{name}_high") == pytest.approx(high, abs=1e-12)
+        assert getattr(parts, f"{name}_low") <= getattr(parts, name) <= getattr(parts, f"{name}_high")
+    # fewer questions, wider intervals
+    few = Finals(forecasts[:30], happened[:30], finals.yes[:30], finals.month[:30], question[:30])
+    narrow = murphy_intervals(murphy(forecasts, happened), finals, resamples=MURPHY_RESAMPLES)
+    wide = murphy_intervals(murphy(forecasts[:30], happened[:30]), few, resamples=MURPHY_RESAMPLES)
+    assert wide.reliability_high - wide.reliability_low > narrow.reliability_high - narrow.reliability_low

@@ -68,7 +68,7 @@ def test_score_by_tag_gives_each_tag_its_own_means(space: Path):
     text = vane("score", "--dir", str(space), "--by", "tag").stdout
     assert "By tag" in text and "diplomacy" in text
     wrong = vane("score", "--dir", str(space), "--by", "colour")
-    assert wrong.code == 1 and "scores can be cut by tag, month or horizon" in wrong.stderr
+    assert wrong.code == 1 and "scores can be cut by tag, month, grade or horizon" in wrong.stderr
 
 
 def test_coverage_is_the_share_of_the_life_after_the_first_forecast_and_a_small_one_is_noted(space: Path):
@@ -160,3 +160,50 @@ def test_rolling_calibration_covers_the_six_months_to_each_month_of_resolution(s
     assert rolling["2025-09"]["brier"] == pytest.approx(one.brier)
     text = vane("score", "--dir", str(space), "--by", "month").stdout
     assert "reliability, 6 mo" in text
+
+
+def test_score_by_grade_groups_questions_by_the_sources_behind_their_evidence(space: Path):
+    scored_space(space)
+    scenarios = space / "scenarios"
+    # talks: one B2 and one C3 item, a tie: the less reliable band; other: A-graded only; plain: no evidence
+    (scenarios / "other.yaml").write_text((scenarios / "other.yaml").read_text().replace("grade: B2", "grade: A1")
+                                          .replace("grade: C3", "grade: A2"))
+    plain = (scenarios / "plain.yaml").read_text()
+    (scenarios / "plain.yaml").write_text(plain[:plain.index("evidence:")] + plain[plain.index("resolution:"):])
+    result = vane("score", "--dir", str(space), "--json", "--by", "grade")
+    assert result.code == 0, result.output
+    data = json.loads(result.stdout)
+    brier = {q["id"]: f["scores"]["brier"]["time_averaged"] for q in data["questions"] for f in q["forecasters"]
+             if f["forecaster"] == "mk"}
+    groups = {group: {s["forecaster"]: s for s in found} for group, found in data["by_grade"].items()}
+    assert list(groups) == ["mostly A–B sources", "mostly C–D sources", "no evidence"]
+    for group, qid in (("mostly A–B sources", "other"), ("mostly C–D sources", "talks"), ("no evidence", "plain")):
+        assert groups[group]["mk"]["questions"] == 1
+        assert groups[group]["mk"]["time_averaged"]["brier"]["mean"] == pytest.approx(brier[qid], abs=1e-12)
+    text = vane("score", "--dir", str(space), "--by", "grade").stdout
+    assert "By the source grades of the evidence" in text and "mostly C–D sources" in text
+    assert "By the source grades" in (space / "reports" / "track-record.md").read_text()
+
+
+def test_an_import_tags_the_questions_it_creates(space: Path, tmp_path: Path):
+    header = ("question_id,forecast_id,forecaster,forecast_timestamp,type,options,probability_yes,"
+              "probability_yes_per_category,published_at,scheduled_close_time,actual_close_time,"
+              "spot_scoring_time,resolution,question_title,project_title\n")
+    rows = ("31268,7,crowd,2025-02-01T00:00:00Z,binary,,0.3,,2025-01-01T00:00:00Z,2025-06-01T00:00:00Z,"
+            "2025-06-01T00:00:00Z,,yes,Will it happen?,Quarterly Cup: Q1 2025\n"
+            '31269,8,crowd,2025-02-01T00:00:00Z,multiple_choice,"[""a"",""b"",""c""]",,"[0.2,0.3,0.5]",'
+            "2025-01-01T00:00:00Z,2025-06-01T00:00:00Z,2025-06-01T00:00:00Z,,b,Which one?,<script>\n")
+    export = tmp_path / "export.csv"
+    export.write_text(header + rows)
+    refused = vane("import-forecasts", str(export), "--dir", str(space), "--tag", "two words")
+    assert refused.code != 0 and "--tag" in refused.output and "two words" in refused.output
+    assert not (space / "scenarios" / "metaculus-31268.yaml").exists()
+    result = vane("import-forecasts", str(export), "--dir", str(space), "--tag", "cup", "--tag", "metaculus")
+    assert result.code == 0, result.output
+    binary, _ = load_question(space / "scenarios" / "metaculus-31268.yaml")
+    choice, _ = load_question(space / "scenarios" / "metaculus-31269.yaml")
+    assert binary.tags == ("cup", "metaculus", "binary", "quarterly-cup-q1-2025")
+    assert choice.tags == ("cup", "metaculus", "multiple-choice", "ltscriptgt")  # a project title made an id
+    data = json.loads(vane("score", "--dir", str(space), "--json", "--by", "tag").stdout)
+    assert {group: len(found) > 0 for group, found in data["by_tag"].items()}["binary"]
+    assert [s["questions"] for s in data["by_tag"]["cup"] if s["forecaster"] == "crowd"] == [2]

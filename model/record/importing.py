@@ -75,8 +75,12 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
         raise VaneError(f"{display_path(path)}: cannot be read as CSV ({error})") from None
 
 
-def import_forecasts(path: Path, questions: dict[str, Question], clock: Clock | None = None) -> Imported:
+def import_forecasts(path: Path, questions: dict[str, Question], clock: Clock | None = None,
+                     tags: tuple[str, ...] = ()) -> Imported:
     """Forecasts (and any new questions) from a Metaculus export or a simple CSV; all or nothing.
+
+    A question the import creates is tagged with ``tags``, then ``metaculus``, its type and its project
+    (``metaculus_tags``), so the track record can be cut by them (``vane score --by tag``).
 
     Raises
     ------
@@ -85,7 +89,7 @@ def import_forecasts(path: Path, questions: dict[str, Question], clock: Clock | 
     """
     header, rows = read_rows(path)
     if all(column in header for column in METACULUS_COLUMNS):
-        return _metaculus(path, rows, questions, clock or Clock.system())
+        return _metaculus(path, rows, questions, clock or Clock.system(), tags)
     if all(column in header for column in SIMPLE_COLUMNS):
         return _simple(path, rows, questions)
     raise VaneError(
@@ -159,7 +163,7 @@ def _one_line(error: Exception) -> str:
     return str(error).replace(":\n  ", ": ").replace("\n  ", "; ")
 
 
-def _metaculus(path: Path, rows, questions: dict[str, Question], clock: Clock) -> Imported:
+def _metaculus(path: Path, rows, questions: dict[str, Question], clock: Clock, tags: tuple[str, ...] = ()) -> Imported:
     shown = display_path(path)
     by_question: dict[str, list[tuple[int, dict]]] = defaultdict(list)
     for line, row in rows:
@@ -169,7 +173,7 @@ def _metaculus(path: Path, rows, questions: dict[str, Question], clock: Clock) -
         try:
             question = _known_question(metaculus_id, question_rows[0][1], questions)
             if question is None:
-                question = metaculus_question(question_rows[0][1], clock)
+                question = metaculus_question(question_rows[0][1], clock, tags)
                 new_questions.append(question)
             labels = _labels(question_rows[0][1])
             mapping = _scenario_mapping(question, labels)
@@ -233,8 +237,9 @@ def _metaculus_forecast(row: dict, question: Question, labels: list[str], mappin
     )
 
 
-def metaculus_question(row: dict, clock: Clock) -> Question:
-    """A question built from an export row: its title, options as scenarios with a uniform prior, times, resolution."""
+def metaculus_question(row: dict, clock: Clock, tags: tuple[str, ...] = ()) -> Question:
+    """A question built from an export row: its title, options as scenarios with a uniform prior, times, resolution,
+    and ``tags`` with the export's own (``metaculus_tags``)."""
     question_id = f"metaculus-{row['question_id'].strip()}"
     if not is_identifier(question_id):  # the id becomes a file name: nothing that could name a path elsewhere
         raise VaneError(f"'{row['question_id'].strip()}' is not a Metaculus question id")
@@ -254,7 +259,16 @@ def metaculus_question(row: dict, clock: Clock) -> Question:
         description=f"Imported from a Metaculus export: question {row['question_id'].strip()}"
                     + (f" ({row['project_title'].strip()})" if row.get("project_title", "").strip() else "") + ".",
         resolution=_resolution(row, dict(zip(labels, ids)), opened, clock, post),
+        tags=tuple(dict.fromkeys((*tags, *metaculus_tags(row)))),
     )
+
+
+def metaculus_tags(row: dict) -> tuple[str, ...]:
+    """What an export row says of its question's topic: ``metaculus``, its type (``binary``,
+    ``multiple-choice``) and its project's title as an id, when it makes one."""
+    found = ["metaculus", slug(row["type"])]
+    project = slug(row.get("project_title", "")) if row.get("project_title", "").strip() else ""
+    return tuple(tag for tag in (*found, project) if tag and tag != "option" and is_identifier(tag))
 
 
 def _unique_slugs(labels: list[str]) -> list[str]:

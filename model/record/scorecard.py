@@ -13,7 +13,7 @@ import datetime as dt
 import io
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -21,7 +21,8 @@ import numpy as np
 
 from model.base.textsafe import visible
 from model.engine.parameters import Parameters
-from model.engine.probabilities import day_number, mean_probabilities
+from model.engine.probabilities import day_number, mean_probabilities, visible_items
+from model.fileformat.grades import DEFAULT_GRADE
 from model.fileformat.log_entry import (
     EPOCH,
     KIND_CODES,
@@ -159,6 +160,11 @@ class Murphy:
     uncertainty: float
     within_variance: float = 0.0
     within_covariance: float = 0.0
+    # 90% intervals of reliability and resolution, resampling questions (``murphy_intervals``); nan without
+    reliability_low: float = float("nan")
+    reliability_high: float = float("nan")
+    resolution_low: float = float("nan")
+    resolution_high: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -292,6 +298,7 @@ class ScoreReport:
     cuts: dict[str, dict[str, tuple[Summary, ...]]] = field(default_factory=dict)
     discrimination: dict[str, "Discrimination"] = field(default_factory=dict)
     rolling: dict[str, tuple["RollingPoint", ...]] = field(default_factory=dict)  # ``rolling_calibration``
+    extremes: dict[str, tuple[Bucket, ...]] = field(default_factory=dict)  # ``extremes_table``
 
     @cached_property
     def rows(self) -> tuple[ScoreRow, ...]:
@@ -319,6 +326,8 @@ class ScoreReport:
         return {
             "summary": [summary.as_dict() for summary in self.summaries],
             "calibration": {name: [asdict(bucket) for bucket in buckets] for name, buckets in self.calibration.items()},
+            "calibration_extremes": {name: [asdict(bucket) for bucket in buckets]
+                                     for name, buckets in self.extremes.items()},
             "murphy": {name: asdict(parts) for name, parts in self.murphy.items()},
             "discrimination": {name: found.as_dict() for name, found in self.discrimination.items()},
             "rolling_calibration": {name: [asdict(point) for point in points] for name, points in self.rolling.items()},
@@ -416,7 +425,8 @@ def score_table(builder: TableBuilder, questions: list[Question], backtests: lis
         scores=scores,
         summaries=summaries(scores, seed),
         calibration={name: calibration_table(f.forecasts, f.happened) for name, f in finals.items()},
-        murphy={name: murphy(f.forecasts, f.happened) for name, f in finals.items()},
+        murphy={name: murphy_intervals(murphy(f.forecasts, f.happened), f, seed) for name, f in finals.items()},
+        extremes={name: extremes_table(f.forecasts, f.happened) for name, f in finals.items()},
         discrimination={name: discrimination(f.forecasts[f.yes], f.happened[f.yes]) for name, f in finals.items()},
         rolling={name: rolling_calibration(f) for name, f in finals.items()},
         coherence_table=coherence(table, parameters) if parameters is not None else CoherenceTable.empty(),
@@ -540,9 +550,34 @@ def month_groups(questions) -> dict[str, list[str]]:
     return groups
 
 
-CUTS = {"tag": tag_groups, "month": month_groups}
-"""How ``vane score --by`` groups questions: by tag, or by month of resolution (``--by horizon`` groups
-forecasts instead: ``horizon_summaries``)."""
+GRADE_BANDS = (("AB", "mostly A–B sources"), ("CD", "mostly C–D sources"), ("EF", "mostly E–F or ungraded sources"))
+
+
+NO_EVIDENCE = "no evidence"
+
+
+def grade_groups(questions) -> dict[str, list[str]]:
+    """The ids of the resolved questions by the source grades of the evidence behind the engine's forecast:
+    the band of source letters (A–B, C–D, E–F; an ungraded item is F6) holding most of the items that counted
+    at the question's end (ties: the less reliable band), bands in that order, then those with no evidence."""
+    groups: dict[str, list[str]] = {label: [] for _, label in GRADE_BANDS}
+    groups[NO_EVIDENCE] = []
+    for question in questions:
+        if question.resolution is None:
+            continue
+        letters = [(item.grade or DEFAULT_GRADE)[0] for item in visible_items(question, question.horizon)]
+        if not letters:
+            groups[NO_EVIDENCE].append(question.id)
+            continue
+        counts = [sum(letter in band for letter in letters) for band, _ in GRADE_BANDS]
+        most = max(range(len(GRADE_BANDS)), key=lambda b: (counts[b], b))
+        groups[GRADE_BANDS[most][1]].append(question.id)
+    return {label: ids for label, ids in groups.items() if ids}
+
+
+CUTS = {"tag": tag_groups, "month": month_groups, "grade": grade_groups}
+"""How ``vane score --by`` groups questions: by tag, by month of resolution, or by the grades of their
+evidence (``--by horizon`` groups forecasts instead: ``horizon_summaries``)."""
 
 
 HORIZONS = ((90.0, "90 days or more"), (30.0, "30 to 90 days"), (0.0, "under 30 days"))
@@ -678,9 +713,10 @@ def _final_forecasts(table: ForecastTable, where: _Scored) -> dict[str, "Finals"
                                  minlength=appearing.shape[0])).astype(np.int64)
     resolved_in = np.array([_month_number(q.resolution.date) if q.resolution else -1 for q in table.questions])
     month = np.broadcast_to(resolved_in[table.question[latest]][:, None], used.shape)[used]
+    question = np.broadcast_to(table.question[latest][:, None], used.shape)[used]
     forecasts, happened, first_of_binary = values[used], happened[used], first_of_binary[used]
     return {table.tables.forecasters[code]: Finals(forecasts[start:end], happened[start:end],
-                                                   first_of_binary[start:end], month[start:end])
+                                                   first_of_binary[start:end], month[start:end], question[start:end])
             for code, start, end in zip(appearing.tolist(), [0, *ends[:-1].tolist()], ends.tolist())}
 
 
@@ -691,12 +727,13 @@ def _month_number(day: dt.date) -> int:
 @dataclass(frozen=True)
 class Finals:
     """A forecaster's final forecasts as (probability, happened) pairs of every scenario, with which pairs are
-    a binary question's "yes" and the month (``year * 12 + month - 1``) its question resolved in."""
+    a binary question's "yes", the month (``year * 12 + month - 1``) its question resolved in, and the question."""
 
     forecasts: np.ndarray
     happened: np.ndarray
     yes: np.ndarray
     month: np.ndarray
+    question: np.ndarray | None = None  # each pair's question (its code in the forecast table)
 
 
 ROLLING_MONTHS = 6  # the rolling calibration's window: the questions resolved in the last six months
@@ -795,17 +832,78 @@ def _buckets(forecasts: np.ndarray) -> np.ndarray:
 
 def calibration_table(forecasts: np.ndarray, happened: np.ndarray) -> tuple[Bucket, ...]:
     """10% buckets of forecast probabilities: counts, mean forecast, observed frequency and its 90% interval."""
-    bucket = _buckets(forecasts)
-    counts = np.bincount(bucket, minlength=BUCKETS)
-    sums = np.bincount(bucket, weights=forecasts, minlength=BUCKETS)
-    hits = np.bincount(bucket, weights=happened, minlength=BUCKETS)
+    return _table(_buckets(forecasts), [(b / BUCKETS, (b + 1) / BUCKETS) for b in range(BUCKETS)], forecasts, happened)
+
+
+EXTREME_EDGES = (0.0, 0.01, 0.05, 0.10, 0.90, 0.95, 0.99, 1.0)
+"""The calibration table's outer buckets split finer (the middle, 10% to 90%, left out): where a confident
+forecaster's forecasts live, and where a 10% bucket hides whether 2% meant 2%."""
+
+
+def extremes_table(forecasts: np.ndarray, happened: np.ndarray) -> tuple[Bucket, ...]:
+    """``calibration_table`` at the extremes: [0, 1%), [1, 5%), [5, 10%), [90, 95%), [95, 99%) and [99, 100%]."""
+    index = np.searchsorted(np.array(EXTREME_EDGES[1:-1]), forecasts, side="right")  # 0 .. 6, 3 the middle
+    middle = len(EXTREME_EDGES) // 2 - 1
+    keep = index != middle
+    bounds = [pair for b, pair in enumerate(zip(EXTREME_EDGES, EXTREME_EDGES[1:])) if b != middle]
+    return _table(np.where(index > middle, index - 1, index)[keep], bounds, forecasts[keep], happened[keep])
+
+
+def _table(bucket: np.ndarray, bounds, forecasts: np.ndarray, happened: np.ndarray) -> tuple[Bucket, ...]:
+    """The buckets ``bucket`` numbers (bucket ``b`` from ``bounds[b][0]`` to ``bounds[b][1]``): counts, mean
+    forecast, observed frequency and its Wilson interval."""
+    size = len(bounds)
+    counts = np.bincount(bucket, minlength=size)
+    sums = np.bincount(bucket, weights=forecasts, minlength=size)
+    hits = np.bincount(bucket, weights=happened, minlength=size)
     low, high = wilson_interval(hits, counts)
     table = []
-    for b in range(BUCKETS):
+    for b, (start, end) in enumerate(bounds):
         count = int(counts[b])
-        table.append(Bucket(b / BUCKETS, (b + 1) / BUCKETS, count, float(sums[b] / count) if count else float("nan"),
+        table.append(Bucket(start, end, count, float(sums[b] / count) if count else float("nan"),
                             float(hits[b] / count) if count else float("nan"), float(low[b]), float(high[b])))
     return tuple(table)
+
+
+MURPHY_RESAMPLES = 1000
+
+
+def murphy_intervals(parts: "Murphy", finals: "Finals", seed: int = 0,
+                     resamples: int = MURPHY_RESAMPLES) -> "Murphy":
+    """``parts`` with 90% bootstrap intervals of its reliability and resolution: questions resampled with
+    replacement (each keeps all its scenarios' pairs), the binned decomposition computed again each time."""
+    if finals.question is None or not finals.forecasts.size:
+        return parts
+    _, question = np.unique(finals.question, return_inverse=True)
+    count = int(question.max()) + 1
+    if count < 2:
+        return parts
+    rng = np.random.default_rng(seed)
+    onehot = np.zeros((finals.forecasts.size, BUCKETS))
+    onehot[np.arange(finals.forecasts.size), _buckets(finals.forecasts)] = 1.0
+    step = max(1, RESAMPLE_CELLS // finals.forecasts.size)
+    found = []
+    for start in range(0, resamples, step):
+        drawn = rng.multinomial(count, np.full(count, 1.0 / count), size=min(step, resamples - start))
+        found.append(_weighted_parts(drawn[:, question].astype(float), onehot, finals.forecasts, finals.happened))
+    reliability, resolution = np.concatenate(found, axis=1)
+    (rel_low, rel_high), (res_low, res_high) = np.quantile(reliability, [0.05, 0.95]), np.quantile(resolution, [0.05, 0.95])
+    return replace(parts, reliability_low=float(rel_low), reliability_high=float(rel_high),
+                   resolution_low=float(res_low), resolution_high=float(res_high))
+
+
+def _weighted_parts(weights: np.ndarray, onehot: np.ndarray, forecasts: np.ndarray,
+                    happened: np.ndarray) -> np.ndarray:
+    """(2, R): reliability and resolution of the binned decomposition with each pair counted ``weights[r]`` times."""
+    counts = weights @ onehot  # (R, buckets)
+    total = counts.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_forecast = (weights * forecasts) @ onehot / counts
+        observed = (weights * happened) @ onehot / counts
+    base = (weights @ happened) / total
+    gap = np.nan_to_num(counts * (mean_forecast - observed) ** 2)
+    spread = np.nan_to_num(counts * (observed - base[:, None]) ** 2)
+    return np.stack([gap.sum(axis=1) / total, spread.sum(axis=1) / total])
 
 
 def murphy(forecasts: np.ndarray, happened: np.ndarray) -> Murphy:

@@ -61,10 +61,11 @@ class ForecasterRecord:
     name: str
     summary: Summary
     calibration: tuple[Bucket, ...]
+    extremes: tuple[Bucket, ...]  # the outer buckets split finer (``scorecard.extremes_table``), those with forecasts
     murphy: Murphy | None
     discrimination: Discrimination | None
     rolling: tuple[RollingPoint, ...]
-    cuts: dict[str, tuple[tuple[str, Summary], ...]]  # "tag" / "horizon" -> (group, this forecaster's summary)
+    cuts: dict[str, tuple[tuple[str, Summary], ...]]  # "tag" / "grade" / "horizon" -> (group, its summary)
     worst: tuple[QuestionScore, ...]
     best: tuple[QuestionScore, ...]
 
@@ -90,12 +91,13 @@ class TrackRecordPage:
 
 
 def track_record_page(report: ScoreReport, questions: list[Question], generated: dt.datetime) -> TrackRecordPage:
-    """The page of ``report`` (scored on ``questions``); tag cuts are computed when the report has none, the
-    horizon cut is shown when the report has it (``score_workspace(horizons=True)``)."""
+    """The page of ``report`` (scored on ``questions``); the tag and grade cuts are computed when the report has
+    none, the horizon cut is shown when the report has it (``score_workspace(horizons=True)``)."""
     cuts = {}
     tags = CUTS["tag"](questions)
     if set(tags) != {UNTAGGED}:  # no question has a tag: nothing to cut by
         cuts["tag"] = report.cuts.get("tag") or summaries_by(report.scores, tags)
+    cuts["grade"] = report.cuts.get("grade") or summaries_by(report.scores, CUTS["grade"](questions))
     if "horizon" in report.cuts:
         cuts["horizon"] = report.cuts["horizon"]
     titles = {question.id: question.title for question in questions}
@@ -111,7 +113,8 @@ def _record(report: ScoreReport, summary: Summary, cuts: dict, titles: dict[str,
             for cut, groups in cuts.items()}
     ranked = _question_scores(report, name, titles)
     return ForecasterRecord(
-        name, summary, report.calibration.get(name, ()), report.murphy.get(name),
+        name, summary, report.calibration.get(name, ()),
+        tuple(bucket for bucket in report.extremes.get(name, ()) if bucket.count), report.murphy.get(name),
         report.discrimination.get(name), report.rolling.get(name, ())[-ROLLING_SHOWN:], mine,
         worst=tuple(ranked[::-1][:EXTREMES]), best=tuple(ranked[:min(EXTREMES, max(0, len(ranked) - EXTREMES))]),
     )
