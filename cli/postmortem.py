@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from cli.options import DirOption, FaceValueOption, JsonOption, handles_errors, print_json, say, viewing, workspace
+from cli.options import (
+    DirOption,
+    FaceValueOption,
+    JsonOption,
+    handles_errors,
+    print_json,
+    say,
+    viewing,
+    workspace,
+)
 from cli.render import table, terminal_width, wrapped
 from model.base.errors import display_path
 from model.base.numbers import number, percent, signed
@@ -29,7 +38,8 @@ def post_mortem(
     from model.fileformat.log_entry import KINDS
     from model.record.log_reading import entries_on
     from model.record.track_record import score_workspace
-    from model.reports.postmortem import post_mortem as build, write_post_mortem
+    from model.reports.postmortem import post_mortem as build
+    from model.reports.postmortem import write_post_mortem
     from model.workspace.folder import log_path
 
     loaded, parameters, _ = viewing(directory, None, face_value, question_id)

@@ -304,7 +304,12 @@ def test_the_extremes_split_the_outer_buckets_finer():
 def test_decomposition_intervals_are_the_decomposition_of_resampled_questions(cells, monkeypatch):
     """The vectorised resampling equals ``murphy`` on each resample's pairs repeated, drawn the same way."""
     from model.record import scorecard
-    from model.record.scorecard import MURPHY_RESAMPLES, Finals, murphy, murphy_intervals
+    from model.record.scorecard import (
+        MURPHY_RESAMPLES,
+        Finals,
+        murphy,
+        murphy_intervals,
+    )
 
     monkeypatch.setattr(scorecard, "RESAMPLE_CELLS", cells)
 
