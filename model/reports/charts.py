@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import json
 import struct
 import zlib
@@ -126,16 +125,13 @@ def reliability_diagram(calibration: dict, path: Path) -> Path:
             for bucket in used:
                 axes.annotate(str(bucket.count), (bucket.mean_forecast, bucket.observed), xytext=(4, -9),
                               textcoords="offset points", fontsize=6, color="#555555")
-        axes.set_title(f"{name} ({sum(b.count for b in used)} forecasts)", fontsize=8)
+        axes.set_title(_short(f"{visible(name)} ({sum(b.count for b in used)} forecasts)"), fontsize=8, parse_math=False)
         axes.set(xlim=(0, 1), ylim=(0, 1))
         axes.tick_params(labelsize=7)
         axes.grid(True, color="#eeeeee")
-    figure.supxlabel("forecast probability (10% buckets)", fontsize=8)
-    figure.supylabel("observed frequency (bars: 90% interval; numbers: forecasts)", fontsize=8)
-    figure.suptitle("Reliability of final forecasts", fontsize=9)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", metadata={KEY_FIELD: key})
-    return write_png(path, buffer.getvalue())
+    _labels(figure, "Reliability of final forecasts", "forecast probability (10% buckets)",
+            "observed frequency (bars: 90% interval; numbers: forecasts)")
+    return write_png(path, _figure_png(figure, key))
 
 
 BASELINE_COLOUR = "#a0a0a0"
@@ -150,21 +146,51 @@ def forecaster_colour(name: str) -> str:
     return people[hashlib.sha256(name.encode("utf-8", "surrogatepass")).digest()[0] % len(people)]
 
 
+PANEL_MARGINS = {"left": 0.55, "right": 0.15, "bottom": 0.5, "top": 0.5, "across": 0.4, "down": 0.45}
+"""Inches around and between the panels of a score chart: room for the tick labels, each panel's title and the
+figure's labels, fixed (every panel has the same axes, so nothing needs measuring)."""
+
+
 def _panels(count: int, size: tuple[float, float]):
-    """A figure of ``count`` panels, three to a row, each ``size`` inches (the spare ones hidden), without pyplot."""
+    """A figure of ``count`` panels, three to a row, each ``size`` inches (the spare ones hidden), without pyplot.
+
+    The layout is fixed (``PANEL_MARGINS``): a layout engine would measure every label of every panel,
+    which with a dozen forecasters took longer than drawing them.
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     columns = min(3, count)
     rows = -(-count // columns)
-    # constrained layout keeps each title clear of the ticks of the panel above; no pyplot: its import and
-    # figure manager cost half a second
-    figure = Figure(figsize=(size[0] * columns, size[1] * rows), layout="constrained")
+    margin = PANEL_MARGINS
+    width = margin["left"] + margin["right"] + columns * size[0] + (columns - 1) * margin["across"]
+    height = margin["bottom"] + margin["top"] + rows * size[1] + (rows - 1) * margin["down"]
+    figure = Figure(figsize=(width, height), dpi=DPI)
     FigureCanvasAgg(figure)
+    figure.subplots_adjust(left=margin["left"] / width, right=1 - margin["right"] / width,
+                           bottom=margin["bottom"] / height, top=1 - margin["top"] / height,
+                           wspace=margin["across"] / size[0], hspace=margin["down"] / size[1])
     panels = list(np.atleast_1d(figure.subplots(rows, columns, squeeze=False)).ravel())
     for spare in panels[count:]:
         spare.set_visible(False)
     return figure, panels[:count]
+
+
+def _short(text: str, limit: int = 44) -> str:
+    """A panel title cut to fit its panel."""
+    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
+
+
+def _figure_png(figure, key: str) -> bytes:
+    """A figure drawn on its Agg canvas as PNG bytes carrying ``key`` (``encode_png``: faster than savefig)."""
+    return encode_png(_rgba(figure.canvas), {"Software": _software(), KEY_FIELD: key})
+
+
+def _labels(figure, title: str, x: str, y: str) -> None:
+    """A score chart's title and axis labels, at fixed places in the margins."""
+    figure.suptitle(title, fontsize=9, y=1 - 0.12 / figure.get_figheight())
+    figure.supxlabel(x, fontsize=8, y=0.08 / figure.get_figheight())
+    figure.supylabel(y, fontsize=8, x=0.08 / figure.get_figwidth())
 
 
 def discrimination_plot(discrimination: dict, path: Path) -> Path | None:
@@ -196,17 +222,15 @@ def discrimination_plot(discrimination: dict, path: Path) -> Path | None:
                  label="resolved no")
         axes.axhline(0, color="#666666", linewidth=0.8)
         auc = "" if not np.isfinite(found.auc) else f", AUC {found.auc:.2f}"
-        axes.set_title(f"{name}{auc}", fontsize=8)
+        axes.set_title(_short(f"{visible(name)}{auc}"), fontsize=8, parse_math=False)
         axes.set_xlim(0, 1)
         axes.tick_params(labelsize=7)
         top = max(int(yes.max(initial=0)), int(no.max(initial=0)), 1)
         axes.set_ylim(-top * 1.1, top * 1.1)
     axes_grid[0].legend(loc="upper left", fontsize=6, frameon=False)
-    figure.supxlabel("final forecast of yes (binary questions)", fontsize=8)
-    figure.supylabel("questions (yes above, no below)", fontsize=8)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", metadata={KEY_FIELD: key})
-    return write_png(path, buffer.getvalue())
+    _labels(figure, "Discrimination of final forecasts", "final forecast of yes (binary questions)",
+            "questions (yes above, no below)")
+    return write_png(path, _figure_png(figure, key))
 
 
 def _diagram_key(calibration: dict) -> str:
