@@ -3,6 +3,7 @@ and how the forecasts moved."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from pathlib import Path
@@ -12,8 +13,10 @@ import pytest
 
 from model.engine.parameters import workspace_parameters
 from model.engine.views import ledger
+from model.fileformat.log_entry import LoggedForecast
+from model.record.forecast_log import write_entries
 from model.reports.postmortem import direction, log_ratio
-from model.workspace.folder import Workspace
+from model.workspace.folder import Workspace, log_path
 from model.workspace.loader import load_question
 from tests.browser import open_alone
 from tests.helpers import TALKS, vane
@@ -102,12 +105,17 @@ def test_hostile_text_is_inert_on_the_page(space: Path):
     hostile = "<script>alert(1)</script> [x](javascript:alert(2)) \u202e| cell |"
     text = RESOLVED.replace("Envoys meet for the first time.", json.dumps(hostile)).replace("source: Wire", "source: '<b>W</b>'")
     (space / "scenarios" / "talks.yaml").write_text(text)
+    when = dt.datetime(2025, 6, 1, 12, tzinfo=dt.timezone.utc)
+    write_entries(log_path(Workspace(space)), [LoggedForecast(when, "talks", "a $\\frac{1$ <i>b</i>",
+                                                              {"deal": 0.2, "ceasefire": 0.2, "stall": 0.6},
+                                                              "stated", "stated")])
     result = vane("post-mortem", "talks", "--dir", str(space))
     assert result.code == 0, result.output
     assert "\u202e" not in result.stdout and "\\u202e" in result.stdout
     folder = space / "reports" / "post-mortems"
     html, markdown = (folder / "talks.html").read_text(), (folder / "talks.md").read_text()
     assert "<script>" not in html and "&lt;script&gt;" in html and "<b>W</b>" not in html and "\u202e" not in html
+    assert "<i>b</i>" not in html and "a $\\frac{1$ &lt;i&gt;b&lt;/i&gt;" in html
     assert "<script>" not in markdown and "\\| cell \\|" in markdown and "\u202e" not in markdown
 
 

@@ -233,15 +233,16 @@ def draw_paths(found: PostMortem, path) -> bytes:
         axes.plot(times[:-1], values[:-1], "o", color=colour, markersize=3)
     axes.axvline(found.resolved, color="#444444", linestyle=":", linewidth=1)
     axes.annotate(f"resolved: {_short(visible(found.outcome))}", (found.resolved, 1.0), xytext=(-4, -4),
-                  textcoords="offset points", ha="right", va="top", fontsize=8, color="#444444")
+                  textcoords="offset points", ha="right", va="top", fontsize=8, color="#444444", parse_math=False)
     axes.set_ylim(0, 1)
     axes.yaxis.set_major_formatter(lambda value, _: f"{100 * value:.0f}%")
-    axes.set_ylabel(f"probability of {_short(visible(found.outcome))}", fontsize=8)
+    axes.set_ylabel(f"probability of {_short(visible(found.outcome))}", fontsize=8, parse_math=False)
     axes.grid(True, axis="y", color="#eeeeee")
     axes.tick_params(labelsize=7)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
-    axes.legend(loc="upper left", fontsize=7, frameon=False, ncols=2)
+    for text in axes.legend(loc="upper left", fontsize=7, frameon=False, ncols=2).get_texts():
+        text.set_parse_math(False)  # names are the user's: a $ is a dollar, never mathtext
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI)
     write_png(path, buffer.getvalue())
