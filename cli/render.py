@@ -10,7 +10,9 @@ no row ever wraps.
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import sys
 import unicodedata
 
@@ -42,9 +44,15 @@ def width_of(text: str) -> int:
     text = visible(text)
     if text.isascii():
         return len(text)
-    return sum(_columns(character) for character in text)
+    # one column per ASCII character; only the others are looked up (a status line has a few "·" and "▁")
+    others = _NOT_ASCII.findall(text)
+    return len(text) - len(others) + sum(map(_columns, others))
 
 
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@functools.lru_cache(maxsize=4096)
 def _columns(character: str) -> int:
     if unicodedata.combining(character) or unicodedata.category(character) == "Cf":
         return 0

@@ -322,7 +322,8 @@ def test_decomposition_intervals_are_the_decomposition_of_resampled_questions(ce
     question = np.repeat(np.arange(questions) * 3 + 5, 3)  # codes need not start at 0 or be dense
     finals = Finals(forecasts, happened, np.zeros(forecasts.size, bool), np.zeros(forecasts.size, int), question)
     parts = murphy_intervals(murphy(forecasts, happened), finals, seed=3, resamples=200)
-    draws = np.random.default_rng(3).multinomial(questions, np.full(questions, 1 / questions), size=200)
+    draws = scorecard.resample_counts(np.random.default_rng(3), questions, 200).astype(int)
+    assert (draws.sum(axis=1) == questions).all() and draws.min() >= 0
     slow = [murphy(np.repeat(forecasts, draw.repeat(3)), np.repeat(happened, draw.repeat(3))) for draw in draws]
     for name in ("reliability", "resolution"):
         low, high = np.quantile([getattr(m, name) for m in slow], [0.05, 0.95])

@@ -227,5 +227,32 @@ def test_vane_check_keeps_the_engines_arrays_in_the_cache(space: Path):
 
     for entry in (space / ".vane" / "cache").iterdir():
         if not entry.name.startswith("."):
-            _, _, question = pickle.loads(entry.read_bytes()[32:])
-            assert "_engine_arrays" in question.__dict__, entry.name
+            _, _, state, _ = pickle.loads(entry.read_bytes()[32:])  # the question's state, then its evidence
+            assert "_engine_arrays" in state, entry.name
+
+
+def test_a_question_from_the_cache_unpacks_its_evidence_only_when_asked(space: Path, monkeypatch):
+    """``vane status`` on an unchanged workspace reads no evidence item: the rows it shows were worked out before."""
+    import dataclasses
+
+    from model.workspace import cache as parse_cache
+    from model.workspace.loader import load_question
+
+    store = parse_cache.ParseCache.of(space)
+    path = next((space / "scenarios").glob("*.yaml"))  # the bundled example
+    fresh, _ = load_question(path, cache=store)  # parsed, and kept
+    assert fresh.evidence
+    unpacked = []
+    original = parse_cache.PackedEvidence.__call__
+    monkeypatch.setattr(parse_cache.PackedEvidence, "__call__", lambda self: unpacked.append(1) or original(self))
+    cached, _ = load_question(path, cache=store)
+    assert parse_cache.TEXT_KEY in cached.__dict__ and "evidence" not in cached.__dict__ and not unpacked
+    assert vane("status", "--dir", str(space)).code == 0  # works the rows out (reading the items), keeps them
+    unpacked.clear()
+    assert vane("status", "--dir", str(space)).code == 0
+    assert not unpacked  # the second status came from the cache: no item was read
+    assert cached.evidence == fresh.evidence and len(unpacked) == 1
+    assert cached.evidence is cached.evidence and len(unpacked) == 1  # once
+    assert cached == fresh and dataclasses.replace(cached, title="x").evidence == fresh.evidence
+    with pytest.raises(AttributeError):
+        cached.no_such_field

@@ -135,6 +135,25 @@ class Question:
             return self.resolution.date
         return self.closes
 
+    def __getattr__(self, name: str):
+        """Only ever for ``evidence`` of a question read from the parse cache, kept packed until first asked for
+        (``model.workspace.cache``: ``vane status`` on an unchanged workspace never unpacks it)."""
+        if name == "evidence":
+            packed = self.__dict__.pop(PACKED_EVIDENCE, None)
+            if packed is not None:
+                evidence = self.__dict__["evidence"] = packed()
+                return evidence
+        raise AttributeError(f"'Question' object has no attribute '{name}'")
+
+
+PACKED_EVIDENCE = "_packed_evidence"
+"""Where a question from the parse cache keeps its evidence before it is unpacked: a callable returning it."""
+
+
+# ``evidence`` is looked up on each question only: a class-level default (which ``dataclass`` leaves, and which
+# ``__init__`` does not need) would answer for a question whose evidence is still packed
+del Question.evidence
+
 
 QUESTION_KEYS = (
     "question", "description", "tags", "opened", "closes", "spot_scoring", "ordered",
