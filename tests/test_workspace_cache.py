@@ -255,4 +255,4 @@ def test_a_question_from_the_cache_unpacks_its_evidence_only_when_asked(space: P
     assert cached.evidence is cached.evidence and len(unpacked) == 1  # once
     assert cached == fresh and dataclasses.replace(cached, title="x").evidence == fresh.evidence
     with pytest.raises(AttributeError):
-        cached.no_such_field
+        _ = cached.no_such_field
