@@ -104,3 +104,19 @@ def test_new_never_overwrites_an_existing_question(space: Path):
                   "--scenario", "a=A", "--scenario", "b=B")
     assert result.code == 1 and "already exists" in result.stderr
     assert (space / "scenarios" / "talks.yaml").read_text() == TALKS
+
+
+def test_a_text_written_in_pieces_is_whole_or_not_at_all(tmp_path: Path):
+    target = tmp_path / "page.html"
+    target.write_text("old page")
+    safewrite.atomic_write(target, (f"<p>{n}</p>" for n in range(3)))
+    assert target.read_text() == "<p>0</p><p>1</p><p>2</p>"
+
+    def failing():
+        yield "<p>half"
+        raise RuntimeError("the template failed")
+
+    with pytest.raises(RuntimeError):
+        safewrite.atomic_write(target, failing())
+    assert target.read_text() == "<p>0</p><p>1</p><p>2</p>"  # the old page, and no temporary left beside it
+    assert [path.name for path in tmp_path.iterdir()] == ["page.html"]

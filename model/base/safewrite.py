@@ -14,6 +14,7 @@ import os
 import shutil
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from model.base.errors import VaneError, display_path
@@ -100,8 +101,9 @@ def remove_stale_temporaries(path: Path) -> None:
             leftover.unlink()
 
 
-def atomic_write(path: Path, text: str | bytes) -> None:
-    """Replace the file at ``path`` with ``text`` (str as UTF-8, or bytes) atomically, keeping its mode.
+def atomic_write(path: Path, text: str | bytes | Iterable[str]) -> None:
+    """Replace the file at ``path`` with ``text`` (str as UTF-8, bytes, or pieces of str written one after
+    another, so a large text is never whole in memory) atomically, keeping its mode.
 
     On any failure the old file is left as it was and the temporary file is removed.
     """
@@ -164,7 +166,7 @@ def create_new(path: Path, text: str) -> None:
 
 
 @contextlib.contextmanager
-def _temporary_copy(target: Path, text: str | bytes, mode: int, before=None):
+def _temporary_copy(target: Path, text: str | bytes | Iterable[str], mode: int, before=None):
     """A fully written, fsynced temporary file beside ``target``; removed afterwards unless renamed.
 
     With ``before`` (an open binary file), the file holds its bytes, then a
@@ -177,7 +179,11 @@ def _temporary_copy(target: Path, text: str | bytes, mode: int, before=None):
                 shutil.copyfileobj(before, stream, COPY_BLOCK)
                 if stream.tell() and not _ends_with_newline(before):
                     stream.write(b"\n")  # a last line written without its newline stays the entry it is
-            stream.write(text.encode("utf-8") if isinstance(text, str) else text)
+            if isinstance(text, (str, bytes)):
+                stream.write(text.encode("utf-8") if isinstance(text, str) else text)
+            else:
+                for piece in text:
+                    stream.write(piece.encode("utf-8"))
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, mode)

@@ -19,6 +19,7 @@ import base64
 import contextlib
 import hashlib
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import quote
 
@@ -198,10 +199,33 @@ def render_markdown(report: WeeklyReport, charts: dict[str, str]) -> str:
     return template_environment(True, _anchors(report)).get_template("report.md.j2").render(report=report, charts=charts)
 
 
-def render_html(report: WeeklyReport, images: dict[str, str]) -> str:
+def render_html(report: WeeklyReport, images: Mapping[str, str]) -> str:
     """The report as one self-contained HTML page: ``images`` maps each question to its chart as a
     ``data:`` URI (``data_uri``), so the page alone, attached to an email, shows everything."""
-    return template_environment(False, _anchors(report)).get_template("report.html.j2").render(report=report, images=images)
+    return "".join(html_pieces(report, images))
+
+
+def html_pieces(report: WeeklyReport, images: Mapping[str, str]):
+    """``render_html``'s text a piece at a time, as the template renders it: with ``ChartImages``, no more than
+    one chart is in memory at a time (a report of a thousand questions carries about 80 MB of them)."""
+    return template_environment(False, _anchors(report)).get_template("report.html.j2").generate(
+        report=report, images=images)
+
+
+class ChartImages(Mapping):
+    """Each question's chart file in ``folder`` as a ``data:`` URI, read when the page asks for it."""
+
+    def __init__(self, folder: Path, files: dict[str, str]) -> None:
+        self.folder, self.files = folder, files
+
+    def __getitem__(self, question_id: str) -> str:
+        return data_uri(self.folder / self.files[question_id])
+
+    def __iter__(self):
+        return iter(self.files)
+
+    def __len__(self) -> int:
+        return len(self.files)
 
 
 def data_uri(path: Path) -> str:
@@ -276,7 +300,7 @@ def write_report(report: WeeklyReport, folder: Path, progress=lambda *_: None,
             leftover.unlink()
     markdown, page = folder / "report.md", folder / "report.html"
     atomic_write(markdown, render_markdown(report, files))
-    atomic_write(page, render_html(report, {qid: data_uri(chart_folder / name) for qid, name in files.items()}))
+    atomic_write(page, html_pieces(report, ChartImages(chart_folder, files)))
     return [markdown, page, *(chart_folder / name for name in files.values())]
 
 
