@@ -207,3 +207,21 @@ def test_an_import_tags_the_questions_it_creates(space: Path, tmp_path: Path):
     data = json.loads(vane("score", "--dir", str(space), "--json", "--by", "tag").stdout)
     assert {group: len(found) > 0 for group, found in data["by_tag"].items()}["binary"]
     assert [s["questions"] for s in data["by_tag"]["cup"] if s["forecaster"] == "crowd"] == [2]
+
+
+def test_coherence_worked_out_in_forked_workers_is_the_same(space: Path, monkeypatch):
+    scored_space(space)
+    when = dt.datetime(2025, 4, 1, 12, tzinfo=dt.timezone.utc)
+    write_entries(log_path(Workspace(space)), [LoggedForecast(when, qid, "ann", {"deal": 0.5, "ceasefire": 0.3,
+                                                                                 "stall": 0.2}, "stated", "stated")
+                                               for qid in ("talks", "other", "plain")])
+    from model.base import parallel
+
+    forked, original = [], parallel.ordered_map
+    monkeypatch.setattr(parallel, "ordered_map", lambda *args: forked.append(args[2]) or original(*args))
+    found = {}
+    for workers in ("1", "2"):
+        monkeypatch.setenv("VANE_WORKERS", workers)
+        found[workers] = json.loads(vane("score", "--dir", str(space), "--json").stdout)["coherence"]
+    assert forked == [2]  # the second run shared the questions between two processes
+    assert len(found["1"]) == 6 and found["1"] == found["2"]

@@ -953,16 +953,43 @@ def coherence(table: ForecastTable, parameters: Parameters) -> CoherenceTable:
     runs = np.flatnonzero(np.concatenate([[True], question[1:] != question[:-1], [True]]))
     outcome = np.array([q.scenario_ids.index(q.outcome) if q.outcome else -1 for q in table.questions], dtype=np.int64)
     days = table.micros[stated] // 86_400_000_000 + day_number(EPOCH.date())
-    parts, first, implied = [], 0, []
+    parts, first, block = [], 0, []
     for start, end in zip(runs[:-1].tolist(), runs[1:].tolist()):
-        implied.append(mean_probabilities(table.questions[question[start]], parameters, days[start:end], strict=True))
+        block.append((int(question[start]), days[start:end]))
         if end - first >= COHERENCE_BLOCK or end == stated.shape[0]:
+            implied = _implied_means(table.questions, parameters, block)
             parts.append(_coherence_block(table, stated[first:end], implied, outcome))
-            first, implied = end, []
+            first, block = end, []
     return CoherenceTable(**{name: _join([part.pop(name) for part in parts]) for name in CoherenceTable.__dataclass_fields__})
 
 
 COHERENCE_BLOCK = 100_000  # stated forecasts compared together
+
+
+_SHARED: list = []  # (questions, parameters) of the coherence being worked out: forked workers read them from here
+
+
+def _implied_means(questions, parameters: Parameters, block: list[tuple[int, np.ndarray]]) -> list[np.ndarray]:
+    """The engine's mean probabilities on each (question index, days) of ``block`` (strict), computed in forked
+    workers when there are enough questions to pay for them (``parallel.worker_count``): the engine's runs are
+    most of ``vane score``'s time, and each question's is independent of the others'."""
+    from model.base.parallel import ordered_map, worker_count
+
+    workers = worker_count(len(block))
+    if workers <= 1:
+        return [mean_probabilities(questions[q], parameters, days, strict=True) for q, days in block]
+    size = -(-len(block) // (4 * workers))  # a few chunks per worker: one slow question does not hold up the rest
+    chunks = [block[start:start + size] for start in range(0, len(block), size)]
+    _SHARED[:] = [questions, parameters]  # inherited by the workers at the fork: only indices and days are sent
+    try:
+        return [means for chunk in ordered_map(_implied_chunk, chunks, workers) for means in chunk]
+    finally:
+        _SHARED.clear()
+
+
+def _implied_chunk(chunk: list[tuple[int, np.ndarray]]) -> list[np.ndarray]:
+    questions, parameters = _SHARED
+    return [mean_probabilities(questions[q], parameters, days, strict=True) for q, days in chunk]
 
 
 def _join(parts: list):
