@@ -96,8 +96,8 @@ def _charts_and_page(report: ScoreReport, chosen, reports: Path, plot: Optional[
     if not whole or not len(report.scores):
         return (*pages.draw_charts(report, plot or reports / "scores" / "reliability.png"), None)
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    diagram, spread, written = pages.publish_track_record(report, chosen, reports, now, plot)
-    return diagram, spread, written[1]
+    diagram, spread, (_, page) = pages.publish_track_record(report, chosen, reports, now, plot)
+    return diagram, spread, page
 
 
 def render(report: ScoreReport, diagram: Path | None, wide: bool = False) -> str:

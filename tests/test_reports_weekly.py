@@ -295,3 +295,22 @@ def test_the_chart_shows_the_prior_and_analysts_stated_forecasts(reporting: Path
     assert quiet.stated == ()  # alice said nothing about it
     past = publish_week(space, load_workspace(space), Week.parse("2025-W10"))
     assert all(entry.stated == () for entry in past.report.questions)  # stated after that week: not shown in it
+
+
+def test_compiled_templates_are_kept_in_the_users_cache_and_a_damaged_one_is_compiled_again(reporting: Path,
+                                                                                            tmp_path: Path,
+                                                                                            monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    first = (run_report(reporting) / "report.html").read_text()
+    kept = sorted((tmp_path / "user-cache" / "weathervane" / "templates").iterdir())
+    assert len(kept) >= 3  # report.md, report.html and the style sheet it includes
+    for path in kept:
+        path.write_bytes(b"not a compiled template")
+    again = (run_report(reporting) / "report.html").read_text()
+    assert again.split("<footer>")[0] == first.split("<footer>")[0]  # (the footer has the time)
+    monkeypatch.setenv("VANE_NO_CACHE", "1")
+    (tmp_path / "user-cache").chmod(0o500)  # nothing may be written there now; nothing needs to be
+    try:
+        assert (run_report(reporting) / "report.html").exists()
+    finally:
+        (tmp_path / "user-cache").chmod(0o700)

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from model.fileformat.log_entry import LogColumns
+from model.workspace.cache import user_cache_folder
 
 MIN_BYTES = 1 << 24  # smaller logs are read in about a second: not worth the disk
 FORMAT = 1
@@ -85,9 +86,8 @@ def folder_for(path: Path) -> Path | None:
     """This user's cache folder for the log at ``path``; None when the cache is off or there is no such folder."""
     if os.environ.get("VANE_NO_CACHE"):
         return None
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     name = hashlib.sha256(os.path.realpath(path).encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    return base / "weathervane" / "logs" / name
+    return user_cache_folder() / "logs" / name
 
 
 def read_cache(folder: Path, path: Path) -> Cached | None:

@@ -85,8 +85,8 @@ def publish_week(space: Workspace, loaded: Loaded, week: Week, folder: Path | No
             publish_track_record,  # the whole track record, as of now
         )
 
-        record = publish_track_record(weekly.track_record, list(loaded.questions), folder or space.reports,
-                                      now)[2][1]
+        _, _, (_, record) = publish_track_record(weekly.track_record, list(loaded.questions),
+                                                 folder or space.reports, now)  # (charts, [page.md, page.html])
     if not weekly.reconstructed:  # the team's pool beside the engine's forecasts, as the report shows them
         published = write_entries(log_path(space), published_entries(weekly, parameters)
                                   + [entry.team for entry in weekly.questions if entry.team])

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -92,6 +93,36 @@ def _html_finalize(value):
     if value is None or isinstance(value, (Markup, int, float)):
         return value
     return one_line(str(value))
+
+
+class _KeptTemplates(jinja2.FileSystemBytecodeCache):
+    """Compiled templates in this user's cache folder (compiling them took 0.2 s a run); any failure to read or
+    keep one only means compiling it again."""
+
+    def load_bytecode(self, bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # damaged (never half-written: Jinja renames a whole file into place)
+            bucket.reset()
+
+    def dump_bytecode(self, bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def _compiled_templates() -> jinja2.BytecodeCache | None:
+    """Where compiled templates are kept: this user's own cache folder (never the workspace's, which others
+    write to); None when caches are off or the folder cannot be made."""
+    if os.environ.get("VANE_NO_CACHE"):
+        return None
+    from model.workspace.cache import user_cache_folder
+
+    folder = user_cache_folder() / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return None
+    return _KeptTemplates(str(folder))
 
 
 def safe_url(url: str | None) -> str | None:
@@ -171,6 +202,7 @@ def template_environment(markdown: bool, anchors: dict[str, str]) -> jinja2.Envi
     maps each id a template links to (the ``anchor`` filter) to its safe name."""
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("model.reports", "templates"), autoescape=not markdown,
+        bytecode_cache=_compiled_templates(),
         finalize=md_escape if markdown else _html_finalize,
         trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
     )

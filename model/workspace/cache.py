@@ -243,10 +243,15 @@ def _ensure_folder(folder: Path) -> None:
         ignore.write_text("# written by vane: the parse cache is this machine's own\n*\n", encoding="utf-8")
 
 
+def user_cache_folder() -> Path:
+    """This user's own cache folder (``$XDG_CACHE_HOME/weathervane``, else ``~/.cache/weathervane``): what is kept
+    there is trusted, unlike anything in a workspace."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "weathervane"
+
+
 def _user_key() -> bytes:
     """This user's signing key, created on first use in their own cache folder; b"" when that cannot be done."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    path = base / "weathervane" / "cache.key"
+    path = user_cache_folder() / "cache.key"
     try:
         data = path.read_bytes()
         if len(data) >= 32:
