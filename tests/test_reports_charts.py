@@ -134,7 +134,7 @@ def reference_chart(chart: Trajectory) -> np.ndarray:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110)
     plt.close(figure)
-    return pixels(buffer)
+    return pixels(io.BytesIO(charts.encode_png(pixels(buffer), {})))  # in the palette our charts are kept in
 
 
 def pixels(file) -> np.ndarray:
