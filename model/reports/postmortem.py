@@ -210,13 +210,11 @@ def draw_paths(found: PostMortem, path) -> bytes:
     """The outcome's probability over the question's life as PNG bytes (also written to ``path``): the engine's
     weekly line with its band, each logged forecaster's forecasts as a step line with points, in the
     colour it has in every chart, and the resolution marked."""
-    import io
-
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     from model.base.textsafe import visible
-    from model.reports.charts import DPI, forecaster_colour, write_png
+    from model.reports.charts import DPI, encode_png, forecaster_colour, write_png
 
     figure = Figure(figsize=(8.4, 3.4), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
@@ -243,10 +241,10 @@ def draw_paths(found: PostMortem, path) -> bytes:
         axes.spines[side].set_visible(False)
     for text in axes.legend(loc="upper left", fontsize=7, frameon=False, ncols=2).get_texts():
         text.set_parse_math(False)  # names are the user's: a $ is a dollar, never mathtext
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI)
-    write_png(path, buffer.getvalue())
-    return buffer.getvalue()
+    figure.canvas.draw()
+    data = encode_png(np.array(figure.canvas.buffer_rgba()), {})  # in the palette every chart is kept in
+    write_png(path, data)
+    return data
 
 
 def _short(text: str, limit: int = 30) -> str:

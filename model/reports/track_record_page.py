@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from model.base.safewrite import atomic_write
+from model.fileformat.log_entry import reserved_kind
 from model.fileformat.question import Question
 from model.record.scorecard import (
     CUTS,
@@ -70,10 +71,6 @@ class ForecasterRecord:
     best: tuple[QuestionScore, ...]
 
     @property
-    def baseline(self) -> bool:
-        return self.summary.forecaster.endswith("(baseline)")
-
-    @property
     def small_coverage(self) -> bool:
         return bool(self.summary.coverage < SMALL_COVERAGE)
 
@@ -89,6 +86,11 @@ class TrackRecordPage:
     rolling_months: int = ROLLING_MONTHS
     rolling_shown: int = ROLLING_SHOWN
 
+    @property
+    def sections(self) -> set[str]:
+        """The forecasters with a section of their own (every one but the baselines)."""
+        return {record.name for record in self.forecasters}
+
 
 def track_record_page(report: ScoreReport, questions: list[Question], generated: dt.datetime) -> TrackRecordPage:
     """The page of ``report`` (scored on ``questions``); the tag and grade cuts are computed when the report has
@@ -101,7 +103,7 @@ def track_record_page(report: ScoreReport, questions: list[Question], generated:
     if "horizon" in report.cuts:
         cuts["horizon"] = report.cuts["horizon"]
     titles = {question.id: question.title for question in questions}
-    people = [summary for summary in report.summaries if not summary.forecaster.endswith("(baseline)")]
+    people = [summary for summary in report.summaries if reserved_kind(summary.forecaster) != "baseline"]
     records = tuple(_record(report, summary, cuts, titles) for summary in people)
     return TrackRecordPage(generated, len(report.scores.questions), report.summaries, records)
 
