@@ -49,11 +49,11 @@ VANE = [sys.executable, "-c", "from cli.app import main; main()"]
 
 
 ONE_PROCESS = [sys.executable, "-c",  # vane report drawing every chart itself, without worker processes
-               "import model.reports.charts as c; c.WORKERS = 0; from cli.app import main; main()"]
+               "import model.reports.trajectories as c; c.WORKERS = 0; from cli.app import main; main()"]
 
 
 WITH_WORKERS = [sys.executable, "-c",  # vane report with worker processes however busy the machine is
-                "import model.reports.charts as c; c.SPARE_CORES = -1e9; from cli.app import main; main()"]
+                "import model.reports.trajectories as c; c.SPARE_CORES = -1e9; from cli.app import main; main()"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -139,7 +139,7 @@ def chart_cost(space: Path, sample: int = 60) -> dict[str, tuple[float, float]]:
     "own figure": a chart drawn on a figure of its own (``trajectory_chart``).
     """
     from model.engine.parameters import workspace_parameters
-    from model.reports import charts
+    from model.reports import trajectories
     from model.reports.render import trajectory_of
     from model.reports.weekly import Week, build_report
     from model.workspace.folder import Workspace
@@ -163,13 +163,13 @@ def chart_cost(space: Path, sample: int = 60) -> dict[str, tuple[float, float]]:
         paths = [Path(folder) / f"{number}.png" for number in range(len(jobs))]
 
         def draw_all(todo) -> None:
-            with charts.TrajectoryCharts() as drawer:
+            with trajectories.TrajectoryCharts() as drawer:
                 for job, path in zip(todo, paths):
                     drawer.draw(job, path)
 
         def own_figures() -> None:
             for job, path in zip(jobs[:20], paths):
-                charts.trajectory_chart(job.scenario_ids, job.dates, job.mean, job.low, job.high,
+                trajectories.trajectory_chart(job.scenario_ids, job.dates, job.mean, job.low, job.high,
                                         job.evidence_dates, job.closes, path)
 
         measure("first", 1, lambda: draw_all(jobs[:1]))
@@ -189,10 +189,10 @@ STAGES = (  # (label, module file ending, function): cumulative time in the prof
     ("  story_moves (the movers)", "reports/effects.py", "story_moves"),
     ("  the track record", "record/scorecard.py", "score_questions"),
     ("writing the report (write_report)", "reports/render.py", "write_report"),
-    ("  drawing the charts", "reports/charts.py", "render"),
+    ("  drawing the charts", "reports/trajectories.py", "render"),
     ("  checking charts for changes", "reports/charts.py", "chart_key"),
     ("  Markdown", "reports/render.py", "render_markdown"),
-    ("  HTML", "reports/render.py", "render_html"),
+    ("  HTML", "reports/render.py", "html_pieces"),
     ("publishing to the forecast log", "record/forecast_log.py", "write_entries"),
     ("importing matplotlib", "matplotlib/__init__.py", "<module>"),
 )
@@ -204,9 +204,9 @@ def profile(space: Path, top: int = 15) -> None:
     Charts are drawn in this process (no worker processes), so that their cost shows.
     """
     from cli.app import main
-    from model.reports import charts
+    from model.reports import trajectories
 
-    charts.WORKERS = 0
+    trajectories.WORKERS = 0
     clear_reports(space)
     arguments = sys.argv
     sys.argv = ["vane", "report", "--dir", str(space)]

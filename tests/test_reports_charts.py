@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 
 from model.base import parallel
-from model.reports import charts
-from model.reports.charts import ParallelCharts, Trajectory, TrajectoryCharts, chart_key
+from model.reports import charts, trajectories
+from model.reports.charts import chart_key
+from model.reports.trajectories import ParallelCharts, Trajectory, TrajectoryCharts
 from tests.helpers import vane
 
 START = dt.date(2025, 1, 5)
@@ -84,42 +85,42 @@ def reference_chart(chart: Trajectory) -> np.ndarray:
             axes.errorbar(x, chart.mean[:, k], yerr=spread, color=colour, marker="o")
     note = {"fontsize": 7, "color": "#666666", "parse_math": False}
     if chart.evidence_dates:
-        axes.vlines(mdates.date2num(list(chart.evidence_dates)), *charts.RUG, transform=axes.get_xaxis_transform(),
+        axes.vlines(mdates.date2num(list(chart.evidence_dates)), *trajectories.RUG, transform=axes.get_xaxis_transform(),
                     color="#333333", linewidth=1, clip_on=False, zorder=1.6)
-    rug_note = axes.text(1.0, sum(charts.RUG) / 2, "evidence", transform=axes.transAxes, ha="left", va="center",
+    rug_note = axes.text(1.0, sum(trajectories.RUG) / 2, "evidence", transform=axes.transAxes, ha="left", va="center",
                          visible=bool(chart.evidence_dates), **note)
-    low, high = charts.x_range(chart, mdates.date2num)
+    low, high = trajectories.x_range(chart, mdates.date2num)
     closes = mdates.date2num(chart.closes)
     if chart.deadline_shown:
         axes.axvline(closes, color="#999999", linestyle=":", linewidth=1, zorder=1.6)
     at = closes if chart.deadline_shown else high
     where = (at - low) / (high - low)
-    axes.text(at, 1.0 + 3 / charts._AXES_PIXELS[1], charts.deadline_text(chart), transform=axes.get_xaxis_transform(),
+    axes.text(at, 1.0 + 3 / trajectories._AXES_PIXELS[1], trajectories.deadline_text(chart), transform=axes.get_xaxis_transform(),
               va="bottom", ha="right" if where > 0.9 else "left" if where < 0.1 else "center", **note)
     if chart.prior_shown:
-        axes.text(mdates.date2num(chart.opened), charts.prior_note_height(chart.prior), "prior", ha="center",
+        axes.text(mdates.date2num(chart.opened), trajectories.prior_note_height(chart.prior), "prior", ha="center",
                   va="bottom", **note)
     stated_points = [[(day, values[k]) for day, values in chart.stated if np.isfinite(values[k])]
                      for k in range(count)]
     if any(stated_points):
-        axes.text(0.0, 1.0 + 3 / charts._AXES_PIXELS[1], "\u25c6 analysts' stated forecasts", transform=axes.transAxes,
+        axes.text(0.0, 1.0 + 3 / trajectories._AXES_PIXELS[1], "\u25c6 analysts' stated forecasts", transform=axes.transAxes,
                   ha="left", va="bottom", **note)
-    names = [axes.text(0.0, 0.0, charts.label_text(name), transform=axes.transAxes, color=charts.style(k)[0],
+    names = [axes.text(0.0, 0.0, trajectories.label_text(name), transform=axes.transAxes, color=charts.style(k)[0],
                        fontsize=8, ha="left", va="center", parse_math=False)
              for k, name in enumerate(chart.scenario_ids)]
     renderer = figure.canvas.get_renderer()
     widths = [text.get_window_extent(renderer).width for text in names + [rug_note] * bool(chart.evidence_dates)]
-    right = charts.label_margin(max(widths))
+    right = trajectories.label_margin(max(widths))
     figure.subplots_adjust(left=0.055, right=right, bottom=0.16, top=0.93)
     width = 900 * (right - 0.055)
     axes.set_xlim(low, high)
     end, left = (x[-1] - low) / (high - low), 1.0 + 6 / width
     rug_note.set_x(left)
     targets = np.clip(chart.mean[-1], 0, 1)
-    heights = charts.spread_labels(targets, charts.LABEL_GAP, charts.LABEL_LOW)
+    heights = trajectories.spread_labels(targets, trajectories.LABEL_GAP, trajectories.LABEL_LOW)
     for k in range(count):
         colour = charts.style(k)[0]
-        if abs(heights[k] - targets[k]) > 0.25 * charts.LABEL_GAP or (left - end) * width > 30:
+        if abs(heights[k] - targets[k]) > 0.25 * trajectories.LABEL_GAP or (left - end) * width > 30:
             axes.plot([end + 3 / width, left - 2 / width], [targets[k], heights[k]], color=colour, linewidth=0.7,
                       alpha=0.7, transform=axes.transAxes, clip_on=False, zorder=2.1)
         if chart.prior_shown:
@@ -206,7 +207,7 @@ def test_legends_and_texts_kept_from_earlier_charts_draw_what_fresh_figures_draw
 
 
 def test_the_glyph_cache_stays_bounded(tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(charts, "GLYPH_CACHE", 5)
+    monkeypatch.setattr(trajectories, "GLYPH_CACHE", 5)
     cases = [trajectory(3, seed=seed, weeks=10 + seed) for seed in range(4)]
     with TrajectoryCharts() as drawer:
         for number, chart in enumerate(cases):
@@ -310,22 +311,22 @@ def test_names_at_the_line_ends_do_not_overlap(tmp_path: Path, ends):
 
 
 def test_labels_are_spread_apart_within_their_bounds_and_left_alone_when_apart():
-    far = charts.spread_labels([0.1, 0.5, 0.9], 0.05)
+    far = trajectories.spread_labels([0.1, 0.5, 0.9], 0.05)
     assert np.allclose(far, [0.1, 0.5, 0.9])  # nothing to move
-    close = charts.spread_labels([0.51, 0.5, 0.49, 0.5], 0.05)
+    close = trajectories.spread_labels([0.51, 0.5, 0.49, 0.5], 0.05)
     assert np.all(np.diff(np.sort(close)) >= 0.05 - 1e-9) and abs(close.mean() - 0.5) < 1e-9
     assert list(np.argsort(close, kind="stable")) == [2, 1, 3, 0]  # in the order of their lines, ties as given
-    edge = charts.spread_labels([0.0, 0.0, 0.01, 1.0, 1.0], 0.05, 0.02, 1.0)
+    edge = trajectories.spread_labels([0.0, 0.0, 0.01, 1.0, 1.0], 0.05, 0.02, 1.0)
     assert edge.min() >= 0.02 and edge.max() <= 1.0 and np.all(np.diff(np.sort(edge)) >= 0.05 - 1e-9)
-    crowded = charts.spread_labels(np.full(30, 0.5), 0.05)  # more than fit: the gap shrinks
+    crowded = trajectories.spread_labels(np.full(30, 0.5), 0.05)  # more than fit: the gap shrinks
     assert crowded.min() >= 0 and crowded.max() <= 1 + 1e-9 and np.all(np.diff(np.sort(crowded)) > 0.03)
 
 
 def test_long_or_hostile_scenario_names_are_shown_visible_and_cut(tmp_path: Path):
     hostile = "evil\u202e\x1b[31mred $x^2$ and a very long name after it"
-    assert charts.label_text(hostile) == "evil\\u202e\\x1b[31m\u2026"  # 18 characters, the escapes counted
-    assert charts.label_text("deal") == "deal" and charts.label_text("x" * 18) == "x" * 18
-    assert charts.label_text("x" * 19) == "x" * 18 + "\u2026"
+    assert trajectories.label_text(hostile) == "evil\\u202e\\x1b[31m\u2026"  # 18 characters, the escapes counted
+    assert trajectories.label_text("deal") == "deal" and trajectories.label_text("x" * 18) == "x" * 18
+    assert trajectories.label_text("x" * 19) == "x" * 18 + "\u2026"
     chart = replace(trajectory(3), scenario_ids=(hostile, "ok", "a\nb"))
     with TrajectoryCharts() as drawer:
         drawer.draw(chart, tmp_path / "q.png")
@@ -333,7 +334,7 @@ def test_long_or_hostile_scenario_names_are_shown_visible_and_cut(tmp_path: Path
         renderer = drawer._canvas.get_renderer()
         plot = drawer._axes.get_window_extent(renderer)
         widest = max(name.get_window_extent(renderer).x1 for name in drawer._marks.names[:3])
-    assert texts == [charts.label_text(hostile), "ok", "a b"]
+    assert texts == [trajectories.label_text(hostile), "ok", "a b"]
     assert all(character.isprintable() for text in texts for character in text)
     assert plot.x1 < widest <= 900  # the margin grew for the long name, and it fits in the image
     assert chart_key(tmp_path / "q.png") == chart.key()
@@ -341,12 +342,12 @@ def test_long_or_hostile_scenario_names_are_shown_visible_and_cut(tmp_path: Path
 
 def test_the_deadline_is_labelled_beside_its_line_or_in_the_corner(tmp_path: Path):
     near = replace(trajectory(3, weeks=30, closes_after=2), closes=dt.date(2025, 7, 31))
-    assert near.deadline_shown and charts.deadline_text(near) == "closes 31 Jul"
+    assert near.deadline_shown and trajectories.deadline_text(near) == "closes 31 Jul"
     next_year = replace(near, dates=tuple(day + dt.timedelta(days=154) for day in near.dates),
                         closes=dt.date(2026, 1, 2))  # the last week ends on 28 December 2025
-    assert next_year.deadline_shown and charts.deadline_text(next_year) == "closes 2 Jan 2026"
+    assert next_year.deadline_shown and trajectories.deadline_text(next_year) == "closes 2 Jan 2026"
     far = replace(near, closes=dt.date(2026, 12, 31))
-    assert not far.deadline_shown and charts.deadline_text(far) == "closes 2026-12-31 \u2192"
+    assert not far.deadline_shown and trajectories.deadline_text(far) == "closes 2026-12-31 \u2192"
     with TrajectoryCharts() as drawer:
         drawer.draw(near, tmp_path / "near.png")
         marks, renderer = drawer._marks, drawer._canvas.get_renderer()
@@ -410,9 +411,9 @@ def test_workers_draw_only_when_it_pays(monkeypatch, charts_to_draw: int, cores:
     monkeypatch.setattr(os, "sched_getaffinity", lambda _: set(range(cores)), raising=False)
     monkeypatch.setattr(parallel, "busy_cores", lambda: load)
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["fork", "spawn"])
-    assert charts.chart_workers(charts_to_draw) == workers
+    assert trajectories.chart_workers(charts_to_draw) == workers
     monkeypatch.setitem(sys.modules, "jax", object())  # a process that has calibrated: never forked
-    assert charts.chart_workers(charts_to_draw) == 0
+    assert trajectories.chart_workers(charts_to_draw) == 0
 
 
 needs_fork = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="workers are forked")
@@ -449,7 +450,7 @@ def _die(batch):
 
 @needs_fork
 def test_the_charts_of_a_worker_that_died_are_drawn_here(tmp_path: Path, monkeypatch, forkable):
-    monkeypatch.setattr(charts, "_draw_batch", _die)  # forked workers run the patched function
+    monkeypatch.setattr(trajectories, "_draw_batch", _die)  # forked workers run the patched function
     cases = [trajectory(3, seed=number) for number in range(20)]
     with ParallelCharts(workers=2) as parallel:
         for number, chart in enumerate(cases[:8]):  # one batch, whose worker dies
@@ -473,8 +474,8 @@ def test_an_error_in_a_worker_is_raised_here(tmp_path: Path, forkable):
 @needs_fork
 @pytest.mark.parametrize("workers", [0, 2])
 def test_a_second_report_in_the_week_redraws_only_the_charts_that_changed(space: Path, monkeypatch, workers: int):
-    monkeypatch.setattr(charts, "PARALLEL_FROM", 1 if workers else 10**9)  # with or without worker processes
-    monkeypatch.setattr(charts, "SPARE_CORES", float("-inf"))  # however busy the machine is
+    monkeypatch.setattr(trajectories, "PARALLEL_FROM", 1 if workers else 10**9)  # with or without worker processes
+    monkeypatch.setattr(trajectories, "SPARE_CORES", float("-inf"))  # however busy the machine is
     talks = (space / "scenarios" / "talks.yaml").read_text()
     closes = dt.date.today() + dt.timedelta(days=200)
     for name in ("a", "b", "c"):

@@ -114,3 +114,13 @@ def test_the_page_alone_in_a_real_browser(space: Path, tmp_path: Path):
     for page, _ in open_alone(space / "reports" / "track-record.html", tmp_path / "browser"):
         assert [source for source, _ in page.images] == ["data:image/png;base64,"]
         assert page.locator("section.question").count() == 1
+
+
+def test_with_only_the_baselines_the_page_says_what_will_come(space: Path):
+    (space / "scenarios" / "talks.yaml").write_text(RESOLVED)  # resolved, and nobody forecast it
+    assert vane("score", "--dir", str(space)).code == 0
+    markdown, html = pages(space)
+    assert "Only the baselines so far" in markdown and "Only the baselines so far" in html
+    scored_space(space)
+    assert vane("score", "--dir", str(space)).code == 0
+    assert "Only the baselines so far" not in pages(space)[0]

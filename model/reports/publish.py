@@ -9,7 +9,7 @@ record of resolved ones is scored from the log's columns, as ``vane score`` does
 
 With many questions, worker processes draw each question's chart as soon as
 its forecasts are computed, while this process computes the next question's
-(``model.reports.charts.chart_workers``); a chart that already shows its data
+(``model.reports.trajectories.chart_workers``); a chart that already shows its data
 is not drawn again.
 """
 
@@ -62,11 +62,11 @@ def publish_week(space: Workspace, loaded: Loaded, week: Week, folder: Path | No
     now = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     log = needed_entries(space, loaded.questions, week)
     parameters = workspace_parameters(space, grades=loaded.settings.grades)
-    from model.reports.charts import chart_workers
     from model.reports.render import (  # Jinja2 (and matplotlib, when a chart is drawn): only when writing a report
         ReportCharts,
         write_report,
     )
+    from model.reports.trajectories import chart_workers
 
     target = (folder or space.reports) / week.label
     workers = chart_workers(len(loaded.questions))

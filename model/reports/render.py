@@ -31,7 +31,7 @@ from model.base.numbers import number, percent, points, signed
 from model.base.safewrite import atomic_write
 from model.base.textsafe import visible
 from model.engine.probabilities import INTERVAL_PERCENT
-from model.reports.charts import ParallelCharts, Trajectory, TrajectoryCharts
+from model.reports.trajectories import ParallelCharts, Trajectory, TrajectoryCharts
 from model.reports.weekly import QuestionReport, WeeklyReport
 
 # Characters that could start markup anywhere in a line: backslash escapes, code, emphasis, links and

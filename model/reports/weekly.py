@@ -1,7 +1,7 @@
 """The weekly probability report as data: what moved, why, and what to watch next.
 
 ``build_report`` gathers everything; ``model.reports.render`` turns it into
-Markdown and HTML and ``model.reports.charts`` draws the charts. A past week is
+Markdown and HTML and ``model.reports.trajectories`` draws the charts. A past week is
 reconstructed as of that week's end from evidence dated by then (``strict``:
 recorded by then).
 """
