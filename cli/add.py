@@ -11,6 +11,7 @@ import typer
 
 from cli.options import (
     DirOption,
+    QuestionArgument,
     handles_errors,
     interactive,
     parse_assignments,
@@ -43,7 +44,7 @@ from model.workspace.loader import load_question, load_settings
 
 @handles_errors
 def add(
-    question_id: Annotated[str, typer.Argument(metavar="QUESTION", help="Question id (its file name without .yaml).")],
+    question_id: QuestionArgument,
     summary: Annotated[Optional[str], typer.Option("--summary", "-s", help="What the evidence says, in your own words.")] = None,
     date: Annotated[Optional[str], typer.Option("--date", metavar="YYYY-MM-DD", help="When it happened or was reported [default: today].")] = None,
     source: Annotated[Optional[str], typer.Option(help="Outlet or person it came from.")] = None,

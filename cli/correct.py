@@ -9,6 +9,7 @@ import typer
 from cli.add import change_table
 from cli.options import (
     DirOption,
+    QuestionArgument,
     handles_errors,
     parse_assignments,
     parse_date,
@@ -22,7 +23,6 @@ from model.edits.correct import Corrected, edit_evidence, retract_evidence
 from model.engine.parameters import workspace_parameters
 from model.workspace.loader import load_settings
 
-QuestionArgument = Annotated[str, typer.Argument(metavar="QUESTION", help="Question id (its file name without .yaml).")]
 ItemArgument = Annotated[str, typer.Argument(metavar="ITEM", help="Evidence id, e.g. e4.")]
 
 

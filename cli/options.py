@@ -23,6 +23,9 @@ from model.workspace.folder import ENVIRONMENT_VARIABLE, Workspace, locate
 EXIT_PROBLEMS = 1
 EXIT_INTERNAL = 70
 
+QuestionArgument = Annotated[str, typer.Argument(metavar="QUESTION", help="Question id (its file name without .yaml).")]
+
+
 DirOption = Annotated[
     Optional[Path],
     typer.Option(

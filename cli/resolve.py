@@ -9,6 +9,7 @@ import typer
 
 from cli.options import (
     DirOption,
+    QuestionArgument,
     handles_errors,
     parse_date,
     say,
@@ -20,7 +21,7 @@ from model.edits.resolve import resolve as record_resolution
 
 @handles_errors
 def resolve(
-    question_id: Annotated[str, typer.Argument(metavar="QUESTION", help="Question id (its file name without .yaml).")],
+    question_id: QuestionArgument,
     scenario: Annotated[str, typer.Argument(metavar="SCENARIO", help="The scenario that happened, or 'annulled'.")],
     note: Annotated[str, typer.Option(help="What happened, with sources.")],
     date: Annotated[Optional[str], typer.Option(metavar="YYYY-MM-DD", help="When it was resolved [default: today].")] = None,

@@ -67,7 +67,9 @@ def score(
     report = replace(scored, cuts=cuts)  # the cuts asked for
     for problem in log_problems:
         say(str(problem), err=True)
-    diagram, spread, page = _charts_and_page(scored, chosen, space.reports, plot, whole)
+    # the page shows every cut: those asked for are not worked out twice
+    diagram, spread, page = _charts_and_page(replace(scored, cuts={**scored.cuts, **cuts}), chosen, space.reports,
+                                             plot, whole)
     if csv_file:
         _write_csv(report, csv_file)
     if json_output:  # as cli.options.print_json writes it (ASCII only), a block at a time

@@ -2,10 +2,8 @@
 
 # (no "from __future__ import annotations": typer would eval every option's annotation from text at start-up)
 
-from typing import Annotated
 
 import numpy as np
-import typer
 
 from cli.options import (
     AnalystOption,
@@ -13,6 +11,7 @@ from cli.options import (
     DirOption,
     FaceValueOption,
     JsonOption,
+    QuestionArgument,
     StrictOption,
     handles_errors,
     print_json,
@@ -41,7 +40,7 @@ FOLD_BELOW = 0.0005  # weeks that moved no scenario by 0.05 pp or more are folde
 
 @handles_errors
 def show(
-    question_id: Annotated[str, typer.Argument(metavar="QUESTION", help="Question id (its file name without .yaml).")],
+    question_id: QuestionArgument,
     as_of: AsOfOption = None,
     analyst: AnalystOption = None,
     strict: StrictOption = False,

@@ -135,14 +135,7 @@ def read_number(node: Node | None, what: str, found: Findings, line: int) -> flo
 
 def read_probability(node: Node | None, what: str, found: Findings, line: int) -> float | None:
     """A probability as people write it (``0.3``, ``30%``, odds ``1:4``); its range is the caller's to check."""
-    text = read_text(node, what, found, line)
-    if text is None:
-        return None
-    try:
-        return probability_value(text)
-    except ValueError as error:
-        found.add(node.line, f"{what} '{text}' {error}")
-        return None
+    return read_parsed(node, what, found, line, probability_value)
 
 
 def read_bool(node: Node | None, what: str, found: Findings, line: int) -> bool | None:

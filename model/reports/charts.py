@@ -82,7 +82,7 @@ def reliability_diagram(calibration: dict, path: Path) -> Path:
             for bucket in used:
                 axes.annotate(str(bucket.count), (bucket.mean_forecast, bucket.observed), xytext=(4, -9),
                               textcoords="offset points", fontsize=6, color="#555555")
-        axes.set_title(_short(f"{visible(name)} ({sum(b.count for b in used)} forecasts)"), fontsize=8, parse_math=False)
+        axes.set_title(shortened(f"{visible(name)} ({sum(b.count for b in used)} forecasts)"), fontsize=8, parse_math=False)
         axes.set(xlim=(0, 1), ylim=(0, 1))
         axes.tick_params(labelsize=7)
         axes.grid(True, color="#eeeeee")
@@ -133,8 +133,8 @@ def _panels(count: int, size: tuple[float, float]):
     return figure, panels[:count]
 
 
-def _short(text: str, limit: int = 44) -> str:
-    """A panel title cut to fit its panel."""
+def shortened(text: str, limit: int = 44) -> str:
+    """A chart's text cut to ``limit`` characters with an ellipsis (a panel title fits its panel at 44)."""
     return text if len(text) <= limit else text[:limit - 1] + "\u2026"
 
 
@@ -179,7 +179,7 @@ def discrimination_plot(discrimination: dict, path: Path) -> Path | None:
                  label="resolved no")
         axes.axhline(0, color="#666666", linewidth=0.8)
         auc = "" if not np.isfinite(found.auc) else f", AUC {found.auc:.2f}"
-        axes.set_title(_short(f"{visible(name)}{auc}"), fontsize=8, parse_math=False)
+        axes.set_title(shortened(f"{visible(name)}{auc}"), fontsize=8, parse_math=False)
         axes.set_xlim(0, 1)
         axes.tick_params(labelsize=7)
         top = max(int(yes.max(initial=0)), int(no.max(initial=0)), 1)

@@ -36,6 +36,9 @@ from model.fileformat.log_entry import LoggedForecast
 from model.fileformat.question import Question
 from model.record.scorecard import ScoreReport
 
+LABEL_LIMIT = 30  # characters of a name or an outcome the post-mortem's chart shows
+
+
 NEITHER = 0.05  # nats: a ratio within this of 0 pointed neither way (a 5% change in the odds)
 
 
@@ -214,7 +217,14 @@ def draw_paths(found: PostMortem, path) -> bytes:
     from matplotlib.figure import Figure
 
     from model.base.textsafe import visible
-    from model.reports.charts import DPI, encode_png, forecaster_colour, write_png
+    from model.reports.charts import (
+        DPI,
+        encode_png,
+        forecaster_colour,
+        rgba_of,
+        shortened,
+        write_png,
+    )
 
     figure = Figure(figsize=(8.4, 3.4), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
@@ -227,42 +237,35 @@ def draw_paths(found: PostMortem, path) -> bytes:
         values = list(trail.outcome_probability) + [trail.last]
         colour = forecaster_colour(trail.forecaster)
         axes.step(times, values, where="post", color=colour, linewidth=1.2, alpha=0.9,
-                  label=_short(visible(f"{trail.forecaster} ({trail.kind})")))
+                  label=shortened(visible(f"{trail.forecaster} ({trail.kind})"), LABEL_LIMIT))
         axes.plot(times[:-1], values[:-1], "o", color=colour, markersize=3)
     axes.axvline(found.resolved, color="#444444", linestyle=":", linewidth=1)
-    axes.annotate(f"resolved: {_short(visible(found.outcome))}", (found.resolved, 1.0), xytext=(-4, -4),
+    axes.annotate(f"resolved: {shortened(visible(found.outcome), LABEL_LIMIT)}", (found.resolved, 1.0), xytext=(-4, -4),
                   textcoords="offset points", ha="right", va="top", fontsize=8, color="#444444", parse_math=False)
     axes.set_ylim(0, 1)
     axes.yaxis.set_major_formatter(lambda value, _: f"{100 * value:.0f}%")
-    axes.set_ylabel(f"probability of {_short(visible(found.outcome))}", fontsize=8, parse_math=False)
+    axes.set_ylabel(f"probability of {shortened(visible(found.outcome), LABEL_LIMIT)}", fontsize=8, parse_math=False)
     axes.grid(True, axis="y", color="#eeeeee")
     axes.tick_params(labelsize=7)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     for text in axes.legend(loc="upper left", fontsize=7, frameon=False, ncols=2).get_texts():
         text.set_parse_math(False)  # names are the user's: a $ is a dollar, never mathtext
-    figure.canvas.draw()
-    data = encode_png(np.array(figure.canvas.buffer_rgba()), {})  # in the palette every chart is kept in
+    data = encode_png(rgba_of(figure.canvas), {})  # in the palette every chart is kept in
     write_png(path, data)
     return data
-
-
-def _short(text: str, limit: int = 30) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def write_post_mortem(found: PostMortem, folder) -> list:
     """Write ``<question>.md``, ``<question>.html`` and the chart ``<question>.png`` into ``folder`` (the file
     name is the question's safe name, ``render.safe_names``); the HTML carries the chart inside it."""
-    import base64
-
     from model.base.safewrite import atomic_write
-    from model.reports.render import safe_names, template_environment
+    from model.reports.render import png_data_uri, safe_names, template_environment
 
     name = safe_names([found.question.id])[found.question.id]
     folder.mkdir(parents=True, exist_ok=True)
     chart = folder / f"{name}.png"
-    image = "data:image/png;base64," + base64.b64encode(draw_paths(found, chart)).decode("ascii")
+    image = png_data_uri(draw_paths(found, chart))
     markdown = template_environment(True, {}).get_template("post-mortem.md.j2").render(pm=found, chart=chart.name)
     html = template_environment(False, {}).get_template("post-mortem.html.j2").render(pm=found, image=image)
     paths = [folder / f"{name}.md", folder / f"{name}.html", chart]

@@ -261,8 +261,13 @@ class ChartImages(Mapping):
 
 
 def data_uri(path: Path) -> str:
-    """A PNG file as a ``data:`` URI (base64: nothing in it can end the attribute it is written in)."""
-    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+    """A PNG file as a ``data:`` URI (``png_data_uri``)."""
+    return png_data_uri(path.read_bytes())
+
+
+def png_data_uri(data: bytes) -> str:
+    """PNG bytes as a ``data:`` URI (base64: nothing in it can end the attribute it is written in)."""
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
 
 
 class ReportCharts:
