@@ -206,3 +206,16 @@ def test_interval_quantiles_match_numpy(draws, scenarios, seed):
 
     values = np.random.default_rng(seed).dirichlet(np.ones(scenarios + 1), size=(draws, 2))
     assert np.allclose(quantiles(values, INTERVAL), np.quantile(values, INTERVAL, axis=0), atol=1e-15)
+
+
+@pytest.mark.parametrize("scenarios", range(1, 11))
+def test_scenario_by_scenario_reductions_are_numpys_bit_for_bit(scenarios: int):
+    """The normalisation's max and sum, a scenario column at a time, equal NumPy's reductions exactly (its sums
+    of 8 or more add pairwise: those are left to it), with infinities and values of very different sizes."""
+    rng = np.random.default_rng(scenarios)
+    for shape in [(scenarios,), (3, scenarios), (40, 9, scenarios)]:
+        values = rng.normal(size=shape) * 10 ** rng.uniform(-8, 8, size=shape)
+        values[..., 0][values[..., 0] > 1] = -np.inf
+        for combine in (np.maximum, np.add):
+            expected = combine.reduce(values, axis=-1, keepdims=True)
+            assert np.array_equal(posterior._across_scenarios(combine, values), expected, equal_nan=True)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.record.scorecard import BOOTSTRAP, interval
+from model.record import scorecard
+from model.record.scorecard import BOOTSTRAP, interval, question_draws, summarise
+from model.record.scoring import SCORE_NAMES
 
 
 def choice_interval(values: np.ndarray, rng: np.random.Generator) -> tuple[float, float]:
@@ -16,10 +18,38 @@ def choice_interval(values: np.ndarray, rng: np.random.Generator) -> tuple[float
 
 
 @pytest.mark.parametrize("count", [1, 2, 7, 8, 9, 64, 131, 500, 999, 1000])
-def test_the_bootstrap_in_blocks_draws_what_choice_drew(count):
+def test_the_bootstrap_resamples_what_choice_drew(count, monkeypatch):
+    """The kept draw counts, made a block at a time, times the values: the means of what ``rng.choice`` drew."""
+    monkeypatch.setattr(scorecard, "RESAMPLE_CELLS", 1000)  # several blocks of rows even for a few questions
+    monkeypatch.setattr(scorecard, "_KEPT_DRAWS", {})
     data = np.random.default_rng(count)
     values = data.normal(size=count) * 10 ** data.uniform(-3, 3)
-    ours, theirs = np.random.default_rng(7), np.random.default_rng(7)
-    for _ in range(3):  # one generator through several intervals, as ``summarise`` uses it
-        assert interval(values, ours) == choice_interval(values, theirs)
-    assert ours.random() == theirs.random()  # left in the same state
+    expected = choice_interval(values, np.random.default_rng(7))
+    for _ in range(2):  # worked out, then kept
+        assert interval(values, 7) == pytest.approx(expected, rel=1e-12, abs=1e-15 * np.abs(values).max())
+    assert interval(values, 8) != interval(values, 7) or count < 3  # (with two, 5% of draws are both the least)
+
+
+def test_the_scores_of_a_forecaster_share_their_resamples():
+    """Paired: the Brier and log scores of the same questions are resampled together, so a score's interval is
+    the other's moved, when one score is the other plus a constant."""
+    values = np.random.default_rng(3).random(50)
+    summary = summarise({name: values + index for index, name in enumerate(SCORE_NAMES)}, "mk", seed=4)
+    first = summary.means[SCORE_NAMES[0]]
+    for index, name in enumerate(SCORE_NAMES):
+        assert summary.means[name] == pytest.approx(tuple(value + index for value in first), abs=1e-12)
+    assert first[1:] == interval(values, 4)
+
+
+def test_kept_resamples_stay_within_their_bound(monkeypatch):
+    monkeypatch.setattr(scorecard, "_KEPT_DRAWS", {})
+    monkeypatch.setattr(scorecard, "KEPT_DRAW_CELLS", BOOTSTRAP * 100)
+    first = question_draws(60)
+    assert question_draws(60) is first and not first.flags.writeable
+    for count in range(30, 50):
+        question_draws(count)
+        assert sum(d.size for d in scorecard._KEPT_DRAWS.values()) <= scorecard.KEPT_DRAW_CELLS
+    assert question_draws(60) is not first and np.array_equal(question_draws(60), first)  # let go, drawn again
+    assert question_draws(60, seed=1).sum(axis=1).tolist() == [60] * BOOTSTRAP
+    question_draws(scorecard.BOOTSTRAP_QUESTIONS)  # bigger than the bound: kept alone
+    assert list(scorecard._KEPT_DRAWS) == [(scorecard.BOOTSTRAP_QUESTIONS, 0)]

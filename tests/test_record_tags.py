@@ -225,3 +225,24 @@ def test_coherence_worked_out_in_forked_workers_is_the_same(space: Path, monkeyp
         found[workers] = json.loads(vane("score", "--dir", str(space), "--json").stdout)["coherence"]
     assert forked == [2]  # the second run shared the questions between two processes
     assert len(found["1"]) == 6 and found["1"] == found["2"]
+
+
+def test_the_grades_counted_are_those_of_the_items_that_count_at_the_end(space: Path):
+    """Read from the engine's arrays, as the items that count at the horizon would give them: later items,
+    items withdrawn by then (not those withdrawn after) and ungraded items (F) as ``visible_items`` has them."""
+    from model.engine.probabilities import visible_items
+    from model.fileformat.grades import DEFAULT_GRADE
+    from model.record.scorecard import _counted_letters
+
+    more = ("  - {id: e3, date: 2025-04-01, summary: ungraded, ratings: {deal: '+'}}\n"
+            "  - {id: e4, date: 2025-04-02, summary: withdrawn, grade: A1, ratings: {deal: '+'},"
+            " retracted: {date: 2025-05-01, reason: wrong}}\n"
+            "  - {id: e5, date: 2025-04-03, summary: withdrawn later, grade: A2, ratings: {deal: '+'},"
+            " retracted: {date: 2026-02-01, reason: wrong}}\n"
+            "  - {id: e6, date: 2025-12-30, summary: last, grade: E5, ratings: {stall: '+'}}\n")
+    path = space / "scenarios" / "talks.yaml"
+    path.write_text(TALKS + more + "resolution:\n  scenario: stall\n  date: 2025-11-30\n  note: it stalled\n")
+    question, problems = load_question(path)
+    assert not problems, problems
+    expected = [(item.grade or DEFAULT_GRADE)[0] for item in visible_items(question, question.horizon)]
+    assert _counted_letters(question) == expected == ["B", "C", "F", "A"]

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from model.base import parallel
-from model.reports import charts, trajectories
+from model.reports import charts, drawing_key, trajectories
 from model.reports.charts import chart_key
 from model.reports.trajectories import ParallelCharts, Trajectory, TrajectoryCharts
 from tests.helpers import vane
@@ -395,7 +395,7 @@ def test_drawing_many_charts_keeps_one_figure(tmp_path: Path):
 def test_the_chart_key_depends_on_how_charts_are_drawn(monkeypatch):
     chart = trajectory(3)
     before = chart.key()
-    monkeypatch.setattr(charts, "_DRAWING_KEY", ["another version of the drawing code or settings"])
+    monkeypatch.setattr(drawing_key, "_WORKED_OUT", ["another version of the drawing code or settings"])
     assert chart.key() != before
 
 

@@ -313,6 +313,7 @@ _ENTRY = (
 _LINES = re.compile(f"^{_ENTRY}\\r*$", re.MULTILINE)  # every written line of a chunk at once
 _LINE = re.compile(_ENTRY)  # one line (its \r already stripped)
 _NAMES = re.compile(r'": [^,\n]*')  # replaced by '"': the scenario ids remain
+_BOUND = re.compile(f'"({_KEY})": \\[({_NUMBER}), ({_NUMBER})\\]')  # an interval's id, low and high
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
@@ -561,8 +562,9 @@ def _checked(found: list[tuple], numbers, tables: LogTables) -> tuple[LogColumns
     stamped = np.flatnonzero(np.fromiter(map(len, recorded), dtype=np.int64, count=count))
     if stamped.size:
         good[stamped] &= _times([recorded[i] for i in stamped])[1]
-    for index in np.flatnonzero(np.fromiter(map(len, intervals), dtype=np.int64, count=count)):
-        good[index] &= _intervals_read(intervals[index])
+    bounded = np.flatnonzero(np.fromiter(map(len, intervals), dtype=np.int64, count=count))
+    if bounded.size:
+        good[bounded] &= _bounds_read([intervals[index] for index in bounded])
     columns = LogColumns(numbers, question, forecaster, kind.astype(np.int8), exact, signature, values, offsets)
     return columns, np.flatnonzero(~good)
 
@@ -575,13 +577,19 @@ def _signature(text: str) -> tuple[str, ...] | None:
     return names
 
 
-def _intervals_read(text: str) -> bool:
-    """True when ``parse_entry`` accepts the interval object with members ``text``."""
-    try:
-        {_scenario(k): _interval(v) for k, v in json.loads("{" + text + "}").items()}
-    except (ValueError, TypeError):
-        return False
-    return True
+def _bounds_read(texts: list[str]) -> np.ndarray:
+    """For each interval object's members as ``_ENTRY`` matched them (``"id": [low, high]``, ", " between),
+    whether every id is a scenario id and every pair a low and a high probability: what ``parse_entry``
+    accepts, or stricter (an id written twice is judged on both pairs; ``parse_line`` then decides)."""
+    import numpy as np
+
+    bounds = _BOUND.findall("\n".join(texts))  # an id holds no quote: '": [' ends each and only each id
+    per_text = np.fromiter((text.count('": [') for text in texts), dtype=np.int64, count=len(texts))
+    names, low, high = zip(*bounds)
+    low, high = np.array(low, dtype=float), np.array(high, dtype=float)
+    named = np.fromiter(map(is_identifier, names), dtype=bool, count=len(names))
+    fine = named & (low >= 0.0) & (low <= high) & (high <= 1.0)
+    return np.logical_and.reduceat(fine, np.concatenate([[0], np.cumsum(per_text)[:-1]]))
 
 
 def _times(texts) -> tuple[np.ndarray, np.ndarray]:

@@ -21,7 +21,7 @@ import numpy as np
 
 from model.base.textsafe import visible
 from model.engine.parameters import Parameters
-from model.engine.probabilities import day_number, mean_probabilities, visible_items
+from model.engine.probabilities import day_number, mean_probabilities, question_arrays
 from model.fileformat.grades import DEFAULT_GRADE
 from model.fileformat.log_entry import (
     EPOCH,
@@ -565,7 +565,7 @@ def grade_groups(questions) -> dict[str, list[str]]:
     for question in questions:
         if question.resolution is None:
             continue
-        letters = [(item.grade or DEFAULT_GRADE)[0] for item in visible_items(question, question.horizon)]
+        letters = _counted_letters(question)
         if not letters:
             groups[NO_EVIDENCE].append(question.id)
             continue
@@ -573,6 +573,15 @@ def grade_groups(questions) -> dict[str, list[str]]:
         most = max(range(len(GRADE_BANDS)), key=lambda b: (counts[b], b))
         groups[GRADE_BANDS[most][1]].append(question.id)
     return {label: ids for label, ids in groups.items() if ids}
+
+
+def _counted_letters(question: Question) -> list[str]:
+    """The source letter of each item counting at the question's horizon (``visible_items``), read from the
+    engine's arrays, which the parse cache keeps: the items themselves need not be unpacked."""
+    arrays = question_arrays(question)
+    limit = day_number(question.horizon)
+    counted = (arrays.dates <= limit) & (arrays.retracted > limit)  # dated by then, not withdrawn by then
+    return [(arrays.grades[grade] or DEFAULT_GRADE)[0] for grade in arrays.grade[counted].tolist()]
 
 
 CUTS = {"tag": tag_groups, "month": month_groups, "grade": grade_groups}
@@ -642,7 +651,6 @@ def summarise(averaged: dict[str, np.ndarray], forecaster: str, seed: int = 0, v
               coverage: float = float("nan")) -> Summary:
     """Mean time-averaged scores over the forecaster's questions (``averaged``: each score, a value per
     question), with 90% intervals over questions (``interval``)."""
-    rng = np.random.default_rng(seed)
     means = {}
     questions = 0
     for name in SCORE_NAMES:
@@ -650,31 +658,56 @@ def summarise(averaged: dict[str, np.ndarray], forecaster: str, seed: int = 0, v
         questions = values.shape[0]
         values = values[np.isfinite(values)]
         if values.size:
-            means[name] = (float(values.mean()), *interval(values, rng))
+            means[name] = (float(values.mean()), *interval(values, seed))
     return Summary(forecaster, questions, means, versus or {}, coverage)
 
 
-def interval(values: np.ndarray, rng: np.random.Generator) -> tuple[float, float]:
-    """The 90% bootstrap interval of the mean of ``values`` (``BOOTSTRAP`` resamples drawn with ``rng``).
+def interval(values: np.ndarray, seed: int = 0) -> tuple[float, float]:
+    """The 90% bootstrap interval of the mean of ``values``: ``BOOTSTRAP`` resamples of its questions
+    (``question_draws``: the same resamples for every score and forecaster with as many values, so that
+    their intervals are paired).
 
     Beyond ``BOOTSTRAP_QUESTIONS`` values, resampling would cost ``BOOTSTRAP``
     times the values: the interval is then the normal one that the bootstrap's
     tends to as questions grow, the mean plus or minus 1.645 standard errors (of
-    the values as they are, as the bootstrap resamples them), and ``rng`` is not
-    drawn from.
+    the values as they are, as the bootstrap resamples them).
     """
-    if values.shape[0] > BOOTSTRAP_QUESTIONS:
-        spread = NORMAL_95 * float(np.std(values)) / math.sqrt(values.shape[0])
+    count = values.shape[0]
+    if count > BOOTSTRAP_QUESTIONS:
+        spread = NORMAL_95 * float(np.std(values)) / math.sqrt(count)
         middle = float(values.mean())
         return middle - spread, middle + spread
-    count = values.shape[0]
-    resampled = np.empty(BOOTSTRAP)
-    step = max(1, RESAMPLE_CELLS // count)
-    for start in range(0, BOOTSTRAP, step):  # what rng.choice(values, size=(BOOTSTRAP, count)) draws, in blocks of rows
-        rows = min(step, BOOTSTRAP - start)
-        resampled[start:start + rows] = values[rng.integers(0, count, size=(rows, count))].mean(axis=1)
+    resampled = question_draws(count, seed) @ values / count  # each resample's mean
     low, high = np.quantile(resampled, [0.05, 0.95])
     return float(low), float(high)
+
+
+def question_draws(count: int, seed: int = 0) -> np.ndarray:
+    """(BOOTSTRAP, count), read-only: how often each of ``count`` questions is drawn in each of the bootstrap's
+    resamples, from the draws ``np.random.default_rng(seed).choice`` would make.
+
+    Kept (up to ``KEPT_DRAW_CELLS`` numbers): every score of every forecaster
+    with as many questions uses the same resamples, and drawing them costs more
+    than using them (a product of this matrix and the values).
+    """
+    kept = _KEPT_DRAWS.pop((count, seed), None)
+    if kept is None:
+        rng = np.random.default_rng(seed)
+        kept = np.empty((BOOTSTRAP, count))
+        step = max(1, RESAMPLE_CELLS // count)
+        for start in range(0, BOOTSTRAP, step):  # in blocks of rows: the same stream as one draw of every row
+            kept[start:start + step] = resample_counts(rng, count, min(step, BOOTSTRAP - start))
+        kept.flags.writeable = False
+    _KEPT_DRAWS[(count, seed)] = kept  # (the latest used last: the oldest goes first)
+    while sum(draws.size for draws in _KEPT_DRAWS.values()) > KEPT_DRAW_CELLS and len(_KEPT_DRAWS) > 1:
+        del _KEPT_DRAWS[next(iter(_KEPT_DRAWS))]
+    return kept
+
+
+KEPT_DRAW_CELLS = 1 << 22  # 32 MB of kept resamples: every draw of up to 1,000 questions, or many smaller ones
+
+
+_KEPT_DRAWS: dict[tuple[int, int], np.ndarray] = {}
 
 
 def _final_forecasts(table: ForecastTable, where: _Scored) -> dict[str, "Finals"]:

@@ -3,7 +3,7 @@ track record's charts.
 
 Every chart carries, inside the PNG, a key: the hash of exactly what it shows
 (its data, the drawing code in this module and in ``trajectories``,
-matplotlib's version and settings: ``drawing_key``). A chart whose file
+matplotlib's version and settings: ``model.reports.drawing_key``). A chart whose file
 already holds the key of the data to draw is left as it is, and matplotlib is
 not even asked to draw it; anything else is drawn again. The key is checked
 against the data every time, never trusted in its place, and a chart is always
@@ -27,6 +27,7 @@ import numpy as np
 
 from model.base.safewrite import atomic_write
 from model.base.textsafe import visible
+from model.reports.drawing_key import drawing_key
 
 PALETTE = ("#1f4e79", "#c0504d", "#2e8b57", "#8064a2", "#d98c1f", "#4bacc6", "#7f7f7f", "#9b5d3a")
 
@@ -197,24 +198,6 @@ def _diagram_key(calibration: dict) -> str:
         digest.update(json.dumps([name, [[b.count, b.mean_forecast, b.observed, b.observed_low, b.observed_high]
                                          for b in buckets]]).encode())
     return digest.hexdigest()
-
-
-_DRAWING_KEY: list[str] = []
-
-
-def drawing_key() -> str:
-    """How charts are drawn: the code that draws them (this module and ``trajectories``), matplotlib's version and
-    its settings (``rcParams``)."""
-    if not _DRAWING_KEY:
-        import matplotlib
-
-        here = Path(__file__)
-        code = hashlib.sha256(here.read_bytes() + here.with_name("trajectories.py").read_bytes()).hexdigest()
-        # read as a plain dict: asking rcParams for "backend" would pick one, importing pyplot
-        settings = repr(sorted((name, repr(value)) for name, value in dict.items(matplotlib.rcParams)
-                               if name != "backend"))
-        _DRAWING_KEY.append(hashlib.sha256("\x1e".join((code, matplotlib.__version__, settings)).encode()).hexdigest())
-    return _DRAWING_KEY[0]
 
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -25,13 +25,13 @@ from model.reports.charts import (
     DPI,
     KEY_FIELD,
     chart_key,
-    drawing_key,
     encode_png,
     rgba_of,
     software,
     style,
     write_png,
 )
+from model.reports.drawing_key import drawing_key
 
 TRAJECTORY_SIZE = (900 / DPI, 360 / DPI)  # inches: 900 x 360 pixels, the widest the report's page shows a chart
 
