@@ -84,6 +84,15 @@ def test_a_duplicate_url_or_summary_is_refused_unless_the_story_is_named(space: 
     assert [item.story_key for item in question.evidence] == ["e1", "e2", "e1"]
 
 
+def test_an_address_urlsplit_refuses_is_compared_as_written(space: Path):
+    """``https://[x`` passes as a link, and ``urlsplit`` raises on it: adding beside it is no traceback."""
+    path = space / "scenarios" / "talks.yaml"
+    path.write_text(TALKS.replace("https://example.org/envoys-meet", "'https://[envoys'"))
+    assert vane("check", "--dir", str(space)).code == 0
+    again = add(space, "-s", "Other words", "--url", "https://[envoys", "-r", "deal=+")
+    assert again.code == 1 and "same URL" in again.stderr and "Traceback" not in again.output
+
+
 def test_a_non_discriminating_item_is_added_with_a_warning(space: Path):
     result = add(space, "-s", "Talks are happening", "-r", "deal=+", "-r", "ceasefire=+", "-r", "stall=+")
     assert result.code == 0

@@ -177,3 +177,36 @@ def test_the_workspace_grade_weights_reach_every_forecast(space: Path, command):
     as_default = run()
     (space / "vane.yaml").write_text(WEAK_SOURCES, encoding="utf-8")
     assert run() != as_default
+
+
+def test_the_visible_items_read_from_the_arrays_are_the_visible_items(space: Path):
+    """``visible_mask`` (what ``status`` counts from) against ``visible_items`` (item by item), every day from
+    before the first item to after the last retraction, strict and not, with indicators and retractions
+    (entered later, entered by hand without a time, and entered on the day)."""
+    import datetime as dt
+
+    import numpy as np
+
+    from model.engine.probabilities import evidence_of, question_arrays, visible_items, visible_mask
+    from model.workspace.loader import load_question
+
+    retracted = (TALKS.replace("    grade: B2\n", "    grade: B2\n    retracted: {date: 2025-02-15, reason: wrong,"
+                                                  " recorded: 2025-03-10T09:00:00Z}\n")
+                 .replace("    grade: C3\n", "    grade: C3\n    retracted: {date: 2025-03-20, reason: denied}\n"))
+    more = ("  - id: e3\n    date: 2025-02-10\n    summary: same day\n    ratings: {deal: '+'}\n"
+            "    retracted: {date: 2025-02-12, reason: x, recorded: 2025-02-12T01:00:00Z}\n")
+    path = space / "scenarios" / "talks.yaml"
+    path.write_text(retracted + more + INDICATORS)
+    question, problems = load_question(path)
+    assert not problems, problems
+    arrays = question_arrays(question)
+    assert arrays.written == 3 and len(evidence_of(question)) == 6
+    day, seen = dt.date(2025, 1, 20), set()
+    while day <= dt.date(2025, 4, 30):
+        for strict in (False, True):
+            by_item = [(item.id, item.indicator) for item in visible_items(question, day, strict)]
+            mask = visible_mask(arrays, day, strict)
+            assert [(item.id, item.indicator) for item, shown in zip(evidence_of(question), mask) if shown] == by_item
+            seen.add(tuple(np.flatnonzero(mask)))
+        day += dt.timedelta(days=1)
+    assert len(seen) >= 8  # the days pass through many different sets of items

@@ -42,13 +42,13 @@ def parses(monkeypatch) -> list[str]:
     """Record every question text the loader parses."""
     seen: list[str] = []
 
-    original = loader.load_string
+    original = loader.question_from_text
 
-    def counting(text, path):
+    def counting(text, path, *rest):
         seen.append(path)
-        return original(text, path)
+        return original(text, path, *rest)
 
-    monkeypatch.setattr(loader, "load_string", counting)
+    monkeypatch.setattr(loader, "question_from_text", counting)
     return seen
 
 
@@ -235,6 +235,7 @@ def test_a_question_from_the_cache_unpacks_its_evidence_only_when_asked(space: P
     """``vane status`` on an unchanged workspace reads no evidence item: the rows it shows were worked out before."""
     import dataclasses
 
+    from model.fileformat.question import PackedEvidence
     from model.workspace import cache as parse_cache
     from model.workspace.loader import load_question
 
@@ -243,8 +244,8 @@ def test_a_question_from_the_cache_unpacks_its_evidence_only_when_asked(space: P
     fresh, _ = load_question(path, cache=store)  # parsed, and kept
     assert fresh.evidence
     unpacked = []
-    original = parse_cache.PackedEvidence.__call__
-    monkeypatch.setattr(parse_cache.PackedEvidence, "__call__", lambda self: unpacked.append(1) or original(self))
+    original = PackedEvidence.__call__
+    monkeypatch.setattr(PackedEvidence, "__call__", lambda self: unpacked.append(1) or original(self))
     cached, _ = load_question(path, cache=store)
     assert parse_cache.TEXT_KEY in cached.__dict__ and "evidence" not in cached.__dict__ and not unpacked
     assert vane("status", "--dir", str(space)).code == 0  # works the rows out (reading the items), keeps them

@@ -122,6 +122,7 @@ class QuestionArrays:
     grades: tuple
     retracted: np.ndarray
     retraction_known: np.ndarray
+    written: int = 0  # the items written in the file come first; the rest stand for indicators
 
 
 _ARRAYS = "_engine_arrays"  # the memo's key in a question's __dict__ (as ``functools.cached_property`` keeps its value)
@@ -176,6 +177,7 @@ def _arrays_of(question: Question) -> QuestionArrays:
         grades=tuple(grade_index),
         retracted=np.array(retracted, dtype=np.int64),
         retraction_known=np.array(known, dtype=np.int64),
+        written=len(question.evidence),
     )
 
 
@@ -261,6 +263,19 @@ def weekly_dates(start: dt.date, end: dt.date) -> list[dt.date]:
         dates.append(sunday)
         sunday += dt.timedelta(days=7)
     return dates + [end]
+
+
+def visible_mask(arrays: QuestionArrays, as_of: dt.date, strict: bool = False) -> np.ndarray:
+    """``visible_items`` on a question's arrays: which of ``evidence_of``'s items count at ``as_of`` (the items
+    themselves need not be unpacked)."""
+    limit = day_number(as_of)
+    seen = arrays.dates <= limit
+    if strict:
+        seen &= arrays.recorded <= limit
+    withdrawn = arrays.retracted <= limit
+    if strict:
+        withdrawn &= arrays.retraction_known <= limit
+    return seen & ~withdrawn
 
 
 def visible_items(question: Question, as_of: dt.date, strict: bool = False) -> list[Evidence]:

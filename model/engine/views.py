@@ -23,6 +23,7 @@ from model.engine.probabilities import (
     stories_of,
     story_effects,
     visible_items,
+    visible_mask,
     weekly_dates,
 )
 from model.fileformat.evidence import Evidence
@@ -162,17 +163,18 @@ def question_status(
     week_before = when - dt.timedelta(days=CHANGE_DAYS)
     both = probabilities_at(question, parameters, [week_before, when], strict)
     now = Probabilities((when,), both.scenario_ids, both.mean[1:], both.low[1:], both.high[1:])
-    visible = visible_items(question, when, strict)
-    items = [item for item in visible if not item.indicator]
+    arrays = question_arrays(question)  # (kept with the question: its items are not unpacked for a status)
+    visible = visible_mask(arrays, when, strict)
+    written = np.flatnonzero(visible[: arrays.written])
     return QuestionStatus(
         question=question,
         as_of=when,
         now=now,
         change=both.mean[1] - both.mean[0],
-        evidence_count=len(items),
-        story_count=len({item.story_key for item in items}),
-        indicator_count=len(visible) - len(items),
-        last_evidence=max((item.date for item in items), default=None),
+        evidence_count=int(written.size),
+        story_count=int(np.unique(arrays.story[written]).size),
+        indicator_count=int(np.count_nonzero(visible[arrays.written:])),
+        last_evidence=dt.date.fromordinal(int(arrays.dates[written].max())) if written.size else None,
         days_to_deadline=(question.closes - as_of).days,
     )
 

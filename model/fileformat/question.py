@@ -10,17 +10,20 @@ in ``values``.
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 from dataclasses import dataclass
 from functools import cached_property
 
 from model.base.clock import Clock
 from model.base.errors import Problem
 from model.base.limits import MAX_ENTRIES, MAX_SCENARIOS
+from model.fileformat import evidence_block
 from model.fileformat.evidence import (
     Evidence,
     evidence_entry,
     read_evidence_item,
 )
+from model.fileformat.evidence_block import Block
 from model.fileformat.indicator import (
     Indicator,
     due_date_problem,
@@ -50,7 +53,7 @@ from model.fileformat.values import (
     require_every_scenario,
     written_time,
 )
-from model.fileformat.yamlread import Mapping, Node, Scalar, Sequence
+from model.fileformat.yamlread import Mapping, Node, Scalar, Sequence, load_string
 from model.fileformat.yamlwrite import render_entry, render_mapping, render_value
 
 
@@ -145,9 +148,49 @@ class Question:
                 return evidence
         raise AttributeError(f"'Question' object has no attribute '{name}'")
 
+    def __reduce__(self):
+        """Pickled with its evidence packed (``packed_parts``): a question sent back by a worker process, or
+        kept in the parse cache, is unpickled without its items until something asks for them."""
+        return unpacked_question, packed_parts(self)
+
+
+def packed_parts(question: "Question") -> tuple[dict, bytes]:
+    """A question as its ``__dict__`` without the evidence, and the evidence pickled (as it was packed before,
+    when it was: a question just kept in the parse cache is then sent back from its worker without packing
+    its items twice)."""
+    state = dict(question.__dict__)
+    packed, evidence = state.pop(PACKED_EVIDENCE, None), state.pop("evidence", None)
+    if packed is not None:
+        return state, packed.data
+    data = pickle.dumps(evidence, protocol=pickle.HIGHEST_PROTOCOL)
+    question.__dict__[PACKED_EVIDENCE] = PackedEvidence(data)  # (beside the evidence: packed once)
+    return state, data
+
+
+def unpacked_question(state: dict, evidence: bytes) -> "Question":
+    """The question of ``packed_parts``, its evidence still packed (unpickled when first asked for)."""
+    question = Question.__new__(Question)
+    question.__dict__.update(state)
+    question.__dict__[PACKED_EVIDENCE] = PackedEvidence(evidence)
+    return question
+
+
+class PackedEvidence:
+    """A question's evidence pickled, unpacked when called.
+
+    Unpickling each item was most of the cost of reading a workspace from the
+    parse cache, and a status already worked out needs none of them.
+    """
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def __call__(self) -> tuple:
+        return pickle.loads(self.data)
+
 
 PACKED_EVIDENCE = "_packed_evidence"
-"""Where a question from the parse cache keeps its evidence before it is unpacked: a callable returning it."""
+"""Where a question keeps its evidence before it is unpacked (``PackedEvidence``)."""
 
 
 # ``evidence`` is looked up on each question only: a class-level default (which ``dataclass`` leaves, and which
@@ -241,8 +284,9 @@ def check_repeated_items(evidence: list[Evidence], found: Findings) -> None:
                              f"count twice; if it reports the same story, give it 'story: {earlier.id}', else remove it")
 
 
-def within_limits(mapping: Mapping, found: Findings) -> bool:
-    """False, with a problem naming the limit, when a question is larger than ``model.base.limits`` allows.
+def within_limits(mapping: Mapping, found: Findings, block: Block | None = None) -> bool:
+    """False, with a problem naming the limit, when a question is larger than ``model.base.limits`` allows
+    (``block``: the evidence when it was taken out of the text before parsing).
 
     Checked before anything else, so an oversized file costs no more than reading it.
     """
@@ -253,6 +297,7 @@ def within_limits(mapping: Mapping, found: Findings) -> bool:
                   f"{len(scenarios.items)} scenarios; a question may have at most {MAX_SCENARIOS}")
     lists = {key: mapping.get(key) for key in ("evidence", "indicators")}
     counts = {key: len(node.items) if isinstance(node, Sequence) else 0 for key, node in lists.items()}
+    counts["evidence"] += block.count if block else 0
     if sum(counts.values()) > MAX_ENTRIES:
         where = "evidence" if counts["evidence"] else "indicators"
         found.add(mapping.key_line(where), f"{counts['evidence']} evidence items and {counts['indicators']} indicators; "
@@ -260,14 +305,40 @@ def within_limits(mapping: Mapping, found: Findings) -> bool:
     return len(found.problems) == before
 
 
-def question_from_node(root: Node | None, path: str, question_id: str, clock: Clock) -> tuple[Question | None, list[Problem]]:
-    """Build a ``Question`` from a parsed file, or None with every problem found."""
+def question_from_text(text: str, path: str, question_id: str, clock: Clock) -> tuple[Question | None, list[Problem]]:
+    """Build a ``Question`` from a file's text, or None with every problem found.
+
+    The evidence block is read by the shortcut for the layout the tool writes
+    (``evidence_block``) and the rest by the YAML reader; on any problem, or
+    whatever the shortcut cannot follow, the YAML reader reads the whole text,
+    so the question and the problems are always the same as its.
+    """
+    block = evidence_block.split(text)
+    if block is not None:
+        root, problems = load_string(block.head, path)
+        if not problems:
+            try:
+                question, problems = question_from_node(root, path, question_id, clock, block)
+            except evidence_block.GiveUp:
+                question = None
+            if question is not None:
+                return question, []
+    root, problems = load_string(text, path)
+    return (None, problems) if problems else question_from_node(root, path, question_id, clock)
+
+
+def question_from_node(root: Node | None, path: str, question_id: str, clock: Clock,
+                       block: Block | None = None) -> tuple[Question | None, list[Problem]]:
+    """Build a ``Question`` from a parsed file, or None with every problem found.
+
+    ``block``: the evidence, when it was taken out of the text before parsing (``question_from_text``).
+    """
     found = Findings(path)
     if root is None:
         found.add(0, "the file is empty")
         return None, found.problems
     mapping = read_mapping(root, "a question file", found, 1)
-    if mapping is None or not within_limits(mapping, found):
+    if mapping is None or not within_limits(mapping, found, block):
         return None, found.problems
     check_keys(mapping, QUESTION_KEYS, REQUIRED_QUESTION_KEYS, "the question", found, 1)
     get, at = mapping.get, mapping.key_line
@@ -280,9 +351,15 @@ def question_from_node(root: Node | None, path: str, question_id: str, clock: Cl
     scenarios = read_scenarios(get("scenarios"), found, at("scenarios")) if get("scenarios") else ()
     ids = tuple(scenario.id for scenario in scenarios)
     prior = read_prior(get("prior"), ids, found, at("prior")) if get("prior") else None
-    evidence = read_list(get("evidence"), "evidence", lambda n: read_evidence_item(n, ids, clock, found), found, at("evidence"))
+    if block is None:
+        evidence = read_list(get("evidence"), "evidence", lambda n: read_evidence_item(n, ids, clock, found), found,
+                             at("evidence"))
+        written = _written_ids(get("evidence"))
+    else:
+        evidence = _block_items(mapping, block, ids, clock)
+        written = {item.id for item in evidence}  # (every item was read: its id is as written)
     indicators = read_list(get("indicators"), "indicators", lambda n: read_indicator(n, ids, clock, found), found, at("indicators"))
-    check_unique_ids(evidence, indicators, found, _written_ids(get("evidence")))
+    check_unique_ids(evidence, indicators, found, written)
     evidence = join_stories(evidence)
     check_repeated_items(evidence, found)
     for indicator in indicators:
@@ -317,6 +394,15 @@ def _as_moment(moment) -> dt.datetime | None:
         return None
     day, exact = moment
     return exact or dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
+
+
+def _block_items(mapping: Mapping, block: Block, ids: tuple[str, ...], clock: Clock) -> list[Evidence]:
+    """The items of an evidence block taken out of the text; ``GiveUp`` unless the text without it has the
+    ``evidence:`` key where the block was, empty (not, say, inside a quoted value that ran over it)."""
+    value = mapping.get("evidence")
+    if mapping.key_line("evidence") != block.key_line or not isinstance(value, Scalar) or not value.is_null:
+        raise evidence_block.GiveUp
+    return block.items(ids, clock)
 
 
 def _written_ids(node: Node | None) -> set[str]:

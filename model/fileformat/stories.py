@@ -22,8 +22,12 @@ def normalise_summary(summary: str) -> str:
 
 
 def normalise_url(url: str) -> str:
-    """Scheme and host lower-cased, fragment and trailing slash dropped."""
-    parts = urlsplit(url.strip())
+    """Scheme and host lower-cased, fragment and trailing slash dropped (an address ``urlsplit`` refuses, such as
+    ``https://[x``, as written)."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return url.strip()
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), parts.query, ""))
 
 
@@ -57,7 +61,8 @@ def join_stories(evidence: list[Evidence]) -> list[Evidence]:
     joined = []
     for item in evidence:
         story = label[root(item.id)]
-        joined.append(dataclasses.replace(item, story="" if story == item.id else story))
+        story = "" if story == item.id else story
+        joined.append(item if story == item.story else dataclasses.replace(item, story=story))
     return joined
 
 

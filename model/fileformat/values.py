@@ -223,11 +223,20 @@ def read_recorded(mapping: Mapping, date: dt.date | None, clock: Clock, found: F
     recorded = read_datetime(node, "recorded", found, mapping.line)
     if recorded is None:
         return None
-    if recorded > clock.now + dt.timedelta(minutes=5):  # a little slack for clock skew
-        found.add(node.line, f"recorded time {recorded:%Y-%m-%d %H:%M} UTC is in the future")
-    elif date and recorded.astimezone(_LATEST_ZONE).date() < date:  # before the date began anywhere
-        found.add(node.line, f"recorded {recorded.date()} is before the evidence date {date}")
+    problem = recorded_problem(recorded, date, clock)
+    if problem:
+        found.add(node.line, problem)
     return recorded
+
+
+def recorded_problem(recorded: dt.datetime, date: dt.date | None, clock: Clock) -> str | None:
+    """Why a ``recorded`` time is refused for an item dated ``date``: in the future, or before the date began
+    anywhere on Earth; None when it is fine."""
+    if recorded > clock.now + dt.timedelta(minutes=5):  # a little slack for clock skew
+        return f"recorded time {recorded:%Y-%m-%d %H:%M} UTC is in the future"
+    if date and recorded.astimezone(_LATEST_ZONE).date() < date:
+        return f"recorded {recorded.date()} is before the evidence date {date}"
+    return None
 
 
 def read_list(node, what, read_one, found: Findings, line: int) -> list:

@@ -22,7 +22,7 @@ import yaml
 from model.base.errors import Problem, VaneError, display_path
 from model.base.limits import MAX_DEPTH, MAX_FILE_BYTES
 
-_NULL_WORDS = frozenset({"", "~", "null", "Null", "NULL"})
+NULL_WORDS = frozenset({"", "~", "null", "Null", "NULL"})
 
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -45,7 +45,7 @@ class Scalar:
     @property
     def is_null(self) -> bool:
         """True for an empty value or ``null``/``~`` written without quotes."""
-        return not self.quoted and self.text in _NULL_WORDS
+        return not self.quoted and self.text in NULL_WORDS
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from model.base.clock import Clock
-from model.fileformat.question import PACKED_EVIDENCE, Question
+from model.fileformat.question import packed_parts, unpacked_question
 
 FOLDER = Path(".vane") / "cache"
 TEXT_KEY = "_text_key"  # where a question read through the cache keeps its entry's name
@@ -93,9 +93,7 @@ class ParseCache:
             return None
         if (latest_day and clock.is_future(latest_day)) or (latest_time and latest_time > clock.now):
             return None  # made when "now" was later: this clock's checks must run
-        question = Question.__new__(Question)
-        question.__dict__.update(state)
-        question.__dict__[PACKED_EVIDENCE] = PackedEvidence(evidence)
+        question = unpacked_question(state, evidence)
         question.__dict__[TEXT_KEY] = name
         return question
 
@@ -104,8 +102,7 @@ class ParseCache:
         name = _entry_name(path, text)
         question.__dict__[TEXT_KEY] = name
         day, time = latest_moments(question)
-        evidence = pickle.dumps(question.evidence, protocol=pickle.HIGHEST_PROTOCOL)  # unpacked when asked for
-        state = {name: value for name, value in question.__dict__.items() if name not in ("evidence", PACKED_EVIDENCE)}
+        state, evidence = packed_parts(question)  # the evidence unpacked when asked for
         payload = pickle.dumps((day, time, state, evidence), protocol=pickle.HIGHEST_PROTOCOL)
         try:
             _ensure_folder(self.folder)
@@ -159,20 +156,6 @@ class ParseCache:
                 except OSError:
                     pass
         self._entries[stem] = [name]
-
-
-class PackedEvidence:
-    """A question's evidence as the cache entry holds it (pickled, inside the signed entry), unpacked when called.
-
-    Unpickling each item was most of the cost of reading a workspace from the
-    cache, and a status already worked out needs none of them.
-    """
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-
-    def __call__(self) -> tuple:
-        return pickle.loads(self.data)
 
 
 def _entry_name(path: str, text: str) -> str:

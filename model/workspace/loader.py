@@ -15,7 +15,7 @@ from pathlib import Path
 from model.base.clock import Clock
 from model.base.errors import Problem, VaneError, did_you_mean, display_path
 from model.base.parallel import run_jobs
-from model.fileformat.question import Question, question_from_node
+from model.fileformat.question import Question, question_from_node, question_from_text
 from model.fileformat.settings import Settings, settings_from_node
 from model.fileformat.sources import SourceRecord, check_references, source_from_node
 from model.fileformat.values import Findings
@@ -88,10 +88,18 @@ class ParseJob:
     cache: ParseCache | None
 
     def run(self) -> tuple[Question | None, list[Problem]]:
-        """The question and problems the text gives (kept in the cache when valid)."""
-        question, problems = question_of(*load_string(self.text, self.shown), self.path, self.clock)
-        if question is not None and self.cache:
-            _keep(self.cache, self.shown, self.text, question)
+        """The question and problems the text gives (kept in the cache when valid).
+
+        What the floors above work out from a question (``keep_derived``) is
+        worked out here: in a worker process, that is on another core, and it
+        travels back with the question (whose items travel packed).
+        """
+        question, problems = question_from_text(self.text, self.shown, Path(self.path).stem, self.clock)
+        if question is not None:
+            for derive in _DERIVED.values():
+                derive(question)
+            if self.cache:
+                self.cache.keep(self.shown, self.text, question)
         return question, problems
 
 
