@@ -175,7 +175,9 @@ def test_a_row_of_equal_ratings_changes_nothing(m, rating, weight):
 @settings(max_examples=100, deadline=None)
 @given(questions(), st.integers(2, 6))
 def test_a_story_repeated_n_times_counts_once(m, copies):
-    repeat = lambda array: np.repeat(array, copies, axis=0)  # every item n times, in its own story
+    def repeat(array):  # every item n times, in its own story
+        return np.repeat(array, copies, axis=0)
+
     repeated = EvidenceMatrix(
         m.log_prior, repeat(m.units), repeat(m.weights), repeat(m.story), repeat(m.dates), repeat(m.recorded), m.stories,
     )

@@ -187,7 +187,12 @@ def test_the_visible_items_read_from_the_arrays_are_the_visible_items(space: Pat
 
     import numpy as np
 
-    from model.engine.probabilities import evidence_of, question_arrays, visible_items, visible_mask
+    from model.engine.probabilities import (
+        evidence_of,
+        question_arrays,
+        visible_items,
+        visible_mask,
+    )
     from model.workspace.loader import load_question
 
     retracted = (TALKS.replace("    grade: B2\n", "    grade: B2\n    retracted: {date: 2025-02-15, reason: wrong,"

@@ -21,7 +21,11 @@ from model.base.clock import Clock
 from model.calibration.synthetic import synthetic_questions
 from model.fileformat import evidence_block
 from model.fileformat.evidence import Evidence
-from model.fileformat.question import question_from_node, question_from_text, render_question
+from model.fileformat.question import (
+    question_from_node,
+    question_from_text,
+    render_question,
+)
 from model.fileformat.yamlread import load_string
 from tests.helpers import ROOT, TALKS
 
