@@ -53,3 +53,62 @@ def test_kept_resamples_stay_within_their_bound(monkeypatch):
     assert question_draws(60, seed=1).sum(axis=1).tolist() == [60] * BOOTSTRAP
     question_draws(scorecard.BOOTSTRAP_QUESTIONS)  # bigger than the bound: kept alone
     assert list(scorecard._KEPT_DRAWS) == [(scorecard.BOOTSTRAP_QUESTIONS, 0)]
+
+
+def reference_horizons(data, forecasters, seed):
+    """``horizon_summaries`` as first written: every kept forecast's scores at once, then the groups."""
+    from model.record import scoring
+    from model.record.scorecard import HORIZONS
+
+    kept = np.flatnonzero((data.outcome[data.question] >= 0) & (data.time <= data.end[data.question]))
+    question = data.question[kept]
+    own = scoring.forecast_scores(data.probabilities[kept], data.outcome[question], data.scenarios[question],
+                                  data.ordered[question])
+    days = (data.end[question] - data.time[kept]) / 86_400.0
+    band = np.searchsorted(-np.array([low for low, _ in HORIZONS]), -days, side="left")
+    forecaster = data.forecaster[kept]
+    found = {}
+    for index, (_, label) in enumerate(HORIZONS):
+        inside = np.flatnonzero(band == index)
+        group = []
+        for f in dict.fromkeys(forecaster[inside].tolist()):
+            rows = inside[forecaster[inside] == f]
+            group.append(summarise({name: own[name][rows] if name in own else np.zeros(0) for name in SCORE_NAMES},
+                                   forecasters[f], seed))
+        if group:
+            found[label] = tuple(group)
+    return found
+
+
+def test_horizons_a_group_at_a_time_are_the_horizons_of_every_forecast_at_once(monkeypatch):
+    from model.calibration.synthetic import synthetic_questions
+    from model.fileformat.log_entry import LoggedForecast, entry_columns
+    from model.record.scorecard import score_table, table_builder
+
+    questions = [q for q in synthetic_questions(40, seed=5) if q.outcome]
+    rng = np.random.default_rng(8)
+    entries = []
+    for question in questions:
+        start, end = question.window
+        for forecaster in rng.choice(["ann", "bo", "cy", "di", "ed"], size=rng.integers(1, 5), replace=False):
+            for _ in range(rng.integers(1, 12)):
+                moment = start + (end - start) * float(rng.uniform(-0.05, 1.05))  # some outside the window
+                values = rng.dirichlet(np.ones(len(question.scenario_ids)))
+                entries.append(LoggedForecast(moment.replace(microsecond=0), question.id, str(forecaster),
+                                              dict(zip(question.scenario_ids, values.tolist())), "stated", "stated"))
+    entries = [entries[i] for i in rng.permutation(len(entries))]  # logged in any order
+    seen = []
+    original = scorecard.horizon_summaries
+
+    def both(data, forecasters, seed=0):
+        found = original(data, forecasters, seed)
+        seen.append((found, reference_horizons(data, forecasters, seed)))
+        return found
+
+    monkeypatch.setattr(scorecard, "horizon_summaries", both)
+    builder = table_builder(questions)
+    builder.add(entry_columns(entries, builder.tables))
+    score_table(builder, questions, horizons=True)
+    [(found, expected)] = seen
+    assert len(found) == 3 and sum(len(group) for group in found.values()) >= 12
+    assert repr(found) == repr(expected)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cli.render import cut, joined, table, width_of, wrapped
+from model.base.textsafe import visible
 from tests.helpers import ROOT, TALKS, vane
 
 WIDE_TEXT = "漢字の要約 " * 12  # two columns a character
@@ -89,6 +90,20 @@ def test_widths_count_columns_on_screen():
     assert width_of("\x1b[2J") == len("\\x1b[2J")  # as ``say`` shows it
     assert cut("漢字漢字", 5) == "漢字…" and width_of(cut("漢字漢字", 5)) <= 5
     assert cut("short", 10) == "short"
+    for text in ["a" * 30, "words and  spaces here", "a\x1b[2Jb" * 5, "tab\tafter", "x"]:  # ASCII: column by column
+        for width in range(1, 25):
+            slow = "".join(text_kept(visible(text), width))
+            assert cut(text, width) == (visible(text) if width_of(text) <= width else slow.rstrip() + "…")
+
+
+def text_kept(text: str, width: int):
+    """The characters ``cut`` keeps, counted a column at a time (as for any text)."""
+    used = 0
+    for character in text:
+        used += width_of(character)
+        if used > width - 1:
+            return
+        yield character
 
 
 def test_tables_give_way_in_their_free_text_column():

@@ -599,22 +599,25 @@ def horizon_summaries(data: scoring.ScoringInput, forecasters: tuple[str, ...],
 
     Per band, each forecaster's mean over its forecasts made then, with a 90% bootstrap interval
     (``Summary.questions`` counts forecasts here). Unlike the time-averaged scores, every forecast
-    counts once, however long it stood.
+    counts once, however long it stood. The scores are worked out one (band, forecaster) at a time, so
+    that ten million forecasts never have all their scores held at once.
     """
     kept = np.flatnonzero((data.outcome[data.question] >= 0) & (data.time <= data.end[data.question]))
-    question = data.question[kept]
-    own = scoring.forecast_scores(data.probabilities[kept], data.outcome[question], data.scenarios[question],
-                                  data.ordered[question])
-    days = (data.end[question] - data.time[kept]) / 86_400.0
-    band = np.searchsorted(-np.array([low for low, _ in HORIZONS]), -days, side="left")  # first band it exceeds
+    days = (data.end[data.question[kept]] - data.time[kept]) / 86_400.0
+    band = np.searchsorted(-np.array([low for low, _ in HORIZONS]), -days, side="left").astype(np.int8)
+    del days  # (the first band each forecast's time before the end exceeds)
     forecaster = data.forecaster[kept]
     found = {}
     for index, (_, label) in enumerate(HORIZONS):
         inside = np.flatnonzero(band == index)
+        codes, first = np.unique(forecaster[inside], return_index=True)
         group = []
-        for f in dict.fromkeys(forecaster[inside].tolist()):
-            rows = inside[forecaster[inside] == f]
-            scores = {name: own[name][rows] if name in own else np.zeros(0) for name in SCORE_NAMES}
+        for f in codes[np.argsort(first)].tolist():  # forecasters in order of their first forecast in the band
+            rows = kept[inside[forecaster[inside] == f]]
+            question = data.question[rows]
+            own = scoring.forecast_scores(data.probabilities[rows], data.outcome[question], data.scenarios[question],
+                                          data.ordered[question])
+            scores = {name: own[name] if name in own else np.zeros(0) for name in SCORE_NAMES}
             group.append(summarise(scores, forecasters[f], seed))
         if group:
             found[label] = tuple(group)
