@@ -112,3 +112,40 @@ def test_horizons_a_group_at_a_time_are_the_horizons_of_every_forecast_at_once(m
     [(found, expected)] = seen
     assert len(found) == 3 and sum(len(group) for group in found.values()) >= 12
     assert repr(found) == repr(expected)
+
+
+@pytest.mark.parametrize("permuted", [0.0, 0.3])
+def test_the_table_places_each_probability_in_its_questions_column(permuted: float):
+    """Probabilities written in the question's order, in another order, or for other scenarios (left as zeros),
+    added a chunk at a time: each lands where the entry-by-entry placement puts it."""
+    import datetime as dt
+
+    from model.calibration.synthetic import synthetic_questions
+    from model.fileformat.log_entry import LoggedForecast, LogTables, entry_columns
+    from model.record.forecast_table import TableBuilder
+
+    questions = synthetic_questions(12, seed=2)
+    rng = np.random.default_rng(3)
+    entries = []
+    for number in range(600):
+        question = questions[rng.integers(len(questions))]
+        ids = list(question.scenario_ids)
+        if rng.random() < permuted:
+            ids = [ids[i] for i in rng.permutation(len(ids))]
+        if rng.random() < 0.1:
+            ids = ids[:-1] + ["elsewhere"]
+        values = rng.dirichlet(np.ones(len(ids)))
+        entries.append(LoggedForecast(dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(hours=number),
+                                      question.id, "ann", dict(zip(ids, values.tolist())), "stated", "stated"))
+    builder = TableBuilder(questions, LogTables())
+    for part in (entries[:250], entries[250:]):
+        builder.add(entry_columns(part, builder.tables))
+    table = builder.finish()
+    width = max(len(q.scenario_ids) for q in questions)
+    by_id = {q.id: q for q in questions}
+    for row, entry in enumerate(entries):
+        ids = by_id[entry.question].scenario_ids
+        expected = np.zeros(width)
+        if set(entry.probabilities) == set(ids):
+            expected[: len(ids)] = [entry.probabilities[sid] for sid in ids]
+        assert table.probabilities[row].tolist() == expected.tolist()

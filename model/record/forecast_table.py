@@ -83,6 +83,7 @@ class TableBuilder:
         self._matches = np.zeros(16, dtype=bool)
         self._signature = np.zeros(16, dtype=np.int64)
         self._order = np.full((16, self.width), -1, dtype=np.int64)
+        self._identity = np.zeros(16, dtype=bool)  # written in the question's own order
         self._size = 0
         self._arrays = self._allocate(max(capacity, 16))
 
@@ -113,11 +114,13 @@ class TableBuilder:
                 self._matches = np.concatenate([self._matches, np.zeros_like(self._matches)])
                 self._signature = np.concatenate([self._signature, np.zeros_like(self._signature)])
                 self._order = np.concatenate([self._order, np.full_like(self._order, -1)])
+                self._identity = np.concatenate([self._identity, np.zeros_like(self._identity)])
             self._signature[number] = signature
             ids, written = self.questions[question].scenario_ids, self.tables.signatures[signature]
             if set(written) == set(ids):
                 self._matches[number] = True
                 self._order[number, : len(written)] = [ids.index(sid) for sid in written]
+                self._identity[number] = tuple(written) == tuple(ids)
         return number
 
     def add(self, columns: LogColumns) -> None:
@@ -144,13 +147,27 @@ class TableBuilder:
         arrays["kind"][start:end] = columns.kind
         arrays["micros"][start:end] = columns.micros
         arrays["combo"][start:end] = combo
+        self._place(columns, combo, start)
+        self._size = end
+
+    def _place(self, columns: LogColumns, combo: np.ndarray, start: int) -> None:
+        """Write the probabilities of ``columns`` (entries ``start`` on) in their questions' columns, as flat
+        positions: when every row is written in its question's order, a row's values are its next cells."""
         rows = np.flatnonzero(self._matches[combo])  # the others keep their zeros
         lengths = np.diff(columns.offsets)[rows]
-        row = np.repeat(rows, lengths)
-        position = np.arange(row.shape[0]) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        arrays["probabilities"][start + row, self._order[combo[row], position]] = (
-            columns.values[np.repeat(columns.offsets[:-1][rows], lengths) + position])
-        self._size = end
+        first = np.cumsum(lengths) - lengths  # where each row's values start among the rows' values
+        along = np.arange(int(lengths.sum()))
+        if rows.shape[0] == combo.shape[0]:
+            values = columns.values  # every row: its values in order
+        else:
+            values = columns.values[np.repeat(columns.offsets[:-1][rows] - first, lengths) + along]
+        if self._identity[combo[rows]].all():
+            cells = np.repeat((start + rows) * self.width - first, lengths) + along
+        else:
+            row = np.repeat(rows, lengths)
+            position = along - np.repeat(first, lengths)
+            cells = (start + row) * self.width + self._order[combo[row], position]
+        self._arrays["probabilities"].reshape(-1)[cells] = values
 
     def finish(self) -> ForecastTable:
         """The table of every entry added."""
