@@ -96,8 +96,7 @@ class ParseJob:
         """
         question, problems = question_from_text(self.text, self.shown, Path(self.path).stem, self.clock)
         if question is not None:
-            for derive in _DERIVED.values():
-                derive(question)
+            _derive(question)
             if self.cache:
                 self.cache.keep(self.shown, self.text, question)
         return question, problems
@@ -122,9 +121,13 @@ def _look_up(path: Path, clock: Clock, cache: ParseCache | None):
 
 
 def _keep(cache: ParseCache, shown: str, text: str, question: Question) -> None:
+    _derive(question)
+    cache.keep(shown, text, question)
+
+
+def _derive(question: Question) -> None:
     for derive in _DERIVED.values():
         derive(question)
-    cache.keep(shown, text, question)
 
 
 _DERIVED: dict = {}  # memo key in a question's __dict__ -> the function that fills it
