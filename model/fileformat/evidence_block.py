@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from model.base.clock import Clock
 from model.base.dates import parse_day, parse_utc
@@ -60,11 +60,19 @@ _DOUBLE = f'"(?:(?!["\\\\]){_CHAR})*"'  # no escapes
 _VALUE = f"({_PLAIN}|{_SINGLE}|{_DOUBLE})"  # as written, quotes and all
 _ID = "[A-Za-z0-9][A-Za-z0-9_.-]*"
 _OPTIONAL = ("recorded", "summary", "source", "url", "grade", "story", "analyst")
-_ITEM = re.compile(
-    f"  - id: ({_ID})\\n    date: ([0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}})\\n"
-    + "".join(f"(?:    {key}: {_VALUE}\\n)" + ("" if key == "summary" else "?") for key in _OPTIONAL)
-    + "    ratings: \\{((?:[^{}\\n\\\\]*))\\}\\n"
-)
+
+
+@cache
+def _item() -> re.Pattern:
+    """An item as the tool writes it (compiled on first use: 11 ms, which a command that reads no question file
+    anew should not pay at start-up)."""
+    return re.compile(
+        f"  - id: ({_ID})\\n    date: ([0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}})\\n"
+        + "".join(f"(?:    {key}: {_VALUE}\\n)" + ("" if key == "summary" else "?") for key in _OPTIONAL)
+        + "    ratings: \\{((?:[^{}\\n\\\\]*))\\}\\n"
+    )
+
+
 _RATING = re.compile(f'({_ID}|"{_ID}"): ("(?:\\+\\+|\\+|0|-|--)"|[0-2])')
 _RATINGS_WRITTEN = re.compile(f"{_RATING.pattern}(?:, {_RATING.pattern})*")
 _IDENTIFIER = re.compile(_ID)
@@ -94,12 +102,12 @@ class Block:
         GiveUp
             When any item has a problem (the YAML reader then reads the whole file and says what).
         """
-        reader, found, line = _Reader(scenario_ids, clock), [], self.key_line + 1
+        reader, found, line, pattern = _Reader(scenario_ids, clock), [], self.key_line + 1, _item()
         entries = self.text.split("\n  - ")
         last = len(entries) - 1
         for index, entry in enumerate(entries):
             entry = ("  - " if index else "") + entry + ("\n" if index < last else "")
-            match = _ITEM.fullmatch(entry)
+            match = pattern.fullmatch(entry)
             item = reader.quick(match.groups(), line) if match else None
             found.append(item or _slow(entry, line, scenario_ids, clock))
             line += entry.count("\n")

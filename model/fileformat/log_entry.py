@@ -7,6 +7,7 @@ is ``model.record.forecast_log``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import json
 import math
@@ -310,8 +311,21 @@ _ENTRY = (
     f'(?:, "interval": \\{{((?:{_BOUNDS}(?:, {_BOUNDS})*)?)\\}})?(?:, "parameters": "{_PLAIN}")?'
     f'(?:, "question_sha256": "{_PLAIN}")?(?:, "external_id": "{_PLAIN}")?(?:, "recorded": "({_TIME})")?\\}}'
 )
-_LINES = re.compile(f"^{_ENTRY}\\r*$", re.MULTILINE)  # every written line of a chunk at once
-_LINE = re.compile(_ENTRY)  # one line (its \r already stripped)
+
+
+@functools.cache
+def _entry_lines() -> re.Pattern:
+    """Every written line of a chunk at once (compiled on first use: a command that reads no log should not
+    pay for it at start-up)."""
+    return re.compile(f"^{_ENTRY}\\r*$", re.MULTILINE)
+
+
+@functools.cache
+def _entry_line() -> re.Pattern:
+    """One written line (its \\r already stripped)."""
+    return re.compile(_ENTRY)
+
+
 _NAMES = re.compile(r'": [^,\n]*')  # replaced by '"': the scenario ids remain
 _BOUND = re.compile(f'"({_KEY})": \\[({_NUMBER}), ({_NUMBER})\\]')  # an interval's id, low and high
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
@@ -484,7 +498,7 @@ def _read_chunk(chunk: bytes, first: int, tables: LogTables, shown: str) -> tupl
         text = chunk.decode("utf-8")
     except UnicodeDecodeError:
         text = None
-    found = _LINES.findall(text) if text is not None else []
+    found = _entry_lines().findall(text) if text is not None else []
     if text is not None and len(found) == text.count("\n") + (not text.endswith("\n")):
         numbers = np.arange(first, first + len(found), dtype=np.int64)  # every line written as entry_line writes
         raw = None
@@ -495,7 +509,7 @@ def _read_chunk(chunk: bytes, first: int, tables: LogTables, shown: str) -> tupl
                 continue
             line = line.rstrip(b"\r")
             try:
-                match = _LINE.fullmatch(line.decode("utf-8"))
+                match = _entry_line().fullmatch(line.decode("utf-8"))
             except UnicodeDecodeError:
                 match = None
             if match:
