@@ -21,7 +21,12 @@ import numpy as np
 
 from model.base.textsafe import visible
 from model.engine.parameters import Parameters
-from model.engine.probabilities import day_number, mean_probabilities, question_arrays
+from model.engine.probabilities import (
+    day_number,
+    mean_probabilities,
+    question_arrays,
+    visible_mask,
+)
 from model.fileformat.grades import DEFAULT_GRADE
 from model.fileformat.log_entry import (
     EPOCH,
@@ -579,8 +584,7 @@ def _counted_letters(question: Question) -> list[str]:
     """The source letter of each item counting at the question's horizon (``visible_items``), read from the
     engine's arrays, which the parse cache keeps: the items themselves need not be unpacked."""
     arrays = question_arrays(question)
-    limit = day_number(question.horizon)
-    counted = (arrays.dates <= limit) & (arrays.retracted > limit)  # dated by then, not withdrawn by then
+    counted = visible_mask(arrays, question.horizon)
     return [(arrays.grades[grade] or DEFAULT_GRADE)[0] for grade in arrays.grade[counted].tolist()]
 
 
