@@ -215,3 +215,27 @@ def test_the_visible_items_read_from_the_arrays_are_the_visible_items(space: Pat
             seen.add(tuple(np.flatnonzero(mask)))
         day += dt.timedelta(days=1)
     assert len(seen) >= 8  # the days pass through many different sets of items
+
+
+def test_statuses_worked_out_in_workers_are_those_worked_out_in_one_process(tmp_path: Path):
+    """220 questions: two forked workers work out the statuses (``worked_out_statuses``), and send rows back;
+    the JSON is that of one process, with and without the parse cache."""
+    import os
+    import subprocess
+    import sys
+
+    from model.calibration.synthetic import synthetic_questions, write_questions
+
+    (tmp_path / "scenarios").mkdir()
+    write_questions(synthetic_questions(220, seed=3), tmp_path / "scenarios")
+    root = Path(__file__).resolve().parents[1]
+    outputs = []
+    for workers, cache in (("1", "1"), ("2", "1"), ("2", "")):
+        environment = {**os.environ, "VANE_WORKERS": workers, "PYTHONPATH": str(root)}
+        environment.pop("VANE_NO_CACHE", None)
+        environment.update({"VANE_NO_CACHE": "1"} if cache else {})
+        done = subprocess.run([sys.executable, "-m", "cli.app", "status", "--dir", str(tmp_path), "--json",
+                               "--as-of", "2026-01-01"], capture_output=True, text=True, env=environment, cwd=root)
+        assert done.returncode == 0, done.stderr
+        outputs.append(json.loads(done.stdout))
+    assert len(outputs[0]["questions"]) == 220 and outputs[1] == outputs[0] == outputs[2]

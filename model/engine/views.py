@@ -91,30 +91,57 @@ def question_statuses(questions: list[Question], parameters: Parameters, as_of: 
     row per file.
     """
     if cache is None:
-        return [question_status(question, parameters, as_of, strict) for question in questions]
+        return worked_out_statuses(questions, parameters, as_of, strict)
     decaying = parameters.theta.decays
     scope = f"{parameters.fingerprint()}|{strict}" + (f"|{as_of.isoformat()}" if decaying else "")
     kept = cache.read_results(STATUSES)
     rows = kept.get("rows", {}) if kept.get("scope") == scope else {}
-    statuses, fresh = [], {}
-    for question in questions:
-        key = question.__dict__.get(TEXT_KEY)
-        if key and not decaying:
-            key += "|" + _visible_counts(question, as_of, strict)
-        status = _status_of_row(question, rows[key], as_of) if key in rows else None
-        if status is None:
-            status = question_status(question, parameters, as_of, strict)
-            row = _row_of(status)
-        else:
-            row = rows[key]
-        if key:
-            fresh[key] = row
-        statuses.append(status)
+    keys = [question.__dict__.get(TEXT_KEY) for question in questions]
+    if not decaying:
+        keys = [key and f"{key}|{_visible_counts(question, as_of, strict)}" for key, question in zip(keys, questions)]
+    statuses = [_status_of_row(question, rows[key], as_of) if key in rows else None
+                for key, question in zip(keys, questions)]
+    missing = [index for index, status in enumerate(statuses) if status is None]
+    for index, status in zip(missing, worked_out_statuses([questions[i] for i in missing], parameters, as_of, strict)):
+        statuses[index] = status
+    missed = set(missing)
+    fresh = {key: _row_of(statuses[index]) if index in missed else rows[key] for index, key in enumerate(keys) if key}
     if any(rows.get(key) != row for key, row in fresh.items()):
         files = {_file_of(key) for key in fresh}  # one row per file: an edited file's old row goes
         rows = {key: row for key, row in rows.items() if _file_of(key) not in files}
         cache.keep_results(STATUSES, {"scope": scope, "rows": {**rows, **fresh}})
     return statuses
+
+
+def worked_out_statuses(questions: list[Question], parameters: Parameters, as_of: dt.date,
+                        strict: bool = False) -> list[QuestionStatus]:
+    """``question_status`` of each question, in forked workers when there are enough to pay for them (each
+    sends back its rows, ``_row_of``, not the statuses with their questions)."""
+    from model.base.parallel import ordered_map, worker_count
+
+    workers = worker_count(len(questions), per_worker=STATUSES_PER_WORKER)
+    if workers <= 1:
+        return [question_status(question, parameters, as_of, strict) for question in questions]
+    size = -(-len(questions) // (2 * workers))
+    _SHARED[:] = [questions, parameters, as_of, strict]  # inherited by the workers at the fork
+    try:
+        rows = [row for chunk in ordered_map(_status_rows, [range(start, min(start + size, len(questions)))
+                                                             for start in range(0, len(questions), size)], workers)
+                for row in chunk]
+    finally:
+        _SHARED.clear()
+    return [_status_of_row(question, row, as_of) for question, row in zip(questions, rows)]
+
+
+STATUSES_PER_WORKER = 100  # about 50 ms of the engine: below this, a worker costs more than it saves
+
+
+_SHARED: list = []  # (questions, parameters, as_of, strict) of the statuses being worked out in workers
+
+
+def _status_rows(indices: range) -> list[dict]:
+    questions, parameters, as_of, strict = _SHARED
+    return [_row_of(question_status(questions[i], parameters, as_of, strict)) for i in indices]
 
 
 def _visible_counts(question: Question, as_of: dt.date, strict: bool) -> str:
