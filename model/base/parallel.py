@@ -1,5 +1,6 @@
-"""Work shared among forked processes when there are cores to use: parsing many question files (below) and
-reading a long forecast log (``model.record.log_reading``).
+"""Work shared among forked processes when there are cores to use: parsing many question files (below),
+reading a long forecast log (``model.record.log_reading``), and the engine's runs over many questions
+(``inherited_map``: ``vane status``'s statuses, ``vane score``'s evidence-implied means).
 
 A question file takes about 14 ms of CPU to parse and validate (1,000 files of
 120 items each: 14 s), all of it in Python, so one process uses one core. When
@@ -50,6 +51,27 @@ def ordered_map(function, items: list, workers: int):
         yield from pool.map(function, items)
     finally:
         pool.shutdown(cancel_futures=True)
+
+
+def inherited_map(function, shared, items: list, workers: int) -> list:
+    """``[function(shared, item) for item in items]``, computed in ``workers`` forked processes that inherit
+    ``shared`` at the fork: only the items are sent (pickled), never ``shared``, however large.
+
+    ``function`` must be a module-level function, as for ``ordered_map``.
+    """
+    _INHERITED[:] = [function, shared]
+    try:
+        return list(ordered_map(_with_inherited, items, workers))
+    finally:
+        _INHERITED.clear()
+
+
+_INHERITED: list = []  # (function, shared) of the inherited_map under way: the workers read it after the fork
+
+
+def _with_inherited(item):
+    function, shared = _INHERITED
+    return function(shared, item)
 
 
 def _run_chunk(jobs: list) -> list:

@@ -117,30 +117,23 @@ def worked_out_statuses(questions: list[Question], parameters: Parameters, as_of
                         strict: bool = False) -> list[QuestionStatus]:
     """``question_status`` of each question, in forked workers when there are enough to pay for them (each
     sends back its rows, ``_row_of``, not the statuses with their questions)."""
-    from model.base.parallel import ordered_map, worker_count
+    from model.base.parallel import inherited_map, worker_count
 
+    shared = (questions, parameters, as_of, strict)
     workers = worker_count(len(questions), per_worker=STATUSES_PER_WORKER)
     if workers <= 1:
         return [question_status(question, parameters, as_of, strict) for question in questions]
     size = -(-len(questions) // (2 * workers))
-    _SHARED[:] = [questions, parameters, as_of, strict]  # inherited by the workers at the fork
-    try:
-        rows = [row for chunk in ordered_map(_status_rows, [range(start, min(start + size, len(questions)))
-                                                             for start in range(0, len(questions), size)], workers)
-                for row in chunk]
-    finally:
-        _SHARED.clear()
+    chunks = [range(start, min(start + size, len(questions))) for start in range(0, len(questions), size)]
+    rows = [row for chunk in inherited_map(_status_rows, shared, chunks, workers) for row in chunk]
     return [_status_of_row(question, row, as_of) for question, row in zip(questions, rows)]
 
 
 STATUSES_PER_WORKER = 100  # about 50 ms of the engine: below this, a worker costs more than it saves
 
 
-_SHARED: list = []  # (questions, parameters, as_of, strict) of the statuses being worked out in workers
-
-
-def _status_rows(indices: range) -> list[dict]:
-    questions, parameters, as_of, strict = _SHARED
+def _status_rows(shared: tuple, indices: range) -> list[dict]:
+    questions, parameters, as_of, strict = shared
     return [_row_of(question_status(questions[i], parameters, as_of, strict)) for i in indices]
 
 

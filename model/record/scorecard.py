@@ -1006,29 +1006,24 @@ def coherence(table: ForecastTable, parameters: Parameters) -> CoherenceTable:
 COHERENCE_BLOCK = 100_000  # stated forecasts compared together
 
 
-_SHARED: list = []  # (questions, parameters) of the coherence being worked out: forked workers read them from here
-
-
 def _implied_means(questions, parameters: Parameters, block: list[tuple[int, np.ndarray]]) -> list[np.ndarray]:
     """The engine's mean probabilities on each (question index, days) of ``block`` (strict), computed in forked
     workers when there are enough questions to pay for them (``parallel.worker_count``): the engine's runs are
     most of ``vane score``'s time, and each question's is independent of the others'."""
-    from model.base.parallel import ordered_map, worker_count
+    from model.base.parallel import inherited_map, worker_count
 
     workers = worker_count(len(block))
     if workers <= 1:
-        return [mean_probabilities(questions[q], parameters, days, strict=True) for q, days in block]
+        return _implied_chunk((questions, parameters), block)
     size = -(-len(block) // (4 * workers))  # a few chunks per worker: one slow question does not hold up the rest
     chunks = [block[start:start + size] for start in range(0, len(block), size)]
-    _SHARED[:] = [questions, parameters]  # inherited by the workers at the fork: only indices and days are sent
-    try:
-        return [means for chunk in ordered_map(_implied_chunk, chunks, workers) for means in chunk]
-    finally:
-        _SHARED.clear()
+    # the questions are inherited by the workers at the fork: only indices and days are sent
+    return [means for chunk in inherited_map(_implied_chunk, (questions, parameters), chunks, workers)
+            for means in chunk]
 
 
-def _implied_chunk(chunk: list[tuple[int, np.ndarray]]) -> list[np.ndarray]:
-    questions, parameters = _SHARED
+def _implied_chunk(shared: tuple, chunk: list[tuple[int, np.ndarray]]) -> list[np.ndarray]:
+    questions, parameters = shared
     return [mean_probabilities(questions[q], parameters, days, strict=True) for q, days in chunk]
 
 
