@@ -107,7 +107,22 @@ HAND_WRITTEN = [
         "2025-04-31T00:00:00Z", "2025-13-01T00:00:00Z", "2025-00-10T00:00:00Z", "2025-01-00T00:00:00Z",
         "2025-01-01T24:00:00Z", "2025-01-01T23:60:00Z", "2025-01-01T23:59:60Z", "1899-12-31T23:59:59Z",
         "1900-01-01T00:00:00Z", "2999-12-31T23:59:59.999999Z", "3000-01-01T00:00:00Z", "2025-06-01T10:00:00.5Z",
-        "2025-06-01T10:00:00.123456Z", "2025-06-01", "1969-12-31T23:59:59.999999Z", "2300-06-01T00:00:00.000001Z"]),
+        "2025-06-01T10:00:00.123456Z", "2025-06-01", "1969-12-31T23:59:59.999999Z", "2300-06-01T00:00:00.000001Z",
+        "\uff12025-01-01T00:00:00Z", "2025-01-01T00:00:00\\u0000", "2025-01-01 00:00:00Z", "2025-01-01T00:00:00+00:00"]),
+    # where msgspec, which decodes the lines, is laxer or stricter than json.loads: fields it skips (not
+    # checked as UTF-8; ÿ is written as the byte 0xff), integers of more digits than Python reads, nesting,
+    # lone surrogates, null and other types where the columns want text, keys written twice
+    *(written(tail=f', "batch": {value}') for value in [
+        '"\u00ff"', '"\\ud800"', "1" * 5000, "1" * 4300, "9" * 5000 + ".5", '"' + "x" * 5000 + '"', "null", "[]",
+        *("[" * depth + "]" * depth for depth in (3, 62, 63, 64, 500, 1100)), '"", "batch": {}',
+        '"", "recorded": null', '"", "recorded": 0', '"", "recorded": "\u00ff"', '"", "interval": null',
+        '"", "interval": []', '"", "interval": {"a": [0.1, 0.2, 0.3]}', '"", "interval": {"a": [true, 0.2]}',
+        '"", "interval": {"a": [0.1, ' + "1" * 5000 + "]}", '"", "question": 5', '"", "question": "q2"',
+        '"", "kind": "engine", "kind": "stated"', '"", "probabilities": {"b": 1, "a": 0}']),
+    written(question='q1", "question": 5, "question": "q2'), written(forecaster="\\ud800 x"),
+    written(forecaster="\u00ff"), written(forecaster="x" * 700), written(kind="\\u0073tated"),
+    written('{"a": 1, "b": 0}'), written('{"a": 0.5, "b": 0.5, "c": null}'), written('{"a": 0.5, "b": "0.5"}'),
+    written('{"a": 0.5, "b": ' + "0" * 4000 + "0.5}"), written("{}"), written('{"a": 1}'), written("[0.5, 0.5]"),
 ]
 
 
@@ -246,6 +261,27 @@ def test_a_log_without_damage_is_read_without_any_line_read_twice(tmp_path: Path
 
     monkeypatch.setattr(log_entry, "parse_line", lambda raw: pytest.fail(f"read entry by entry: {raw!r}"))
     assert sum(len(columns) for columns, _ in read_columns(path, LogTables())) == 300
+
+
+def test_json_nested_too_deeply_is_refused_by_a_rule_not_by_the_stack():
+    """Python's recursion limit (which PyMC raises) and the caller's stack would otherwise decide; brackets in
+    text do not count."""
+    import sys
+
+    from model.fileformat.log_entry import MAX_NESTING, parse_line
+
+    deep = written(tail=', "batch": ' + "[" * 200 + "]" * 200).strip().encode()
+    saved = sys.getrecursionlimit()
+    try:
+        for limit in (saved, 50_000):
+            sys.setrecursionlimit(limit)
+            with pytest.raises(ValueError, match="nested too deeply"):
+                parse_line(deep)
+    finally:
+        sys.setrecursionlimit(saved)
+    within = MAX_NESTING - 1  # (the line's own braces are one level)
+    assert parse_line(written(tail=', "batch": ' + "[" * within + "]" * within).strip().encode()).batch
+    assert parse_line(written(forecaster="[{" * 100 + "\\\" [").strip().encode()).forecaster.startswith("[{[{")
 
 
 def test_an_empty_or_missing_log_has_no_entries(tmp_path: Path):

@@ -184,6 +184,8 @@ def parse_line(raw: bytes) -> LoggedForecast:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ValueError(f"not valid UTF-8 (byte 0x{raw[error.start]:02x} at column {error.start + 1})") from None
+    if _nesting(text) > MAX_NESTING:
+        raise ValueError("nested too deeply to be a forecast")
     try:
         data = json.loads(text, parse_constant=_refuse_constant)
     except RecursionError:
@@ -196,6 +198,23 @@ def parse_line(raw: bytes) -> LoggedForecast:
         raise ValueError(f"missing {error}") from None
     except RecursionError:
         raise ValueError("nested too deeply to be a forecast") from None
+
+
+MAX_NESTING = 64  # a forecast nests three deep; deeper JSON is refused by this rule, not by how deep Python may recurse
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _nesting(text: str) -> int:
+    """How deeply the JSON ``text`` nests (0 when it cannot nest deeper than ``MAX_NESTING``): JSON nested too
+    deeply for Python's recursion limit would otherwise be read or refused by the depth of the caller's stack."""
+    if text.count("[") + text.count("{") <= MAX_NESTING:
+        return 0
+    depth = deepest = 0
+    for bracket in _BRACKETS.findall(_STRINGS.sub('""', text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def read_log(path: Path) -> tuple[list[LoggedForecast], list[Problem]]:
@@ -288,46 +307,49 @@ def check_probabilities(probabilities: dict[str, float], scenario_ids, what: str
 # A log of millions of lines is read a chunk of lines at a time into columns
 # (codes for question ids, forecaster names and scenario-id tuples, exact times,
 # the probabilities as one flat array) without building an entry object per
-# line. Lines in the form ``entry_line`` writes (``", "`` and ``": "``
-# separators, keys in ``as_dict`` order, strings without escapes) are picked
-# out by one regular expression and checked a column at a time by the same
-# rules as ``parse_entry``; any other line, and any line those checks refuse,
-# goes through ``parse_line`` itself, so every line is accepted or refused (with
-# the same message) exactly as ``read_log`` would.
+# line. Each line is decoded by msgspec, in C, into the few fields the columns
+# need, with their JSON types checked there (text, numbers that are not
+# booleans, an interval's pairs); the columns are then checked a column at a
+# time by the same rules as ``parse_entry``. Any line msgspec refuses (it is
+# stricter than ``json.loads``: NaN, lone surrogates, numbers out of range,
+# another type in a field) and any line those checks refuse goes through
+# ``parse_line`` itself, so every line is accepted or refused (with the same
+# message) exactly as ``read_log`` would.
 
 KIND_CODES = (*KINDS, "backtest", "baseline")  # the kinds numbered in ``LogColumns.kind``
 
 CHUNK_BYTES = 1 << 23  # lines read and checked together
-
-_PLAIN = r'[^"\\\x00-\x1f]*'  # a JSON string without escapes: its text is its value
-_KEY = r'[^",\\\x00-\x1f]*'  # the same without commas (an id has none)
-_NUMBER = r"(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"  # a JSON number, not negative
-_TIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{6})?Z"  # as ``utc_iso`` writes it
-_PAIR = f'"{_KEY}": {_NUMBER}'
-_BOUNDS = f'"{_KEY}": \\[{_NUMBER}, {_NUMBER}\\]'
-_ENTRY = (
-    f'\\{{"time": "({_TIME})", "question": "({_PLAIN})", "forecaster": "({_PLAIN})", "kind": "({_PLAIN})", '
-    f'"probabilities": \\{{({_PAIR}(?:, {_PAIR})*)\\}}, "batch": "{_PLAIN}"'
-    f'(?:, "interval": \\{{((?:{_BOUNDS}(?:, {_BOUNDS})*)?)\\}})?(?:, "parameters": "{_PLAIN}")?'
-    f'(?:, "question_sha256": "{_PLAIN}")?(?:, "external_id": "{_PLAIN}")?(?:, "recorded": "({_TIME})")?\\}}'
-)
+TIME_LAYOUTS = ("dddd-dd-ddTdd:dd:ddZ", "dddd-dd-ddTdd:dd:dd.ddddddZ")  # times as ``utc_iso`` writes them
 
 
 @functools.cache
-def _entry_lines() -> re.Pattern:
-    """Every written line of a chunk at once (compiled on first use: a command that reads no log should not
-    pay for it at start-up)."""
-    return re.compile(f"^{_ENTRY}\\r*$", re.MULTILINE)
+def _line_decoder():
+    """A msgspec decoder of one log line with the fields ``as_dict`` writes, each of the type it writes (built on
+    first use: a command that reads no log should not import msgspec).
+
+    msgspec checks neither UTF-8 nor integers' lengths in what it skips, and
+    nests deeper than ``parse_entry`` may: here it skips nothing. A line with
+    another field, or a field of another type (a number as ``batch``, null as
+    ``recorded``), is left to ``parse_line``.
+    """
+    import msgspec
+
+    class Line(msgspec.Struct, forbid_unknown_fields=True):
+        time: str
+        question: str
+        forecaster: str
+        kind: str
+        probabilities: dict[str, float]
+        batch: str = ""
+        interval: dict[str, tuple[float, float]] = {}
+        parameters: str = ""
+        question_sha256: str = ""
+        external_id: str = ""
+        recorded: str = ""
+
+    return msgspec.json.Decoder(Line).decode
 
 
-@functools.cache
-def _entry_line() -> re.Pattern:
-    """One written line (its \\r already stripped)."""
-    return re.compile(_ENTRY)
-
-
-_NAMES = re.compile(r'": [^,\n]*')  # replaced by '"': the scenario ids remain
-_BOUND = re.compile(f'"({_KEY})": \\[({_NUMBER}), ({_NUMBER})\\]')  # an interval's id, low and high
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
@@ -494,43 +516,18 @@ def _read_chunk(chunk: bytes, first: int, tables: LogTables, shown: str) -> tupl
     """The entries and problems of whole lines ``chunk``, the first of them line ``first``."""
     import numpy as np
 
-    try:
-        text = chunk.decode("utf-8")
-    except UnicodeDecodeError:
-        text = None
-    found = _entry_lines().findall(text) if text is not None else []
-    if text is not None and len(found) == text.count("\n") + (not text.endswith("\n")):
-        numbers = np.arange(first, first + len(found), dtype=np.int64)  # every line written as entry_line writes
-        raw = None
-    else:
-        found, numbers, raw, slow = [], [], {}, []
-        for offset, line in enumerate(chunk.split(b"\n")):
-            if not line.strip():
-                continue
-            line = line.rstrip(b"\r")
-            try:
-                match = _entry_line().fullmatch(line.decode("utf-8"))
-            except UnicodeDecodeError:
-                match = None
-            if match:
-                found.append(match.groups(""))
-                numbers.append(first + offset)
-            else:
-                slow.append(first + offset)
-            raw[first + offset] = line
-        numbers = np.array(numbers, dtype=np.int64)
-    columns, refused = _checked(found, numbers, tables)
-    if refused.size == 0 and raw is None:
+    lines = chunk.split(b"\n")
+    if not lines[-1]:
+        lines.pop()  # (the chunk's last newline ends a line; it does not start one)
+    decoded, numbers, slow = _decoded(lines, first)
+    columns, refused = _checked(decoded, numbers, tables)
+    if refused.size == 0 and not slow:
         return columns, []
-    if raw is None:
-        lines = chunk.split(b"\n")
-        raw = {int(number): lines[number - first].rstrip(b"\r") for number in numbers[refused]}
-        slow = []
-    slow = sorted([*slow, *(int(number) for number in numbers[refused])])
+    slow = sorted([*slow, *numbers[refused].tolist()])
     entries, slow_numbers, problems = [], [], []
     for number in slow:
         try:
-            entries.append(parse_line(raw[number]))
+            entries.append(parse_line(lines[number - first].rstrip(b"\r")))
             slow_numbers.append(number)
         except ValueError as error:
             problems.append(Problem(shown, number, f"{UNREADABLE}: {error}"))
@@ -540,42 +537,67 @@ def _read_chunk(chunk: bytes, first: int, tables: LogTables, shown: str) -> tupl
     return both.take(np.argsort(both.line, kind="stable")), problems
 
 
-def _checked(found: list[tuple], numbers, tables: LogTables) -> tuple[LogColumns, np.ndarray]:
-    """Columns of lines matched by ``_ENTRY`` (their groups ``found``), and the positions of those that
-    ``parse_entry`` might refuse: they are read again by ``parse_line``."""
+def _decoded(lines: list[bytes], first: int) -> tuple[list, np.ndarray, list[int]]:
+    """Each line decoded (``_line_decoder``) with its number, and the numbers of the non-blank lines msgspec
+    refused: ``parse_line`` reads those. All lines are decoded at once unless one is refused."""
     import numpy as np
 
-    count = len(found)
+    decode = _line_decoder()
+    try:
+        return list(map(decode, lines)), np.arange(first, first + len(lines), dtype=np.int64), []
+    except (ValueError, RecursionError):  # (msgspec's errors are ValueErrors)
+        pass
+    decoded, numbers, slow = [], [], []
+    for number, line in enumerate(lines, start=first):
+        if not line.strip():
+            continue
+        try:
+            decoded.append(decode(line))
+            numbers.append(number)
+        except (ValueError, RecursionError):
+            slow.append(number)
+    return decoded, np.array(numbers, dtype=np.int64), slow
+
+
+def _checked(decoded: list, numbers: np.ndarray, tables: LogTables) -> tuple[LogColumns, np.ndarray]:
+    """Columns of decoded lines, and the positions of those that ``parse_entry`` might refuse: they are read
+    again by ``parse_line``."""
+    import numpy as np
+
+    count = len(decoded)
     if not count:
         empty = np.zeros(0, dtype=np.int64)
         return LogColumns(empty, empty, empty, empty.astype(np.int8), empty, empty, empty.astype(float),
                           np.zeros(1, dtype=np.int64)), empty
-    times, questions, forecasters, kinds, pairs, intervals, recorded = (
-        list(map(operator.itemgetter(group), found)) for group in range(7))  # (faster than zip(*found))
-    question = tables.written_codes(0, questions, lambda text: text if is_identifier(text) else None)
-    forecaster = tables.written_codes(1, forecasters, lambda text: " ".join(text.split()) or None)
+    field = lambda name: list(map(operator.attrgetter(name), decoded))  # noqa: E731
+    probabilities = field("probabilities")
+    question = tables.written_codes(0, field("question"), lambda text: text if is_identifier(text) else None)
+    forecaster = tables.written_codes(1, field("forecaster"), lambda text: " ".join(text.split()) or None)
     kind_of = {kind: code for code, kind in enumerate(KINDS)}
-    kind = np.fromiter(map(kind_of.get, kinds, itertools.repeat(-1)), dtype=np.int64, count=count)
-    signature = tables.written_codes(2, _NAMES.sub('"', "\n".join(pairs)).split("\n"), _signature)
-    # '"id": value' pairs, ", " between them: ids hold neither quotes nor commas, so the texts alternate id, value
-    values = np.array(", ".join(pairs).replace('": ', ", ").split(", ")[1::2], dtype=float)
-    lengths = np.array([len(names) for names in tables.signatures] + [0], dtype=np.int64)[signature]
-    for index in np.flatnonzero(signature < 0):  # a signature parse_line may refuse: count its values
-        lengths[index] = pairs[index].count(", ") + 1  # (scenario ids matched here have no commas)
+    kind = np.fromiter(map(kind_of.get, field("kind"), itertools.repeat(-1)), dtype=np.int64, count=count)
+    signature = tables.written_codes(2, list(map(tuple, probabilities)), _signature)
+    lengths = np.fromiter(map(len, probabilities), dtype=np.int64, count=count)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    good = (question >= 0) & (forecaster >= 0) & (kind >= 0) & (signature >= 0)
-    inside = np.logical_and.reduceat((values >= 0.0) & (values <= 1.0), offsets[:-1])
+    values = np.fromiter(itertools.chain.from_iterable(map(dict.values, probabilities)), dtype=float,
+                         count=int(offsets[-1]))
+    good = (question >= 0) & (forecaster >= 0) & (kind >= 0) & (signature >= 0) & (lengths > 0)
+    inside = (values >= 0.0) & (values <= 1.0)
+    good[lengths > 0] &= np.logical_and.reduceat(inside, offsets[:-1][lengths > 0])
     total = np.zeros(count)
     longest_first = np.argsort(-lengths, kind="stable")
     for position in range(int(lengths.max())):  # sum(...) adds left to right, and so does this
         rows = longest_first[:np.searchsorted(-lengths[longest_first], -position, side="left")]
         total[rows] += values[offsets[rows] + position]
-    good &= inside & (np.abs(total - 1.0) <= SUM_TOLERANCE)
+    good &= np.abs(total - 1.0) <= SUM_TOLERANCE
+    times = field("time")
     exact, in_range = _times(times)
     good &= in_range
-    stamped = np.flatnonzero(np.fromiter(map(len, recorded), dtype=np.int64, count=count))
+    recorded = field("recorded")  # an empty one is no stamp, as for parse_entry; often the time itself, checked
+    stamped = np.flatnonzero(np.fromiter(map(operator.ne, recorded, times), dtype=bool, count=count)
+                             & np.fromiter(map(len, recorded), dtype=bool, count=count))
     if stamped.size:
         good[stamped] &= _times([recorded[i] for i in stamped])[1]
+    intervals = field("interval")
     bounded = np.flatnonzero(np.fromiter(map(len, intervals), dtype=np.int64, count=count))
     if bounded.size:
         good[bounded] &= _bounds_read([intervals[index] for index in bounded])
@@ -583,44 +605,52 @@ def _checked(found: list[tuple], numbers, tables: LogTables) -> tuple[LogColumns
     return columns, np.flatnonzero(~good)
 
 
-def _signature(text: str) -> tuple[str, ...] | None:
-    """The scenario ids of ``"a", "b"`` when ``parse_entry`` takes them as they are, else None."""
-    names = tuple(text[1:-1].split('", "'))
-    if len(names) < 2 or len(set(names)) != len(names) or not all(is_identifier(name) for name in names):
-        return None  # too few (refused), repeated (JSON keeps the last) or not ids (refused): parse_line decides
+def _signature(names: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The scenario ids of a forecast, as written, when ``parse_entry`` takes them as they are, else None."""
+    if len(names) < 2 or not all(is_identifier(name) for name in names):
+        return None  # too few (refused) or not ids (refused): parse_line decides
     return names
 
 
-def _bounds_read(texts: list[str]) -> np.ndarray:
-    """For each interval object's members as ``_ENTRY`` matched them (``"id": [low, high]``, ", " between),
-    whether every id is a scenario id and every pair a low and a high probability: what ``parse_entry``
-    accepts, or stricter (an id written twice is judged on both pairs; ``parse_line`` then decides)."""
+def _bounds_read(intervals: list[dict]) -> np.ndarray:
+    """For each interval object (scenario id -> (low, high), decoded), whether every id is a scenario id and
+    every pair a low and a high probability: what ``parse_entry`` accepts."""
     import numpy as np
 
-    bounds = _BOUND.findall("\n".join(texts))  # an id holds no quote: '": [' ends each and only each id
-    per_text = np.fromiter((text.count('": [') for text in texts), dtype=np.int64, count=len(texts))
-    names, low, high = zip(*bounds)
-    low, high = np.array(low, dtype=float), np.array(high, dtype=float)
+    per_interval = np.fromiter(map(len, intervals), dtype=np.int64, count=len(intervals))
+    names = list(itertools.chain.from_iterable(intervals))
+    bounds = np.array(list(itertools.chain.from_iterable(map(dict.values, intervals))), dtype=float).reshape(-1, 2)
     named = np.fromiter(map(is_identifier, names), dtype=bool, count=len(names))
+    low, high = bounds[:, 0], bounds[:, 1]
     fine = named & (low >= 0.0) & (low <= high) & (high <= 1.0)
-    return np.logical_and.reduceat(fine, np.concatenate([[0], np.cumsum(per_text)[:-1]]))
+    return np.logical_and.reduceat(fine, np.concatenate([[0], np.cumsum(per_interval)[:-1]]))
 
 
-def _times(texts) -> tuple[np.ndarray, np.ndarray]:
-    """Microseconds since 1970 of times written ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z``, and which ``parse_utc`` accepts."""
+def _times(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Microseconds since 1970 of times written ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z``, and which of the texts are
+    written so and name a time ``parse_utc`` accepts (any other text: False, and ``parse_line`` decides)."""
     import numpy as np
 
     from model.base.dates import EARLIEST_YEAR, LATEST_YEAR
 
-    digits = np.array(texts, dtype="S27").view(np.uint8).reshape(-1, 27).astype(np.int64) - ord("0")
-    number = lambda start, width: sum(digits[:, start + i] * 10 ** (width - 1 - i) for i in range(width))  # noqa: E731
+    length = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    codes = np.array(texts, dtype="U27").view(np.uint32).reshape(len(texts), 27)
+    digits = codes.astype(np.int32) - ord("0")
+    is_digit = digits.view(np.uint32) <= 9  # (below "0" wraps round to a large number)
+    laid_out = np.zeros(len(texts), dtype=bool)
+    for layout in TIME_LAYOUTS:  # a digit where the layout has "d", else the layout's own character
+        at = np.array([c == "d" for c in layout])
+        marks = np.flatnonzero(~at)
+        laid_out |= ((length == len(layout)) & is_digit[:, np.flatnonzero(at)].all(axis=1)
+                     & (codes[:, marks] == np.array([ord(layout[i]) for i in marks])).all(axis=1))
+    number = lambda start, width: digits[:, start:start + width].astype(np.int64) @ 10 ** np.arange(width - 1, -1, -1)  # noqa: E731
     year, month, day = number(0, 4), number(5, 2), number(8, 2)
     hour, minute, second = number(11, 2), number(14, 2), number(17, 2)
-    fraction = np.where(digits[:, 19] == ord(".") - ord("0"), number(20, 6), 0)
+    fraction = np.where(length == len(TIME_LAYOUTS[1]), number(20, 6), 0)
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
     month_days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(month, 0, 12)] + (leap & (month == 2))
-    valid = ((year >= EARLIEST_YEAR) & (year <= LATEST_YEAR) & (month >= 1) & (month <= 12) & (day >= 1)
-             & (day <= month_days) & (hour <= 23) & (minute <= 59) & (second <= 59))
+    valid = (laid_out & (year >= EARLIEST_YEAR) & (year <= LATEST_YEAR) & (month >= 1)
+             & (month <= 12) & (day >= 1) & (day <= month_days) & (hour <= 23) & (minute <= 59) & (second <= 59))
     shifted = year - (month <= 2)  # days from the civil date (H. Hinnant's algorithm), years from March
     era = shifted // 400
     of_era = shifted - era * 400
