@@ -114,10 +114,11 @@ def test_horizons_a_group_at_a_time_are_the_horizons_of_every_forecast_at_once(m
     assert repr(found) == repr(expected)
 
 
-@pytest.mark.parametrize("permuted", [0.0, 0.3])
-def test_the_table_places_each_probability_in_its_questions_column(permuted: float):
+@pytest.mark.parametrize("permuted, foreign, one_length", [(0.0, 0.1, False), (0.3, 0.1, False), (0.0, 0.0, True)])
+def test_the_table_places_each_probability_in_its_questions_column(permuted: float, foreign: float, one_length: bool):
     """Probabilities written in the question's order, in another order, or for other scenarios (left as zeros),
-    added a chunk at a time: each lands where the entry-by-entry placement puts it."""
+    added a chunk at a time, on questions of several numbers of scenarios or of one: each lands where the
+    entry-by-entry placement puts it."""
     import datetime as dt
 
     from model.calibration.synthetic import synthetic_questions
@@ -125,6 +126,9 @@ def test_the_table_places_each_probability_in_its_questions_column(permuted: flo
     from model.record.forecast_table import TableBuilder
 
     questions = synthetic_questions(12, seed=2)
+    if one_length:
+        questions = [q for q in questions if len(q.scenario_ids) == 5]
+    assert (len({len(q.scenario_ids) for q in questions}) == 1) == one_length and len(questions) > 2
     rng = np.random.default_rng(3)
     entries = []
     for number in range(600):
@@ -132,7 +136,7 @@ def test_the_table_places_each_probability_in_its_questions_column(permuted: flo
         ids = list(question.scenario_ids)
         if rng.random() < permuted:
             ids = [ids[i] for i in rng.permutation(len(ids))]
-        if rng.random() < 0.1:
+        if rng.random() < foreign:
             ids = ids[:-1] + ["elsewhere"]
         values = rng.dirichlet(np.ones(len(ids)))
         entries.append(LoggedForecast(dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(hours=number),

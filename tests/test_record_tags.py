@@ -215,15 +215,19 @@ def test_coherence_worked_out_in_forked_workers_is_the_same(space: Path, monkeyp
     write_entries(log_path(Workspace(space)), [LoggedForecast(when, qid, "ann", {"deal": 0.5, "ceasefire": 0.3,
                                                                                  "stall": 0.2}, "stated", "stated")
                                                for qid in ("talks", "other", "plain")])
-    from model.base import parallel
+    import concurrent.futures
 
-    forked, original = [], parallel.ordered_map
-    monkeypatch.setattr(parallel, "ordered_map", lambda *args: forked.append(args[2]) or original(*args))
+    from model.record import scorecard
+
+    pools, original = [], concurrent.futures.ProcessPoolExecutor
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor",
+                        lambda max_workers, **options: pools.append(max_workers) or original(max_workers, **options))
+    monkeypatch.setattr(scorecard, "COHERENCE_BLOCK", 1)  # a block per question
     found = {}
     for workers in ("1", "2"):
         monkeypatch.setenv("VANE_WORKERS", workers)
         found[workers] = json.loads(vane("score", "--dir", str(space), "--json").stdout)["coherence"]
-    assert forked == [2]  # the second run shared the questions between two processes
+    assert pools == [2]  # the second run shared the questions between two processes, forked once for every block
     assert len(found["1"]) == 6 and found["1"] == found["2"]
 
 

@@ -17,6 +17,7 @@ of workers (1: never fork).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -59,14 +60,31 @@ def inherited_map(function, shared, items: list, workers: int) -> list:
 
     ``function`` must be a module-level function, as for ``ordered_map``.
     """
+    with inherited_pool(function, shared, workers) as run:
+        return run(items)
+
+
+@contextlib.contextmanager
+def inherited_pool(function, shared, workers: int):
+    """A ``run(items)`` that is ``inherited_map(function, shared, items, workers)``, with the workers forked once
+    for every call made in the ``with`` block (forking a large process costs: ``vane score`` on 10 million
+    forecasts asks for the engine's means a block at a time). With one worker, ``run`` computes here."""
+    if workers <= 1:
+        yield lambda items: [function(shared, item) for item in items]
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     _INHERITED[:] = [function, shared]
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
     try:
-        return list(ordered_map(_with_inherited, items, workers))
+        yield lambda items: list(pool.map(_with_inherited, items))
     finally:
+        pool.shutdown(cancel_futures=True)
         _INHERITED.clear()
 
 
-_INHERITED: list = []  # (function, shared) of the inherited_map under way: the workers read it after the fork
+_INHERITED: list = []  # (function, shared) of the inherited_pool under way: the workers read it after the fork
 
 
 def _with_inherited(item):

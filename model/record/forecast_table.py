@@ -151,23 +151,26 @@ class TableBuilder:
         self._size = end
 
     def _place(self, columns: LogColumns, combo: np.ndarray, start: int) -> None:
-        """Write the probabilities of ``columns`` (entries ``start`` on) in their questions' columns, as flat
-        positions: when every row is written in its question's order, a row's values are its next cells."""
+        """Write the probabilities of ``columns`` (entries ``start`` on) in their questions' columns: rows written
+        in their question's order a length at a time, the others by flat positions."""
         rows = np.flatnonzero(self._matches[combo])  # the others keep their zeros
         lengths = np.diff(columns.offsets)[rows]
+        probabilities = self._arrays["probabilities"]
+        if self._identity[combo[rows]].all():  # a row's values are its first cells, in order
+            for length in np.unique(lengths).tolist():
+                these = rows[lengths == length]
+                if these.shape[0] == combo.shape[0]:  # every row, all as long: the values are the rows, in order
+                    probabilities[start:start + these.shape[0], :length] = columns.values.reshape(-1, length)
+                else:
+                    probabilities[start + these, :length] = columns.values[columns.offsets[these][:, None]
+                                                                           + np.arange(length)]
+            return
         first = np.cumsum(lengths) - lengths  # where each row's values start among the rows' values
         along = np.arange(int(lengths.sum()))
-        if rows.shape[0] == combo.shape[0]:
-            values = columns.values  # every row: its values in order
-        else:
-            values = columns.values[np.repeat(columns.offsets[:-1][rows] - first, lengths) + along]
-        if self._identity[combo[rows]].all():
-            cells = np.repeat((start + rows) * self.width - first, lengths) + along
-        else:
-            row = np.repeat(rows, lengths)
-            position = along - np.repeat(first, lengths)
-            cells = (start + row) * self.width + self._order[combo[row], position]
-        self._arrays["probabilities"].reshape(-1)[cells] = values
+        values = columns.values[np.repeat(columns.offsets[:-1][rows] - first, lengths) + along]
+        row = np.repeat(rows, lengths)
+        position = along - np.repeat(first, lengths)
+        probabilities.reshape(-1)[(start + row) * self.width + self._order[combo[row], position]] = values
 
     def finish(self) -> ForecastTable:
         """The table of every entry added."""

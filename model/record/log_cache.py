@@ -174,25 +174,42 @@ class CacheWriter:
                 pass  # removed by another writer: only a miss for its readers
 
 
-def extend_hash(digest, path: Path, start: int, end: int) -> tuple[str, int]:
-    """The hex SHA-256 after feeding ``digest`` the bytes ``start:end`` of ``path``, and the newlines among them."""
+def extend_hash(digest, path: Path, start: int, end: int, count: bool = True) -> tuple[str, int]:
+    """The hex SHA-256 after feeding ``digest`` the bytes ``start:end`` of ``path``, and the newlines among them
+    (0 unless ``count``)."""
     newlines = 0
-    with open(path, "rb") as stream:
+    for buffer, size in blocks(path, start, end):
+        digest.update(memoryview(buffer)[:size])
+        newlines += buffer.count(b"\n", 0, size) if count else 0
+    return digest.hexdigest(), newlines
+
+
+def newlines_in(path: Path, start: int, end: int) -> int:
+    """The newlines among the bytes ``start:end`` of ``path``."""
+    return sum(buffer.count(b"\n", 0, size) for buffer, size in blocks(path, start, end))
+
+
+def blocks(path: Path, start: int, end: int):
+    """The bytes ``start:end`` of ``path`` a block at a time, as ``(buffer, size)``: each block is read into the
+    same buffer (a fresh one per read costs the memory it is given, every time), so use it before the next."""
+    buffer = bytearray(BLOCK_BYTES)
+    with open(path, "rb", buffering=0) as stream:
         stream.seek(start)
         left = end - start
         while left > 0:
-            block = stream.read(min(left, 1 << 24))
-            if not block:
-                break
-            digest.update(block)
-            newlines += block.count(b"\n")
-            left -= len(block)
-    return digest.hexdigest(), newlines
+            size = stream.readinto(memoryview(buffer)[:min(left, BLOCK_BYTES)])
+            if not size:
+                return
+            yield buffer, size
+            left -= size
+
+
+BLOCK_BYTES = 1 << 22
 
 
 def _hash_prefix(path: Path, covered: int):
     digest = hashlib.sha256()
-    extend_hash(digest, path, 0, covered)
+    extend_hash(digest, path, 0, covered, count=False)
     return digest
 
 

@@ -252,11 +252,8 @@ def _read_range(job: tuple[Path, int, int]):
     for columns, found in read_columns(path, tables, start=start, end=end):
         parts.append(columns)
         problems += found
-    with open(path, "rb") as stream:
-        stream.seek(start)
-        lines = stream.read(end - start).count(b"\n")
     codes = (tables.questions, tables.forecasters, tables.signatures)
-    return LogColumns.joined(parts), codes, problems, lines  # (a range is never empty: one part at least)
+    return LogColumns.joined(parts), codes, problems, log_cache.newlines_in(path, start, end)  # (a range is never empty: one part at least)
 
 
 def _renumbered(columns: LogColumns, codes, tables: LogTables) -> LogColumns:

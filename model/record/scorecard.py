@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from model.base import parallel
 from model.base.textsafe import visible
 from model.engine.parameters import Parameters
 from model.engine.probabilities import (
@@ -994,32 +995,27 @@ def coherence(table: ForecastTable, parameters: Parameters) -> CoherenceTable:
     outcome = np.array([q.scenario_ids.index(q.outcome) if q.outcome else -1 for q in table.questions], dtype=np.int64)
     days = table.micros[stated] // 86_400_000_000 + day_number(EPOCH.date())
     parts, first, block = [], 0, []
-    for start, end in zip(runs[:-1].tolist(), runs[1:].tolist()):
-        block.append((int(question[start]), days[start:end]))
-        if end - first >= COHERENCE_BLOCK or end == stated.shape[0]:
-            implied = _implied_means(table.questions, parameters, block)
-            parts.append(_coherence_block(table, stated[first:end], implied, outcome))
-            first, block = end, []
+    workers = parallel.worker_count(runs.shape[0] - 1)
+    with parallel.inherited_pool(_implied_chunk, (table.questions, parameters), workers) as run:
+        for start, end in zip(runs[:-1].tolist(), runs[1:].tolist()):
+            block.append((int(question[start]), days[start:end]))
+            if end - first >= COHERENCE_BLOCK or end == stated.shape[0]:
+                implied = _implied_means(run, block, workers)
+                parts.append(_coherence_block(table, stated[first:end], implied, outcome))
+                first, block = end, []
     return CoherenceTable(**{name: _join([part.pop(name) for part in parts]) for name in CoherenceTable.__dataclass_fields__})
 
 
 COHERENCE_BLOCK = 100_000  # stated forecasts compared together
 
 
-def _implied_means(questions, parameters: Parameters, block: list[tuple[int, np.ndarray]]) -> list[np.ndarray]:
-    """The engine's mean probabilities on each (question index, days) of ``block`` (strict), computed in forked
-    workers when there are enough questions to pay for them (``parallel.worker_count``): the engine's runs are
-    most of ``vane score``'s time, and each question's is independent of the others'."""
-    from model.base.parallel import inherited_map, worker_count
-
-    workers = worker_count(len(block))
-    if workers <= 1:
-        return _implied_chunk((questions, parameters), block)
+def _implied_means(run, block: list[tuple[int, np.ndarray]], workers: int) -> list[np.ndarray]:
+    """The engine's mean probabilities on each (question index, days) of ``block`` (strict), by ``run``
+    (``parallel.inherited_pool`` of ``_implied_chunk``): in forked workers when there are enough questions to pay
+    for them, as the engine's runs are most of ``vane score``'s time and each question's is independent."""
     size = -(-len(block) // (4 * workers))  # a few chunks per worker: one slow question does not hold up the rest
     chunks = [block[start:start + size] for start in range(0, len(block), size)]
-    # the questions are inherited by the workers at the fork: only indices and days are sent
-    return [means for chunk in inherited_map(_implied_chunk, (questions, parameters), chunks, workers)
-            for means in chunk]
+    return [means for chunk in run(chunks) for means in chunk]
 
 
 def _implied_chunk(shared: tuple, chunk: list[tuple[int, np.ndarray]]) -> list[np.ndarray]:
