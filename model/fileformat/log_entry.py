@@ -394,7 +394,7 @@ class LogTables:
         """The number of a tuple of scenario ids."""
         return self._code(2, scenario_ids)
 
-    def written_codes(self, table: int, texts, check) -> np.ndarray:
+    def written_codes(self, table: int, texts: list, check) -> np.ndarray:
         """Codes in table ``table`` (0 questions, 1 forecasters, 2 signatures) of values as written in the log.
 
         ``check`` turns a text not seen before into its value, or None when
@@ -404,12 +404,12 @@ class LogTables:
 
         known = self._written[table]
         codes = np.fromiter(map(known.get, texts, itertools.repeat(-2)), dtype=np.int64, count=len(texts))
-        for index in np.flatnonzero(codes == -2):
-            text = texts[index]
-            if text not in known:
+        missing = np.flatnonzero(codes == -2)
+        if missing.size:  # each new text checked once, in order of appearance; then every line looked up again
+            for text in dict.fromkeys(texts if missing.size == len(texts) else map(texts.__getitem__, missing.tolist())):
                 value = check(text)
                 known[text] = -1 if value is None else self._code(table, value)
-            codes[index] = known[text]
+            codes = np.fromiter(map(known.__getitem__, texts), dtype=np.int64, count=len(texts))
         return codes
 
 
