@@ -592,7 +592,7 @@ def _checked(decoded: list, numbers: np.ndarray, tables: LogTables) -> tuple[Log
     times = field("time")
     exact, in_range = _times(times)
     good &= in_range
-    recorded = field("recorded")  # an empty one is no stamp, as for parse_entry; often the time itself, checked
+    recorded = field("recorded")  # an empty one is no stamp (as for parse_entry); one equal to the time is checked
     stamped = np.flatnonzero(np.fromiter(map(operator.ne, recorded, times), dtype=bool, count=count)
                              & np.fromiter(map(len, recorded), dtype=bool, count=count))
     if stamped.size:
