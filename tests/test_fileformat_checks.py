@@ -151,3 +151,24 @@ def test_yaml_words_are_read_as_written(space: Path):
     result = vane("status", "--dir", str(space), "--json")
     assert result.code == 0
     assert "no" in [s["id"] for s in __import__("json").loads(result.stdout)["questions"][0]["scenarios"]]
+
+
+def test_a_recorded_time_is_before_its_date_when_the_date_had_begun_nowhere_yet():
+    """Compared with the first moment of the date anywhere on Earth (UTC+14): the same as the recorded time's
+    date in that zone, at every hour around the day boundaries and at the calendar's ends."""
+    import datetime as dt
+    import random
+
+    from model.base.clock import _LATEST_ZONE, Clock
+    from model.fileformat.values import recorded_problem
+
+    clock = Clock.system()
+    rng = random.Random(7)
+    for _ in range(20_000):
+        day = dt.date(1900, 1, 2) + dt.timedelta(days=rng.randint(0, 365 * 126))
+        recorded = (dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc)
+                    + dt.timedelta(hours=rng.randint(-40, 40), seconds=rng.choice([-1, 0, 1, rng.randint(0, 3599)]),
+                                   microseconds=rng.choice([0, 1, 999_999])))
+        before = recorded.astimezone(_LATEST_ZONE).date() < day
+        problem = recorded_problem(recorded, day, clock)
+        assert (problem is not None and "before the evidence date" in problem) == before, (recorded, day)

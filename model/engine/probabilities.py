@@ -150,18 +150,18 @@ def _arrays_of(question: Question) -> QuestionArrays:
     ids = question.scenario_ids
     items = evidence_of(question)
     story_index: dict[str, int] = {}
-    class_of, grade_index = [], {}
-    grade, story, dates, recorded, units, retracted, known = [], [], [], [], [], [], []
-    for item in items:
-        story.append(story_index.setdefault(item.story_key, len(story_index)))
-        class_of.append(item_class(item))
-        grade.append(grade_index.setdefault(item.grade, len(grade_index)))
-        dates.append(item.date.toordinal())
-        recorded.append(recorded_day(item))
-        units.append([item.units.get(sid, 0.0) for sid in ids])
-        withdrawn = item.retracted
-        retracted.append(withdrawn.date.toordinal() if withdrawn else posterior.NEVER)
-        known.append(withdrawn.recorded.date().toordinal() if withdrawn and withdrawn.recorded else retracted[-1])
+    grade_index: dict[str, int] = {}
+    # a column at a time (a list per field): a question's arrays are worked out for every file a command reads
+    story = [story_index.setdefault(item.story_key, len(story_index)) for item in items]
+    class_of = list(map(item_class, items))
+    grade = [grade_index.setdefault(item.grade, len(grade_index)) for item in items]
+    dates = [item.date.toordinal() for item in items]
+    recorded = list(map(recorded_day, items))
+    units = [[item.units.get(sid, 0.0) for sid in ids] for item in items]
+    withdrawals = [item.retracted for item in items]
+    retracted = [withdrawn.date.toordinal() if withdrawn else posterior.NEVER for withdrawn in withdrawals]
+    known = [withdrawn.recorded.date().toordinal() if withdrawn and withdrawn.recorded else day
+             for withdrawn, day in zip(withdrawals, retracted)]
     classes = sorted(set(class_of)) or [("", *DEFAULT_GRADE)]
     class_index = {key: index for index, key in enumerate(classes)}
     return QuestionArrays(

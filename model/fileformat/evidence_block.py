@@ -157,7 +157,8 @@ class _Reader:
         item_id = groups[0]
         if len(item_id) > MAX_IDENTIFIER_LENGTH:
             raise GiveUp
-        recorded, summary, source, url, grade, story, analyst = map(_text, groups[2:_RATINGS])
+        recorded, summary, source, url, grade, story, analyst = (
+            None if value is None else _text(value) for value in groups[2:_RATINGS])  # (most keys are left out)
         summary = summary.strip()
         if not summary:
             raise GiveUp
@@ -271,7 +272,7 @@ def _units(written: str, scenario_ids) -> dict[str, float]:
         if name not in units:
             raise GiveUp
         units[name] = _SYMBOL_UNITS[value]
-    if len({name for name, _ in pairs}) != len(pairs):  # a scenario rated twice (written with and without quotes
+    if len(dict(pairs)) != len(pairs):  # a scenario rated twice (written with and without quotes
         raise GiveUp                                     # counts twice too: the YAML reader refuses both)
     return units
 

@@ -18,7 +18,10 @@ from model.fileformat.evidence import Evidence
 
 def normalise_summary(summary: str) -> str:
     """Case, punctuation and spacing removed, for spotting the same summary entered twice."""
-    return " ".join(re.sub(r"[\W_]+", " ", summary.casefold()).split())
+    return " ".join(_NOT_WORDS.sub(" ", summary.casefold()).split())
+
+
+_NOT_WORDS = re.compile(r"[\W_]+")
 
 
 def normalise_url(url: str) -> str:

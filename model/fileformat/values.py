@@ -8,6 +8,7 @@ The writer side is ``model.fileformat.yamlwrite``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -232,11 +233,21 @@ def read_recorded(mapping: Mapping, date: dt.date | None, clock: Clock, found: F
 def recorded_problem(recorded: dt.datetime, date: dt.date | None, clock: Clock) -> str | None:
     """Why a ``recorded`` time is refused for an item dated ``date``: in the future, or before the date began
     anywhere on Earth; None when it is fine."""
-    if recorded > clock.now + dt.timedelta(minutes=5):  # a little slack for clock skew
+    if recorded > clock.now + CLOCK_SKEW:
         return f"recorded time {recorded:%Y-%m-%d %H:%M} UTC is in the future"
-    if date and recorded.astimezone(_LATEST_ZONE).date() < date:
+    if date and recorded < _first_moment(date):
         return f"recorded {recorded.date()} is before the evidence date {date}"
     return None
+
+
+CLOCK_SKEW = dt.timedelta(minutes=5)  # a recorded time this far ahead of the clock is taken as the clock's skew
+
+
+@functools.lru_cache(maxsize=4096)
+def _first_moment(day: dt.date) -> dt.datetime:
+    """When ``day`` begins anywhere on Earth (kept: an item's date is compared with its recorded time on every
+    read, and dates repeat)."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=_LATEST_ZONE)
 
 
 def read_list(node, what, read_one, found: Findings, line: int) -> list:
