@@ -116,16 +116,20 @@ def test_the_lines_appended_are_read_in_several_processes_after_the_cached_ones(
     code = f"""
 import json
 from pathlib import Path
+from model.base import parallel
 from model.fileformat.log_entry import read_columns
 from model.record import log_cache, log_reading
 from tests.test_record_log_cache import read
 log_cache.MIN_BYTES, log_reading.RANGE_BYTES, path = 1000, 3000, Path({str(log)!r})
-print(json.dumps([read(path, log_reading.log_columns), read(path, read_columns)]))
+forked, ordered_map = [], parallel.ordered_map
+parallel.ordered_map = lambda *args: forked.append(args[2]) or ordered_map(*args)
+print(json.dumps([read(path, log_reading.log_columns), read(path, read_columns), forked]))
 """
     environment = {"XDG_CACHE_HOME": str(tmp_path / "user-cache")}
-    first, expected = in_fresh_process(code, environment)
-    assert first == expected
+    first, expected, forked = in_fresh_process(code, environment)
+    assert first == expected and forked == [2]
     with open(log, "a", encoding="utf-8") as stream:
         stream.write("".join(canonical_lines(200, seed=6)))
-    again, expected = in_fresh_process(code, environment)
+    again, expected, forked = in_fresh_process(code, environment)
     assert again == expected and header(log)["lines"] == 500
+    assert forked == [2]  # (the new bytes are hashed in a thread: one running at the fork would keep it in one process)

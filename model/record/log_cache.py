@@ -184,6 +184,36 @@ def extend_hash(digest, path: Path, start: int, end: int, count: bool = True) ->
     return digest.hexdigest(), newlines
 
 
+class Hashing:
+    """``extend_hash(digest, path, start, end)`` worked out in a thread from now on (reading and hashing release
+    the GIL, so it goes on beside the caller's work); ``result`` waits for it."""
+
+    def __init__(self, digest, path: Path, start: int, end: int):
+        import threading
+
+        self._found: list = []
+        self._thread = threading.Thread(target=self._run, args=(digest, path, start, end), daemon=True)
+        self._thread.start()
+
+    def _run(self, digest, path: Path, start: int, end: int) -> None:
+        try:
+            self._found.append(extend_hash(digest, path, start, end))
+        except BaseException as error:  # (handed to the caller of result)
+            self._found.append(error)
+
+    def wait(self) -> None:
+        """Wait until the hashing is done (so that no thread runs at the caller's next fork)."""
+        self._thread.join()
+
+    def result(self) -> tuple[str, int]:
+        """``extend_hash``'s result, or its exception raised here."""
+        self.wait()
+        found = self._found[0]
+        if isinstance(found, BaseException):
+            raise found
+        return found
+
+
 def newlines_in(path: Path, start: int, end: int) -> int:
     """The newlines among the bytes ``start:end`` of ``path``."""
     return sum(buffer.count(b"\n", 0, size) for buffer, size in blocks(path, start, end))

@@ -18,7 +18,6 @@ again from their lines.
 from __future__ import annotations
 
 import hashlib
-import itertools
 from dataclasses import replace
 from pathlib import Path
 
@@ -55,28 +54,37 @@ def log_columns(path: Path, tables: LogTables):
     cached = log_cache.read_cache(folder, path) if folder else None
     start, lines = (cached.covered, cached.lines) if cached else (0, 0)
     writer = log_cache.CacheWriter(folder) if folder and start < size else None  # (nothing new: nothing to keep)
-    clean = True
+    clean, hashing = True, None
+    hashed = lambda: log_cache.Hashing(cached.digest if cached else hashlib.sha256(), path, start, size)  # noqa: E731
     try:
-        parts = (((_renumbered(part, cached.codes, tables), []) for part in cached.parts()) if cached else ())
-        tail = _read_from(path, tables, size, start, lines) if start < size else ()
-        for columns, problems in itertools.chain(parts, tail):
+        for part in cached.parts() if cached else ():
+            columns = _renumbered(part, cached.codes, tables)
+            if writer:
+                writer.add(columns)
+            yield columns, []
+        for columns, problems in _read_from(path, tables, size, start, lines) if start < size else ():
             clean = clean and not problems
             if writer:
                 writer.add(columns)
+                # the new bytes are hashed beside the reading, not after it; from the first new lines read, when
+                # any workers have been forked (no thread may run at a fork)
+                hashing = hashing or hashed()
             yield columns, problems
     except BaseException:
         if writer:
             writer.abandon()
         raise
+    finally:
+        if hashing:
+            hashing.wait()
     if writer:
-        _keep(writer, cached, path, tables, start, lines, size, clean)
+        _keep(writer, hashing or hashed(), tables, lines, path, size, clean)
 
 
-def _keep(writer, cached, path: Path, tables: LogTables, start: int, lines: int, size: int, clean: bool) -> None:
+def _keep(writer, hashing, tables: LogTables, lines: int, path: Path, size: int, clean: bool) -> None:
     """Make what ``writer`` was given the log's cache, when every line could be read and the last one is whole."""
-    digest = cached.digest if cached else hashlib.sha256()
     if clean and _ends_with_newline(path, size):
-        sha256, newlines = log_cache.extend_hash(digest, path, start, size)
+        sha256, newlines = hashing.result()
         writer.finish((tables.questions, tables.forecasters, tables.signatures), size, lines + newlines, sha256)
     else:
         writer.abandon()
