@@ -164,9 +164,11 @@ def main() -> None:
     os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
     wanted = invoked_command(sys.argv[1:])
     if wanted:  # (a command imports the loader anyway; the listing must not)
+        from model.base.memory import keep_freed_memory
         from model.workspace.loader import freeze_loaded
 
         freeze_loaded()  # this process ends with the command: what it loads lives as long
+        keep_freed_memory()  # and so may keep what it frees (model/base/memory.py says why)
     (build_app([wanted]) if wanted else listing_app())()
 
 
