@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -223,12 +225,23 @@ def test_coherence_worked_out_in_forked_workers_is_the_same(space: Path, monkeyp
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor",
                         lambda max_workers, **options: pools.append(max_workers) or original(max_workers, **options))
     monkeypatch.setattr(scorecard, "COHERENCE_BLOCK", 1)  # a block per question
+    threads_at_fork, fork = [], os.fork
+    monkeypatch.setattr(os, "fork", lambda: threads_at_fork.append(threading.active_count()) or fork())
     found = {}
     for workers in ("1", "2"):
         monkeypatch.setenv("VANE_WORKERS", workers)
         found[workers] = json.loads(vane("score", "--dir", str(space), "--json").stdout)["coherence"]
     assert pools == [2]  # the second run shared the questions between two processes, forked once for every block
+    assert threads_at_fork == [1, 1]  # both forked before the thread that feeds them (and the scores go on) starts
     assert len(found["1"]) == 6 and found["1"] == found["2"]
+
+    def fails(*_):
+        raise RuntimeError("the scores failed")
+
+    monkeypatch.setattr(scorecard, "_final_tables", fails)  # while the coherence is worked out beside them
+    failed = vane("score", "--dir", str(space), "--json")
+    assert failed.code != 0 and "the scores failed" in failed.output, failed.output
+    assert threading.active_count() == 1  # its thread and the workers' pool stopped with the error
 
 
 def test_the_grades_counted_are_those_of_the_items_that_count_at_the_end(space: Path):

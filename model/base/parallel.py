@@ -68,7 +68,11 @@ def inherited_map(function, shared, items: list, workers: int) -> list:
 def inherited_pool(function, shared, workers: int):
     """A ``run(items)`` that is ``inherited_map(function, shared, items, workers)``, with the workers forked once
     for every call made in the ``with`` block (forking a large process costs: ``vane score`` on 10 million
-    forecasts asks for the engine's means a block at a time). With one worker, ``run`` computes here."""
+    forecasts asks for the engine's means a block at a time). With one worker, ``run`` computes here.
+
+    The workers are forked on entering the block: the caller may then start threads, and call ``run`` from one
+    of them (no thread but the caller's runs at the fork).
+    """
     if workers <= 1:
         yield lambda items: [function(shared, item) for item in items]
         return
@@ -78,6 +82,7 @@ def inherited_pool(function, shared, workers: int):
     _INHERITED[:] = [function, shared]
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
     try:
+        pool.submit(int)  # (with fork, the first task forks every worker, before the pool starts its own thread)
         yield lambda items: list(pool.map(_with_inherited, items))
     finally:
         pool.shutdown(cancel_futures=True)

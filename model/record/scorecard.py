@@ -8,11 +8,14 @@ engine can be added; it is labelled as such and never mixed into peer scores.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
 import json
 import math
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -420,26 +423,38 @@ def score_table(builder: TableBuilder, questions: list[Question], backtests: lis
     builder.add(baseline_columns(resolved, builder.tables))
     table = builder.finish()
     where = _Scored.of(table, resolved)
-    data, scores, skipped = _scoring_input(table, resolved, where)
-    pairs = scoring.score(data)
-    cuts = {"horizon": horizon_summaries(data, scores[0], seed)} if horizons else {}
-    del data  # memory for what follows: a copy of every forecast's question and forecaster
-    scores = ScoreTable(tuple(q.id for q in resolved), *scores, pairs)
-    finals = _final_forecasts(table, where)
-    del where
+    # The engine's means beside the stated forecasts (coherence) are worked out by forked workers while the
+    # scores are: on ten million forecasts each takes seconds, the first mostly in the workers.
+    with coherence_beside(table, parameters) as coherent:
+        data, scores, skipped = _scoring_input(table, resolved, where)
+        pairs = scoring.score(data)
+        cuts = {"horizon": horizon_summaries(data, scores[0], seed)} if horizons else {}
+        del data  # memory for what follows: a copy of every forecast's question and forecaster
+        scores = ScoreTable(tuple(q.id for q in resolved), *scores, pairs)
+        finals = _final_tables(table, where, seed)
+        del where
+        coherence_table = coherent()
     return ScoreReport(
         scores=scores,
         summaries=summaries(scores, seed),
-        calibration={name: calibration_table(f.forecasts, f.happened) for name, f in finals.items()},
-        murphy={name: murphy_intervals(murphy(f.forecasts, f.happened), f, seed) for name, f in finals.items()},
-        extremes={name: extremes_table(f.forecasts, f.happened) for name, f in finals.items()},
-        discrimination={name: discrimination(f.forecasts[f.yes], f.happened[f.yes]) for name, f in finals.items()},
-        rolling={name: rolling_calibration(f) for name, f in finals.items()},
-        coherence_table=coherence(table, parameters) if parameters is not None else CoherenceTable.empty(),
+        **finals,
+        coherence_table=coherence_table,
         outcomes={q.id: q.resolution.outcome for q in resolved},
         skipped=tuple(skipped),
         cuts=cuts,
     )
+
+
+def _final_tables(table: ForecastTable, where: _Scored, seed: int) -> dict[str, dict]:
+    """The report's tables of each forecaster's final forecasts (``_final_forecasts``), by the report's field."""
+    finals = _final_forecasts(table, where)
+    return {
+        "calibration": {name: calibration_table(f.forecasts, f.happened) for name, f in finals.items()},
+        "murphy": {name: murphy_intervals(murphy(f.forecasts, f.happened), f, seed) for name, f in finals.items()},
+        "extremes": {name: extremes_table(f.forecasts, f.happened) for name, f in finals.items()},
+        "discrimination": {name: discrimination(f.forecasts[f.yes], f.happened[f.yes]) for name, f in finals.items()},
+        "rolling": {name: rolling_calibration(f) for name, f in finals.items()},
+    }
 
 
 def _resolved_first(questions: list[Question], resolved: list[Question]) -> list[Question]:
@@ -986,23 +1001,54 @@ def coherence(table: ForecastTable, parameters: Parameters) -> CoherenceTable:
     once per forecast; the comparisons are worked out a block of questions at a
     time, so only the pairs' results are held.
     """
-    stated = np.flatnonzero((table.kind == KIND_CODES.index("stated")) & table.matches[table.combo]).astype(np.int32)
+    with coherence_beside(table, parameters) as finished:
+        return finished()
+
+
+@contextlib.contextmanager
+def coherence_beside(table: ForecastTable, parameters: Parameters | None):
+    """``coherence(table, parameters)`` worked out while the caller goes on; yields a function that waits for it
+    (an empty table without ``parameters``).
+
+    The engine's workers are forked on entry, then a thread hands them the
+    questions a block at a time and compares what they send back. Leaving the
+    block early (an error) stops the thread after its block under way.
+    """
+    stated = np.zeros(0, dtype=np.int32)
+    if parameters is not None:
+        stated = np.flatnonzero((table.kind == KIND_CODES.index("stated")) & table.matches[table.combo]).astype(np.int32)
     if not stated.size:
-        return CoherenceTable.empty()
+        yield CoherenceTable.empty
+        return
     stated = stated[np.argsort(table.question[stated], kind="stable")]  # by question, in log order within each
-    question = table.question[stated]
-    runs = np.flatnonzero(np.concatenate([[True], question[1:] != question[:-1], [True]]))
-    outcome = np.array([q.scenario_ids.index(q.outcome) if q.outcome else -1 for q in table.questions], dtype=np.int64)
-    days = table.micros[stated] // 86_400_000_000 + day_number(EPOCH.date())
-    parts, first, block = [], 0, []
+    runs = np.flatnonzero(np.concatenate([[True], np.diff(table.question[stated]) != 0, [True]]))
+    stop = threading.Event()
     workers = parallel.worker_count(runs.shape[0] - 1)
-    with parallel.inherited_pool(_implied_chunk, (table.questions, parameters), workers) as run:
-        for start, end in zip(runs[:-1].tolist(), runs[1:].tolist()):
-            block.append((int(question[start]), days[start:end]))
-            if end - first >= COHERENCE_BLOCK or end == stated.shape[0]:
-                implied = _implied_means(run, block, workers)
-                parts.append(_coherence_block(table, stated[first:end], implied, outcome))
-                first, block = end, []
+    with (parallel.inherited_pool(_implied_chunk, (table.questions, parameters), workers) as run,
+          ThreadPoolExecutor(max_workers=1) as beside):
+        work = beside.submit(_coherence_blocks, table, stated, runs, lambda block: _implied_means(run, block, workers),
+                             stop)
+        try:
+            yield work.result
+        finally:
+            stop.set()
+
+
+def _coherence_blocks(table: ForecastTable, stated: np.ndarray, runs: np.ndarray, implied_means, stop) -> CoherenceTable:
+    """``coherence`` of the ``stated`` forecasts (grouped by question, ``runs`` the groups' edges), each block of
+    questions' means from ``implied_means``; stops early, with nothing, once ``stop`` is set."""
+    outcome = np.array([q.scenario_ids.index(q.outcome) if q.outcome else -1 for q in table.questions], dtype=np.int64)
+    parts, first, block = [], 0, []  # (held beside the scores: only a block's days at a time)
+    for start, end in zip(runs[:-1].tolist(), runs[1:].tolist()):
+        block.append((start, end))
+        if end - first >= COHERENCE_BLOCK or end == stated.shape[0]:
+            if stop.is_set():
+                return CoherenceTable.empty()
+            rows = stated[first:end]
+            days = table.micros[rows] // 86_400_000_000 + day_number(EPOCH.date())
+            wanted = [(int(table.question[stated[low]]), days[low - first:high - first]) for low, high in block]
+            parts.append(_coherence_block(table, rows, implied_means(wanted), outcome))
+            first, block = end, []
     return CoherenceTable(**{name: _join([part.pop(name) for part in parts]) for name in CoherenceTable.__dataclass_fields__})
 
 
