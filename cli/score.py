@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Optional
@@ -343,10 +344,10 @@ def _coherence_cells(coherence: CoherenceTable, start: int) -> list[list[str]]:
     stated_log, engine_log = coherence.stated_log[part], coherence.engine_log[part]
     better = np.where(~resolved, MISSING, np.where(stated_log > engine_log, "stated",
                                                    np.where(engine_log > stated_log, "engine", "tie")))
-    days = (coherence.micros[part] // 86_400_000_000).tolist()
+    days = (coherence.micros[part] // DAY_MICROS).tolist()
     return [
         [question.id for question in coherence.question[part]], list(coherence.forecaster[part]),
-        [f"{moment_of(day * 86_400_000_000):%Y-%m-%d}" for day in days],
+        list(map(_day_text, days)),
         _spread(coherence.stated_ids[part], coherence.stated[part]),
         _spread([question.scenario_ids for question in coherence.question[part]], coherence.engine[part]),
         ["%.0f pp" % gap for gap in (100 * coherence.gap[part]).tolist()], better.tolist(),
@@ -355,6 +356,15 @@ def _coherence_cells(coherence: CoherenceTable, start: int) -> list[list[str]]:
         [str(n) if n >= 0 else MISSING for n in coherence.stated_better[part].tolist()],
         [str(n) if n >= 0 else MISSING for n in coherence.engine_better[part].tolist()],
     ]
+
+
+DAY_MICROS = 86_400_000_000
+
+
+@functools.cache
+def _day_text(day: int) -> str:
+    """The date ``day`` days after 1970, ``YYYY-MM-DD`` (a table's dates repeat: each is worked out once)."""
+    return f"{moment_of(day * DAY_MICROS):%Y-%m-%d}"
 
 
 def _spread(ids, probabilities: np.ndarray) -> list[str]:
