@@ -1034,7 +1034,8 @@ def coherence_beside(table: ForecastTable, parameters: Parameters | None):
             stop.set()
 
 
-def _coherence_blocks(table: ForecastTable, stated: np.ndarray, runs: np.ndarray, implied_means, stop) -> CoherenceTable:
+def _coherence_blocks(table: ForecastTable, stated: np.ndarray, runs: np.ndarray, implied_means,
+                      stop: threading.Event) -> CoherenceTable:
     """``coherence`` of the ``stated`` forecasts (grouped by question, ``runs`` the groups' edges), each block of
     questions' means from ``implied_means``; stops early, with nothing, once ``stop`` is set."""
     outcome = np.array([q.scenario_ids.index(q.outcome) if q.outcome else -1 for q in table.questions], dtype=np.int64)
