@@ -56,3 +56,11 @@ def test_a_large_block_comes_from_the_heap_once_freed_memory_is_kept():
 @needs_glibc
 def test_the_users_own_malloc_tunables_are_left_as_they_are():
     assert _probe("keep", "glibc.malloc.mmap_threshold=262144") == {"kept": False, "mapped": _probe("plain")["mapped"]}
+
+
+def test_nothing_is_changed_where_the_c_library_has_no_mallopt(monkeypatch):
+    from model.base.memory import keep_freed_memory
+
+    monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: object())  # as on macOS: no such function
+    assert keep_freed_memory() is False

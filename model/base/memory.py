@@ -27,12 +27,12 @@ def keep_freed_memory() -> bool:
     if "glibc.malloc." in os.environ.get("GLIBC_TUNABLES", ""):
         return False
     try:
-        import ctypes  # (NumPy has imported it already in every command that needs this)
+        import ctypes  # (every command imports NumPy, which imports ctypes anyway)
 
         mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to change
+    except (OSError, AttributeError, TypeError):  # no mallopt (macOS), no C library by that name (Windows)
         return False
     mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
     # No block gets a mapping of its own (a block the main heap cannot grow for still does: glibc falls back)
-    # and the heap's top is never handed back.
+    # and the heap's top is handed back only past 2 GB free. (musl's mallopt does nothing and says so: False.)
     return bool(mallopt(_M_MMAP_MAX, 0)) and bool(mallopt(_M_TRIM_THRESHOLD, _NEVER))
