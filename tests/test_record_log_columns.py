@@ -254,6 +254,43 @@ def test_exact_times_give_the_seconds_datetime_gives():
     assert seconds(exact).tolist() == [moment.timestamp() for moment in times]
 
 
+def test_times_are_read_as_parse_utc_reads_them_whether_all_are_written_alike_or_not():
+    """``_times`` reads times all of one layout and in ASCII as bytes, any others by code point; both accept
+    exactly the texts of the layout that ``parse_utc`` accepts, and give its time."""
+    import re
+
+    from model.base.dates import parse_utc
+    from model.fileformat.log_entry import _times
+
+    rng = random.Random(11)
+    layout = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{6})?Z")
+
+    def damaged(text: str) -> str:
+        at = rng.randrange(len(text))
+        return text[:at] + rng.choice("0123456789-:TZ.+ x\x00\x7f/") + text[at + 1:]
+
+    def expected(text: str):
+        try:
+            return micros_of(parse_utc(text)) if layout.fullmatch(text) else None
+        except ValueError:
+            return None
+
+    for fraction, leap_days in ((False, ["2024-02-29T23:59:59Z", "2023-02-29T00:00:00Z", "1900-02-29T00:00:00Z"]),
+                                (True, ["2000-02-29T00:00:00.000001Z", "2100-02-29T12:00:00.500000Z"])):
+        moments = [dt.datetime(rng.randint(1850, 3050), rng.randint(1, 12), rng.randint(1, 28), rng.randint(0, 23),
+                               rng.randint(0, 59), rng.randint(0, 59), rng.randint(0, 999999) if fraction else 0,
+                               tzinfo=UTC) for _ in range(4000)]
+        texts = [moment.strftime("%Y-%m-%dT%H:%M:%S" + (".%f" if fraction else "")) + "Z" for moment in moments]
+        texts = [damaged(text) if index % 3 == 0 else text for index, text in enumerate(texts)] + leap_days
+        assert len({len(text) for text in texts}) == 1
+        wide = texts[:-1] + [texts[-1][:-2] + "\uff10Z"]  # a full-width digit: not ASCII
+        for given in (texts, [*texts, "x"], wide):  # as bytes, then by code point twice
+            exact, valid = _times(given)
+            found = [int(value) if ok else None for value, ok in zip(exact.tolist(), valid.tolist())]
+            assert found == [expected(text) for text in given]
+            assert 2000 < sum(valid.tolist()) < len(given) - 1000  # (some damaged, some out of range, most fine)
+
+
 def test_a_log_without_damage_is_read_without_any_line_read_twice(tmp_path: Path, monkeypatch):
     path = tmp_path / "forecasts.jsonl"
     path.write_text("".join(canonical_lines(300)), encoding="utf-8")
