@@ -22,8 +22,6 @@ kept = keep_freed_memory() if sys.argv[1] == "keep" else None
 before = info().hblkhd
 column = np.ones(10**7)  # 80 MB: above any threshold glibc would map on its own
 mapped = info().hblkhd - before
-del column
-again = np.ones(10**7)
 print(json.dumps({"kept": kept, "mapped": mapped}))
 """
 
