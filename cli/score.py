@@ -21,7 +21,7 @@ from cli.options import (
 from cli.render import cut, table, terminal_width, wrapped
 from model.base.errors import VaneError, display_path
 from model.base.numbers import MISSING, number, percent, signed
-from model.fileformat.log_entry import PRIOR, UNIFORM, moment_of
+from model.fileformat.log_entry import DAY_MICROS, PRIOR, UNIFORM, moment_of
 from model.record.scorecard import (
     CUTS,
     ROLLING_MONTHS,
@@ -356,9 +356,6 @@ def _coherence_cells(coherence: CoherenceTable, start: int) -> list[list[str]]:
         [str(n) if n >= 0 else MISSING for n in coherence.stated_better[part].tolist()],
         [str(n) if n >= 0 else MISSING for n in coherence.engine_better[part].tolist()],
     ]
-
-
-DAY_MICROS = 86_400_000_000
 
 
 @functools.cache

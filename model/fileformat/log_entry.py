@@ -368,6 +368,9 @@ def moment_of(exact: int) -> dt.datetime:
     return EPOCH + dt.timedelta(microseconds=int(exact))
 
 
+DAY_MICROS = 86_400_000_000  # microseconds in a day: ``micros // DAY_MICROS`` is the day since 1970
+
+
 class LogTables:
     """The distinct values of a log, numbered in order of appearance: question ids, forecaster names
     (as ``parse_entry`` normalises them) and tuples of scenario ids (a forecast's, in written order)."""

@@ -33,6 +33,7 @@ from model.engine.probabilities import (
 )
 from model.fileformat.grades import DEFAULT_GRADE
 from model.fileformat.log_entry import (
+    DAY_MICROS,
     EPOCH,
     KIND_CODES,
     PRIOR,
@@ -1046,7 +1047,7 @@ def _coherence_blocks(table: ForecastTable, stated: np.ndarray, runs: np.ndarray
             if stop.is_set():
                 return CoherenceTable.empty()
             rows = stated[first:end]
-            days = table.micros[rows] // 86_400_000_000 + day_number(EPOCH.date())
+            days = table.micros[rows] // DAY_MICROS + day_number(EPOCH.date())
             wanted = [(int(table.question[stated[low]]), days[low - first:high - first]) for low, high in block]
             parts.append(_coherence_block(table, rows, implied_means(wanted), outcome))
             first, block = end, []
