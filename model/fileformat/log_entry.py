@@ -656,7 +656,7 @@ def _times(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     number = lambda start, width: digits[:, start:start + width].astype(np.int64) @ 10 ** np.arange(width - 1, -1, -1)  # noqa: E731
     year, month, day = number(0, 4), number(5, 2), number(8, 2)
     hour, minute, second = number(11, 2), number(14, 2), number(17, 2)
-    fraction = np.where(length == len(TIME_LAYOUTS[1]), number(20, 6), 0) if codes.shape[1] >= 26 else 0
+    fraction = np.where(length == len(TIME_LAYOUTS[1]), number(20, 6), 0) if codes.shape[1] >= len(TIME_LAYOUTS[1]) else 0
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
     month_days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(month, 0, 12)] + (leap & (month == 2))
     valid = (laid_out & (year >= EARLIEST_YEAR) & (year <= LATEST_YEAR) & (month >= 1)
