@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from model.engine.kept_arrays import kept_array
 from model.engine.posterior import Theta
 from model.fileformat.grades import GradeTable
 from model.workspace.folder import Workspace
@@ -42,6 +43,13 @@ def lognormal_in_words(symbol: str, name: str) -> str:
     """The prior ``PRIOR[name]`` of ``log symbol`` in words, e.g. "s ~ LogNormal(0, 0.5)"."""
     mean, sd = PRIOR[name]
     return f"{symbol} ~ LogNormal({mean:g}, {sd:g})"
+
+
+def _prior_values(count: int, seed: int) -> np.ndarray:
+    """``count`` draws of s (first row) and of kappa (second) from their priors, with numpy's generator."""
+    rng = np.random.default_rng(seed)
+    strength = np.exp(rng.normal(*PRIOR["log_strength"], count))
+    return np.stack([strength, np.exp(rng.normal(*PRIOR["log_prior_strength"], count))])
 
 
 @dataclass(frozen=True)
@@ -103,9 +111,8 @@ class Parameters:
     @classmethod
     def prior_draws(cls, count: int = PRIOR_DRAWS, seed: int = 20250212) -> "Parameters":
         """Draws from the prior of s and kappa, with no decay (not calibrated yet)."""
-        rng = np.random.default_rng(seed)
-        strength = np.exp(rng.normal(*PRIOR["log_strength"], count))
-        prior_strength = np.exp(rng.normal(*PRIOR["log_prior_strength"], count))
+        inputs = ("prior draws of s and kappa", seed, PRIOR["log_strength"], PRIOR["log_prior_strength"])
+        strength, prior_strength = kept_array(inputs, (2, count), lambda: _prior_values(count, seed))
         source = (
             "prior draws (not calibrated yet: run 'vane calibrate' once questions resolve): "
             f"{lognormal_in_words('s', 'log_strength')}, {lognormal_in_words('kappa', 'log_prior_strength')}, no decay"
