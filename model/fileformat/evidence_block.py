@@ -102,15 +102,15 @@ class Block:
         GiveUp
             When any item has a problem (the YAML reader then reads the whole file and says what).
         """
-        reader, found, line, pattern = _Reader(scenario_ids, clock), [], self.key_line + 1, _item()
-        entries = self.text.split("\n  - ")
-        last = len(entries) - 1
-        for index, entry in enumerate(entries):
-            entry = ("  - " if index else "") + entry + ("\n" if index < last else "")
-            match = pattern.fullmatch(entry)
+        reader, found, line, fullmatch = _Reader(scenario_ids, clock), [], self.key_line + 1, _item().fullmatch
+        text, start, size = self.text, 0, len(self.text)
+        while start < size:  # an entry at a time: from its "  - " to the next one's (matched in place, not copied)
+            end = text.find("\n  - ", start) + 1 or size
+            match = fullmatch(text, start, end)
             item = reader.quick(match.groups(), line) if match else None
-            found.append(item or _slow(entry, line, scenario_ids, clock))
-            line += entry.count("\n")
+            found.append(item or _slow(text[start:end], line, scenario_ids, clock))
+            line += text.count("\n", start, end)
+            start = end
         return found
 
 
@@ -157,8 +157,7 @@ class _Reader:
         item_id = groups[0]
         if len(item_id) > MAX_IDENTIFIER_LENGTH:
             raise GiveUp
-        recorded, summary, source, url, grade, story, analyst = (
-            None if value is None else _text(value) for value in groups[2:_RATINGS])  # (most keys are left out)
+        recorded, summary, source, url, grade, story, analyst = map(_text, groups[2:_RATINGS])
         summary = summary.strip()
         if not summary:
             raise GiveUp

@@ -18,7 +18,7 @@ from model.fileformat.evidence import Evidence
 
 def normalise_summary(summary: str) -> str:
     """Case, punctuation and spacing removed, for spotting the same summary entered twice."""
-    return " ".join(_NOT_WORDS.sub(" ", summary.casefold()).split())
+    return _NOT_WORDS.sub(" ", summary.casefold()).strip(" ")  # (white space is not a word character: one space)
 
 
 _NOT_WORDS = re.compile(r"[\W_]+")
@@ -41,7 +41,7 @@ def join_stories(evidence: list[Evidence]) -> list[Evidence]:
     depth) form one story. Its label is the first story label written in the
     file that is not an item id, else the id of its first item.
     """
-    parent: dict[str, str] = {}
+    parent: dict[str, str] = {}  # only the items and labels of links: an item nothing links stays alone
 
     def root(name: str) -> str:
         parent.setdefault(name, name)
@@ -51,19 +51,21 @@ def join_stories(evidence: list[Evidence]) -> list[Evidence]:
         return name
 
     for item in evidence:
-        root(item.id)
         if item.story:
             parent[root(item.story)] = root(item.id)
+    if not parent:
+        return list(evidence)
     ids = {item.id for item in evidence}
     label: dict[str, str] = {}
-    for item in evidence:  # file order: the first written label wins, else the first item
+    linked = [item for item in evidence if item.id in parent]
+    for item in linked:  # file order: the first written label wins, else the first item
         if item.story and item.story not in ids:
             label.setdefault(root(item.id), item.story)
-    for item in evidence:
+    for item in linked:
         label.setdefault(root(item.id), item.id)
     joined = []
     for item in evidence:
-        story = label[root(item.id)]
+        story = label[root(item.id)] if item.id in parent else item.id
         story = "" if story == item.id else story
         joined.append(item if story == item.story else dataclasses.replace(item, story=story))
     return joined
