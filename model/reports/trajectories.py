@@ -506,6 +506,22 @@ def _glyph_caching_canvas():
         def __init__(self, width, height, dpi) -> None:
             super().__init__(width, height, dpi)
             self._glyphs: dict = {}
+            self._heights: dict = {}
+
+        def _get_font_height_metrics(self, prop):
+            """A font's ascent, descent and line gap at this renderer's dpi, worked out once per font.
+
+            Matplotlib (3.11) asks a renderer that offers this method, and
+            otherwise reads two of the font's tables on every layout of every
+            text (a tenth of drawing a chart); these are its numbers, by its
+            formula. ``FontProperties`` are equal when their hashes are, as in
+            matplotlib's own font caches.
+            """
+            key = hash(prop)
+            found = self._heights.get(key)
+            if found is None:
+                found = self._heights[key] = _font_height_metrics(prop, self.dpi)
+            return found
 
         def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
             if ismath:
@@ -546,6 +562,23 @@ def _glyph_caching_canvas():
 
     _CANVAS.append(GlyphCachingCanvas)
     return GlyphCachingCanvas
+
+
+def _font_height_metrics(prop, dpi: float) -> tuple:
+    """``(ascent, descent, line gap)`` of the font ``prop`` names, in pixels at ``dpi``, as ``Text._get_layout``
+    works them out from the font's tables; ``(None, None, None)`` when it has neither table (matplotlib then
+    measures the text)."""
+    from matplotlib.font_manager import fontManager, get_font
+
+    font = get_font(fontManager._find_fonts_by_props(prop))
+    for table_name, gap_key, ascent_key, descent_key in (("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+                                                         ("hhea", "lineGap", "ascent", "descent")):
+        table = font.get_sfnt_table(table_name)
+        if table is None:
+            continue
+        scale = 1 / font.get_sfnt_table("head")["unitsPerEm"] * prop.get_size_in_points() * dpi / 72
+        return table[ascent_key] * scale, -table[descent_key] * scale, table[gap_key] * scale
+    return None, None, None
 
 
 def _trajectory_style(figure, axes) -> None:
