@@ -500,13 +500,18 @@ def _glyph_caching_canvas():
     if _CANVAS:
         return _CANVAS[0]
     import matplotlib
-    from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+    from matplotlib.backends.backend_agg import (
+        FigureCanvasAgg,
+        RendererAgg,
+        get_hinting_flag,
+    )
 
     class GlyphCachingRenderer(RendererAgg):
         def __init__(self, width, height, dpi) -> None:
             super().__init__(width, height, dpi)
             self._glyphs: dict = {}
             self._heights: dict = {}
+            self._layouts: dict = {}
 
         def _get_font_height_metrics(self, prop):
             """A font's ascent, descent and line gap at this renderer's dpi, worked out once per font.
@@ -542,7 +547,7 @@ def _glyph_caching_canvas():
             recorder, renderer = _GlyphRecorder(self._renderer), self._renderer
             self._renderer = recorder
             try:
-                drawn = super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+                drawn = self._draw_laid_out(gc, x, y, s, prop, angle, mtext, key)
             finally:
                 self._renderer = renderer
             if recorder.glyphs is not None:
@@ -550,6 +555,26 @@ def _glyph_caching_canvas():
                     self._glyphs.clear()
                 self._glyphs[key] = recorder.glyphs
             return drawn
+
+        def _draw_laid_out(self, gc, x, y, s, prop, angle, mtext, key):
+            """``RendererAgg.draw_text`` with each text's layout (its glyphs and their offsets, which do not depend
+            on where it is drawn) worked out once: names, dates and notes recur at other places chart after chart,
+            and laying a text out (shaping it) costs more than rendering its glyphs. ``key``: the glyph key."""
+            font = self._prepare_font(prop)
+            if not hasattr(font, "_layout"):  # matplotlib before 3.11 lays texts out another way
+                return super().draw_text(gc, x, y, s, prop, angle, False, mtext)
+            layout_key = key[:10] + key[12:]  # the glyph key without the position (x, y)
+            items = self._layouts.get(layout_key)
+            if items is None:
+                if len(self._layouts) >= GLYPH_CACHE:
+                    self._layouts.clear()
+                items = self._layouts[layout_key] = tuple(font._layout(
+                    s, flags=get_hinting_flag(), features=mtext.get_fontfeatures() if mtext is not None else None,
+                    language=mtext.get_language() if mtext is not None else None))
+            size = prop.get_size_in_points()
+            glyphs = ((item.ft_object, size, item.glyph_index, 0, 1, item.x, item.y) for item in items)
+            self._draw_text_glyphs_and_boxes(gc, x, y, angle, glyphs, [])
+            return None
 
     class GlyphCachingCanvas(FigureCanvasAgg):
         def get_renderer(self):
