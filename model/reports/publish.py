@@ -10,7 +10,7 @@ record of resolved ones is scored from the log's columns, as ``vane score`` does
 With many questions, worker processes draw each question's chart as soon as
 its forecasts are computed, while this process computes the next question's
 (``model.reports.trajectories.chart_workers``); a chart that already shows its data
-is not drawn again.
+is not drawn again. The track record's page is written while they finish, not after.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pathlib import Path
 
 from model.engine.parameters import SavedFit, workspace_parameters
 from model.fileformat.log_entry import LoggedForecast
+from model.fileformat.question import Question
 from model.record.forecast_log import logged_entries, write_entries
 from model.record.team_pool import read_pooling, team_entries
 from model.record.track_record import scored_before
@@ -78,19 +79,25 @@ def publish_week(space: Workspace, loaded: Loaded, week: Week, folder: Path | No
                               each=charts.add if workers else lambda _: None,
                               team={entry.question: entry for entry in team},
                               record_of=functools.partial(scored_before, space))
+        # the track record's page (its own charts, drawn here) while the workers finish the last questions' charts
+        record = _track_record_page(weekly, list(loaded.questions), folder or space.reports, now)
         paths = write_report(weekly, target, functools.partial(progress, "drawing"), charts)
-    published, record = 0, None
-    if not weekly.reconstructed and weekly.track_record is not None and len(weekly.track_record.scores):
-        from model.reports.track_record_page import (
-            publish_track_record,  # the whole track record, as of now
-        )
-
-        _, _, (_, record) = publish_track_record(weekly.track_record, list(loaded.questions),
-                                                 folder or space.reports, now)  # (charts, [page.md, page.html])
+    published = 0
     if not weekly.reconstructed:  # the team's pool beside the engine's forecasts, as the report shows them
         published = write_entries(log_path(space), published_entries(weekly, parameters)
                                   + [entry.team for entry in weekly.questions if entry.team])
     return PublishedWeek(weekly, paths, published, log_path(space), record)
+
+
+def _track_record_page(weekly: WeeklyReport, questions: list[Question], folder: Path, now: dt.datetime) -> Path | None:
+    """Write the whole track record as of now (``track-record.html`` and its charts) when there is one to write
+    and the week is not a past one; its page."""
+    if weekly.reconstructed or weekly.track_record is None or not len(weekly.track_record.scores):
+        return None
+    from model.reports.track_record_page import publish_track_record
+
+    _, _, (_, page) = publish_track_record(weekly.track_record, questions, folder, now)  # (charts, [md, html])
+    return page
 
 
 def needed_entries(space: Workspace, questions, week: Week) -> list[LoggedForecast]:
