@@ -25,9 +25,6 @@ from model.fileformat.values import is_identifier
 if TYPE_CHECKING:
     import numpy as np  # imported where the log is read as arrays: most commands never do
 
-LOG_NAME = "forecasts.jsonl"
-
-
 ENGINE = "engine"
 
 

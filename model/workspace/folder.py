@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from model.base.errors import Problem, VaneError, did_you_mean, display_path
-from model.fileformat.log_entry import LOG_NAME
 from model.fileformat.values import IDENTIFIER_TEXT, is_identifier
 
 ENVIRONMENT_VARIABLE = "VANE_DIR"
@@ -222,6 +221,9 @@ def init_workspace(root: Path) -> tuple[Workspace, list[Path]]:
         gitignore.write_text(GITIGNORE, encoding="utf-8")
         created.append(gitignore)
     return workspace, created
+
+
+LOG_NAME = "forecasts.jsonl"  # the forecast log, in the workspace's reports/
 
 
 def log_path(workspace: Workspace) -> Path:
