@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from model.base import parallel
+from model.workspace import cache
 from tests.helpers import vane_process
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "scenarios"
@@ -44,7 +45,7 @@ def test_several_workers_give_what_one_gives(many: Path):
 
 def test_what_workers_keep_in_the_cache_is_what_one_process_reads(many: Path):
     parsed = run(many, 2, "status", "--json", "--face-value", "--as-of", "2026-11-30", cache=True)
-    entries = [path for path in (many / ".vane" / "cache").iterdir() if path.suffix != ".json"]  # (not statuses.json)
+    entries = list((many / cache.FOLDER).glob(f"*{cache.ENTRY_SUFFIX}"))  # (not statuses.json)
     assert len(entries) == 70 - 8  # every valid file, kept by the workers
     again = run(many, 1, "status", "--json", "--face-value", "--as-of", "2026-11-30", cache=True)
     assert json.loads(again.stdout) == json.loads(parsed.stdout)

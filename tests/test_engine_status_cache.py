@@ -13,6 +13,7 @@ import pytest
 from model.engine import views
 from model.engine.parameters import Parameters, workspace_parameters
 from model.engine.probabilities import evidence_of
+from model.workspace import cache
 from model.workspace.cache import ParseCache
 from model.workspace.folder import Workspace
 from model.workspace.loader import load_workspace
@@ -62,7 +63,7 @@ def test_an_edited_question_is_worked_out_again_and_only_it(space: Path):
     assert counted == [path.stem]
     statuses(space, counted=(counted := []))
     assert counted == []
-    kept = json.loads((space / ".vane" / "cache" / "statuses.json").read_bytes()[32:])
+    kept = json.loads((space / cache.FOLDER / "statuses.json").read_bytes()[32:])
     assert len(kept["rows"]) == len(list((space / "scenarios").glob("*.yaml")))  # one row per file
 
 
@@ -105,7 +106,7 @@ def test_with_decay_every_day_is_worked_out(space: Path):
 
 def test_statuses_someone_else_wrote_are_not_read(space: Path):
     statuses(space)
-    kept = space / ".vane" / "cache" / "statuses.json"
+    kept = space / cache.FOLDER / "statuses.json"
     data = kept.read_bytes()
     kept.write_bytes(b"\0" * 32 + data[32:].replace(b'"mean": [', b'"mean": [0.5, ', 1))
     first = statuses(space, counted=(counted := []))
@@ -120,4 +121,4 @@ def test_the_command_prints_the_same_from_the_cache(space: Path):
         taken = vane_process(*command, "--dir", str(space), env=env)
         assert uncached.code == 0 and (uncached.stdout, uncached.stderr) == (filled.stdout, filled.stderr)
         assert (taken.stdout, taken.stderr) == (filled.stdout, filled.stderr)
-    assert (space / ".vane" / "cache" / "statuses.json").exists()
+    assert (space / cache.FOLDER / "statuses.json").exists()

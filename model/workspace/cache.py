@@ -15,15 +15,22 @@ exactly the text it was made from:
   always come from parsing. An entry made when "now" was later than the clock of
   this run (a date that is in the future for this clock) is not used.
 - **Safe to share a folder with others.** The cache lives in the workspace
-  (``.vane/cache/``, which carries its own ``.gitignore``), but a workspace is
+  (``.vane/parsed/``; ``.vane/`` carries its own ``.gitignore``), but a workspace is
   shared through git, so its files are input from other people. Entries are
   pickles, and unpickling runs code; each entry is therefore signed with an
   HMAC whose key never leaves this user's own cache folder
   (``$XDG_CACHE_HOME/weathervane/cache.key``). An entry this user did not write,
   or one damaged by a crash, fails the check and is a miss.
-- **Safe under concurrent writers.** An entry is written to a temporary file and
-  renamed into place, so readers see a whole entry or none. It is not fsynced: a
-  lost entry is only a miss.
+- **One file per question file.** ``<stem>.entry`` holds the entry of the text
+  last kept for that file, named (the hash) on its first line after the
+  signature, and is written over in place when the file changes: a first run
+  over N files creates N files and nothing else (no temporary file renamed, no
+  older entry to find and remove: on 10,000 small files that bookkeeping cost
+  more than parsing them). An entry for another text of the file is a miss.
+- **Safe under concurrent writers.** A reader that meets an entry half-written,
+  or two writers' bytes mixed, finds its signature wrong: a miss, never a
+  wrong question. Entries are not fsynced: a lost or cut entry is only a miss,
+  and is written again by the next run that parses the file.
 
 ``VANE_NO_CACHE=1`` turns the cache off (benchmarks of the cold path use it).
 """
@@ -36,20 +43,21 @@ import hmac
 import json
 import os
 import pickle
-import re
 import secrets
+import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from model.base.clock import Clock
 from model.fileformat.question import packed_parts, unpacked_question
 
-FOLDER = Path(".vane") / "cache"
+FOLDER = Path(".vane") / "parsed"
+OLD_FOLDER = Path(".vane") / "cache"  # versions before December 2026: one file per text, removed when FOLDER is made
 TEXT_KEY = "_text_key"  # where a question read through the cache keeps its entry's name
 
 _DIGEST = 32  # bytes of the HMAC-SHA256 that opens every entry
-_ENTRY = re.compile(r"(.+)\.[0-9a-f]{40}")  # "<stem>.<hash>"; ids may hold dots, so the stem is all before the hash
+ENTRY_SUFFIX = ".entry"  # "<stem>.entry": one file per question file (ids may hold dots; the suffix ends the name)
 
 
 @dataclass(frozen=True)
@@ -58,7 +66,6 @@ class ParseCache:
 
     folder: Path
     key: bytes
-    _entries: dict = field(default_factory=dict, compare=False, repr=False)  # stem -> entry names, listed once
 
     @classmethod
     def of(cls, root: Path) -> "ParseCache | None":
@@ -80,12 +87,12 @@ class ParseCache:
         """
         name = _entry_name(path, text)
         try:
-            with open(self.folder / name, "rb") as stream:
+            with open(self._entry_file(name), "rb") as stream:
                 data = stream.read()
         except OSError:
             return None
-        mac, payload = data[:_DIGEST], data[_DIGEST:]
-        if not hmac.compare_digest(mac, _sign(self.key, name, payload)):
+        payload = opened_entry(self.key, name, data)
+        if payload is None:
             return None
         try:
             latest_day, latest_time, state, evidence = pickle.loads(payload)
@@ -104,12 +111,16 @@ class ParseCache:
         day, time = latest_moments(question)
         state, evidence = packed_parts(question)  # the evidence unpacked when asked for
         payload = pickle.dumps((day, time, state, evidence), protocol=pickle.HIGHEST_PROTOCOL)
+        head = name.encode("utf-8", "surrogatepass") + b"\n"
         try:
             _ensure_folder(self.folder)
-            _write_whole(self.folder / name, _sign(self.key, name, payload) + payload)
-            self._forget_older(name)
+            _write_in_place(self._entry_file(name), _sign(self.key, name, payload) + head + payload)
         except OSError:
             pass
+
+    def _entry_file(self, name: str) -> Path:
+        """The file that holds the entry named ``name`` (``<stem>.<hash>``): its question file's one file."""
+        return self.folder / (name.rsplit(".", 1)[0] + ENTRY_SUFFIX)
 
     def read_results(self, name: str) -> dict:
         """The JSON object last kept under ``name`` (``keep_results``), when this user signed it; else {}."""
@@ -136,27 +147,6 @@ class ParseCache:
         except OSError:
             pass
 
-    def _forget_older(self, name: str) -> None:
-        """Remove the entries of earlier versions of the same file (a concurrent writer's loss is only a miss).
-
-        The folder is listed once per run, not once per entry written: a first run
-        over a new workspace of N questions writes N entries.
-        """
-        if not self._entries:
-            self._entries[None] = []  # listed, even if empty
-            for entry in os.listdir(self.folder):
-                match = _ENTRY.fullmatch(entry)
-                if match:
-                    self._entries.setdefault(match.group(1), []).append(entry)
-        stem = name.rsplit(".", 1)[0]
-        for entry in self._entries.pop(stem, []):
-            if entry != name:
-                try:
-                    os.unlink(self.folder / entry)
-                except OSError:
-                    pass
-        self._entries[stem] = [name]
-
 
 def _entry_name(path: str, text: str) -> str:
     """``<stem>.<hash>``: the stem lets older entries of one file be found; the hash is of everything read."""
@@ -164,6 +154,16 @@ def _entry_name(path: str, text: str) -> str:
     for part in (_reader_version(), path.encode("utf-8", "surrogatepass"), text.encode("utf-8", "surrogatepass")):
         digest.update(len(part).to_bytes(8, "big") + part)
     return f"{Path(path).stem}.{digest.hexdigest()[:40]}"
+
+
+def opened_entry(key: bytes, name: str, data: bytes) -> bytes | None:
+    """The payload of an entry file's bytes ``data`` when they hold the entry named ``name``, signed with ``key``;
+    else None (an entry for another text of the file, someone else's, damaged or half-written)."""
+    head = name.encode("utf-8", "surrogatepass") + b"\n"
+    if data[_DIGEST:_DIGEST + len(head)] != head:
+        return None
+    payload = data[_DIGEST + len(head):]
+    return payload if hmac.compare_digest(data[:_DIGEST], _sign(key, name, payload)) else None
 
 
 def _sign(key: bytes, name: str, payload: bytes) -> bytes:
@@ -216,11 +216,21 @@ def _write_whole(path: Path, data: bytes) -> None:
         raise
 
 
+def _write_in_place(path: Path, data: bytes) -> None:
+    """Write ``data`` over the file at ``path``, made if missing, never through a link (readers check the
+    signature, so a half-written entry is only a miss)."""
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    with os.fdopen(handle, "wb") as stream:
+        stream.write(data)
+
+
 def _ensure_folder(folder: Path) -> None:
-    """Create ``.vane/cache/`` with a ``.gitignore`` in ``.vane/`` so git never shares it."""
+    """Create ``.vane/parsed/`` with a ``.gitignore`` in ``.vane/`` so git never shares it; the folder of older
+    versions goes (never followed if it is a link: ``rmtree`` refuses one)."""
     if folder.is_dir():
         return
     folder.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(folder.parent.parent / OLD_FOLDER, ignore_errors=True)
     ignore = folder.parent / ".gitignore"
     if not ignore.exists():
         ignore.write_text("# written by vane: the parse cache is this machine's own\n*\n", encoding="utf-8")
