@@ -21,7 +21,7 @@ question for ``import-forecasts``. Workspaces are generated once into
 and reused for 30 days while the generator is the same; generation is
 never timed, and each is checked with an untimed ``vane check``.
 
-Commands keep a parse cache in the workspace (``.vane/cache/``), so each
+Commands keep a parse cache in the workspace (``.vane/parsed/``), so each
 command is timed with it ``warm`` (filled by that untimed check: the everyday
 case) and ``cold`` (empty: the first command after a clone or after the
 reader's code changed, which fills it); ``off`` (``VANE_NO_CACHE=1``) is
@@ -68,6 +68,7 @@ sys.path.insert(0, str(ROOT))
 
 from model.calibration.synthetic import World, synthetic_questions, write_questions  # noqa: E402
 from model.fileformat.log_entry import LoggedForecast, entry_line  # noqa: E402
+from model.workspace.cache import FOLDER as CACHE  # noqa: E402  (the workspace's parse cache)
 
 GENERATOR = 1  # bump when the generated workspaces change: cached ones are then generated again
 RESOLVED_EVERY = 5  # one question in five is resolved, the others are open
@@ -76,7 +77,6 @@ COPIES = 1.225  # synthetic items per drawn report: 15% of reports come with 1 o
 WRITES = ("add", "report", "score", "import-forecasts")  # commands that change the workspace: run on a copy
 COMMANDS = ("status", "show", "check", "add", "report", "score", "import-forecasts")
 SMALL = 100 * 120  # up to this many evidence items in a workspace, --repeat defaults to 3
-CACHE = Path(".vane") / "cache"  # the workspace's parse cache (model/workspace/cache.py)
 STATES = {  # the parse cache before a command: its environment
     "warm": {},  # filled by an earlier command: the everyday case
     "cold": {},  # empty: the first command after a clone, or after the reader's code changed (it fills the cache)
@@ -344,7 +344,7 @@ class Prepared:
         shutil.rmtree(self.saved, ignore_errors=True)
         if state == "warm" and (self.path / CACHE).is_dir():
             shutil.copytree(self.path / CACHE, self.saved)
-        self.entries = set(os.listdir(self.saved)) if self.saved.is_dir() else set()
+        self.entries = _entries(self.saved)
 
     def reset(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
@@ -357,9 +357,15 @@ class Prepared:
         """One run of ``command`` on the workspace as prepared, and how many parse-cache entries it wrote."""
         self.reset()
         result = run(arguments(command, self.generated, self.path), timeout, STATES[self.state])
-        folder = self.path / CACHE
-        written = len(set(os.listdir(folder)) - self.entries) if folder.is_dir() else 0
-        return result, written
+        now = _entries(self.path / CACHE)
+        return result, sum(1 for name, stamp in now.items() if self.entries.get(name) != stamp)
+
+
+def _entries(folder: Path) -> dict[str, tuple[int, int]]:
+    """The parse cache's files with their size and time of change (entries are written over in place)."""
+    if not folder.is_dir():
+        return {}
+    return {entry.name: (entry.stat().st_size, entry.stat().st_mtime_ns) for entry in os.scandir(folder)}
 
 
 @dataclass(frozen=True)
