@@ -91,7 +91,7 @@ class ParseCache:
                 data = stream.read()
         except OSError:
             return None
-        payload = opened_entry(self.key, name, data)
+        payload = _opened_entry(self.key, name, data)
         if payload is None:
             return None
         try:
@@ -149,14 +149,15 @@ class ParseCache:
 
 
 def _entry_name(path: str, text: str) -> str:
-    """``<stem>.<hash>``: the stem lets older entries of one file be found; the hash is of everything read."""
+    """``<stem>.<hash>``: the stem names the file the entry is kept in (``<stem>.entry``); the hash is of
+    everything read."""
     digest = hashlib.sha256()
     for part in (_reader_version(), path.encode("utf-8", "surrogatepass"), text.encode("utf-8", "surrogatepass")):
         digest.update(len(part).to_bytes(8, "big") + part)
     return f"{Path(path).stem}.{digest.hexdigest()[:40]}"
 
 
-def opened_entry(key: bytes, name: str, data: bytes) -> bytes | None:
+def _opened_entry(key: bytes, name: str, data: bytes) -> bytes | None:
     """The payload of an entry file's bytes ``data`` when they hold the entry named ``name``, signed with ``key``;
     else None (an entry for another text of the file, someone else's, damaged or half-written)."""
     head = name.encode("utf-8", "surrogatepass") + b"\n"
