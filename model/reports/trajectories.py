@@ -533,12 +533,13 @@ def _glyph_caching_canvas():
                 return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
             features = mtext.get_fontfeatures() if mtext is not None else None
             language = mtext.get_language() if mtext is not None else None
-            key = (s, tuple(prop.get_family()), prop.get_style(), prop.get_variant(), prop.get_weight(),
-                   prop.get_stretch(), prop.get_size_in_points(), prop.get_file(), prop.get_math_fontfamily(),
-                   angle, x, y, bool(gc.get_antialiased()), matplotlib.rcParams["text.hinting"],
-                   matplotlib.rcParams["text.hinting_factor"], None if features is None else tuple(features),
-                   language if language is None or isinstance(language, str) else repr(language),
-                   self.dpi, self.width, self.height)
+            text = (s, tuple(prop.get_family()), prop.get_style(), prop.get_variant(), prop.get_weight(),
+                    prop.get_stretch(), prop.get_size_in_points(), prop.get_file(), prop.get_math_fontfamily(),
+                    angle, bool(gc.get_antialiased()), matplotlib.rcParams["text.hinting"],
+                    matplotlib.rcParams["text.hinting_factor"], None if features is None else tuple(features),
+                    language if language is None or isinstance(language, str) else repr(language),
+                    self.dpi, self.width, self.height)  # everything but where it is drawn
+            key = (*text, x, y)
             glyphs = self._glyphs.get(key)
             if glyphs is not None:
                 for image, left, bottom, turn in glyphs:
@@ -547,7 +548,7 @@ def _glyph_caching_canvas():
             recorder, renderer = _GlyphRecorder(self._renderer), self._renderer
             self._renderer = recorder
             try:
-                drawn = self._draw_laid_out(gc, x, y, s, prop, angle, mtext, key)
+                drawn = self._draw_laid_out(gc, x, y, s, prop, angle, mtext, text)
             finally:
                 self._renderer = renderer
             if recorder.glyphs is not None:
@@ -556,19 +557,19 @@ def _glyph_caching_canvas():
                 self._glyphs[key] = recorder.glyphs
             return drawn
 
-        def _draw_laid_out(self, gc, x, y, s, prop, angle, mtext, key):
+        def _draw_laid_out(self, gc, x, y, s, prop, angle, mtext, text):
             """``RendererAgg.draw_text`` with each text's layout (its glyphs and their offsets, which do not depend
             on where it is drawn) worked out once: names, dates and notes recur at other places chart after chart,
-            and laying a text out (shaping it) costs more than rendering its glyphs. ``key``: the glyph key."""
+            and laying a text out (shaping it) costs more than rendering its glyphs. ``text``: the text's key (the
+            glyph key without the position)."""
             font = self._prepare_font(prop)
             if not hasattr(font, "_layout"):  # matplotlib before 3.11 lays texts out another way
                 return super().draw_text(gc, x, y, s, prop, angle, False, mtext)
-            layout_key = key[:10] + key[12:]  # the glyph key without the position (x, y)
-            items = self._layouts.get(layout_key)
+            items = self._layouts.get(text)
             if items is None:
                 if len(self._layouts) >= GLYPH_CACHE:
                     self._layouts.clear()
-                items = self._layouts[layout_key] = tuple(font._layout(
+                items = self._layouts[text] = tuple(font._layout(
                     s, flags=get_hinting_flag(), features=mtext.get_fontfeatures() if mtext is not None else None,
                     language=mtext.get_language() if mtext is not None else None))
             size = prop.get_size_in_points()
