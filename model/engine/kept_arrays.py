@@ -17,13 +17,12 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from model.workspace.cache import user_cache_folder
+from model.workspace.cache import user_cache_folder, write_whole
 
 FOLDER = "arrays"
 
@@ -66,18 +65,9 @@ def _read(path: Path, shape: tuple[int, ...]) -> np.ndarray | None:
 
 
 def _keep(path: Path, values: np.ndarray) -> None:
-    """Write through a temporary file renamed into place: a reader sees all of it or none."""
+    """Write whole or not at all (``write_whole``: a reader sees all of it or none); a failure keeps nothing."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+        write_whole(path, values.astype("<f8").tobytes())
     except OSError:
-        return
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(values.astype("<f8").tobytes())
-        os.replace(temporary, path)
-    except OSError:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
+        pass

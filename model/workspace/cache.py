@@ -143,7 +143,7 @@ class ParseCache:
         payload = json.dumps(results).encode("utf-8")
         try:
             _ensure_folder(self.folder)
-            _write_whole(self.folder / f"{name}.json", _sign(self.key, name, payload) + payload)
+            write_whole(self.folder / f"{name}.json", _sign(self.key, name, payload) + payload)
         except OSError:
             pass
 
@@ -205,8 +205,9 @@ def latest_moments(question) -> tuple[dt.date | None, dt.datetime | None]:
     return max(days, default=None), max(times, default=None)
 
 
-def _write_whole(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file renamed to ``path``: readers see all of it or none."""
+def write_whole(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file renamed to ``path``: readers see all of it or none. Not fsynced: for
+    what the tool keeps for itself (a user's files go through ``safewrite.atomic_write``)."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
