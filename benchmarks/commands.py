@@ -62,6 +62,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from msgspec import structs
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -118,13 +119,13 @@ def _shifted(question, days: int, **changes):
     """``question`` moved by ``days`` (its opening, close, evidence and resolution), with ``changes``."""
     shift = dt.timedelta(days=days)
     evidence = sorted(question.evidence, key=lambda item: item.date)  # in date order, as ``vane add`` writes them
-    evidence = tuple(dataclasses.replace(
+    evidence = tuple(structs.replace(
         item, id=f"e{number}", date=item.date + shift,
         recorded=dt.datetime.combine(item.date + shift, dt.time(), dt.timezone.utc),
     ) for number, item in enumerate(evidence, start=1))
     resolution = question.resolution
     fields = {"opened": question.opened + shift, "closes": question.closes + shift, "evidence": evidence,
-              "resolution": resolution and dataclasses.replace(resolution, date=resolution.date + shift)}
+              "resolution": resolution and structs.replace(resolution, date=resolution.date + shift)}
     return dataclasses.replace(question, **{**fields, **changes})
 
 

@@ -4,10 +4,10 @@
 
 import datetime as dt
 import functools
-from dataclasses import dataclass, field
 from typing import Annotated, Optional
 
 import typer
+from msgspec import Struct, field
 
 from cli.options import (
     DirOption,
@@ -80,8 +80,7 @@ def add(
     say(render_added(tagged, notes))
 
 
-@dataclass(frozen=True)
-class Given:
+class Given(Struct, frozen=True):
     """The fields of a new item as the analyst gave them (None: not given)."""
 
     summary: Optional[str]

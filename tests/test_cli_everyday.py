@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from msgspec import structs
 
 from model.base.numbers import probability_value
 from model.engine.parameters import Parameters
@@ -338,7 +339,7 @@ def test_the_inputs_digest_changes_with_what_a_calibration_learns_from(bundled: 
     assert data.questions == 1 and learning_inputs(questions, [])[1] == digest
     resolved = next(q for q in questions if q.resolution)
     item = resolved.evidence[0]
-    changed = replace(resolved, evidence=(replace(item, units={k: -v for k, v in item.units.items()}),
+    changed = replace(resolved, evidence=(structs.replace(item, units={k: -v for k, v in item.units.items()}),
                                           *resolved.evidence[1:]))
     others = [changed if q is resolved else q for q in questions]
     assert learning_inputs(others, [])[1] != digest

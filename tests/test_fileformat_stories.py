@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 import pytest
+from msgspec import structs
 
 from model.fileformat.evidence import Evidence
 from model.fileformat.stories import join_stories, normalise_summary, repeated_items
@@ -46,7 +46,7 @@ def test_the_same_summary_outside_a_story_repeats_an_item_and_inside_one_does_no
     items = [item("e1", summary="Envoys meet, at last!"), item("e2", summary="envoys   MEET at last"),
              item("e3", summary="...")]
     assert [(found.id, earlier.id) for found, earlier, _ in repeated_items(join_stories(items))] == [("e2", "e1")]
-    items[1] = dataclasses.replace(items[1], story="e1")
+    items[1] = structs.replace(items[1], story="e1")
     assert repeated_items(join_stories(items)) == []
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 import numpy as np
 import pytest
+from msgspec import structs
 
 from model.calibration.synthetic import World, synthetic_questions
 from model.engine.parameters import Parameters
@@ -22,9 +22,9 @@ def parameter_sets() -> dict[str, Parameters]:
     decaying = Theta.of(theta.strength, rng.uniform(20, 400, theta.draws), theta.prior_strength)
     return {
         "no decay": prior,
-        "decay": dataclasses.replace(prior, theta=decaying),
+        "decay": structs.replace(prior, theta=decaying),
         # per-letter reliabilities: items fall into several classes
-        "decay and classes": dataclasses.replace(prior, theta=decaying, reliability={
+        "decay and classes": structs.replace(prior, theta=decaying, reliability={
             "B": rng.uniform(0.5, 1.5, theta.draws), "C": rng.uniform(0.5, 1.5, theta.draws)}),
     }
 

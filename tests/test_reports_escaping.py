@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from msgspec import structs
 
 from model.base.errors import Problem
 from model.base.textsafe import BIDI_CONTROLS, visible
@@ -96,19 +97,19 @@ def hostile_question(qid: str, text: str = BASE) -> Question:
         return {SCENARIOS[key]: value for key, value in mapping.items()}
 
     urls = {"e1": BAD_URLS[2], "e2": BAD_URLS[3], "e3": BAD_URLS[0], "e4": BAD_URLS[1], "e5": GOOD_URL}  # e3-e5 are this week's
-    evidence = tuple(dataclasses.replace(
+    evidence = tuple(structs.replace(
         item, summary=hostile(f"summary {item.id}"), source=hostile("source"), story=hostile(f"story {item.id}"),
         analyst=hostile("analyst"), units=rename(item.units), url=urls[item.id])
         for item in question.evidence)
-    indicators = tuple(dataclasses.replace(item, description=hostile(f"indicator {item.id}") + "\n" + MULTILINE,
+    indicators = tuple(structs.replace(item, description=hostile(f"indicator {item.id}") + "\n" + MULTILINE,
                                            probabilities=rename(item.probabilities)) for item in question.indicators)
-    resolution = question.resolution and dataclasses.replace(
+    resolution = question.resolution and structs.replace(
         question.resolution, outcome=SCENARIOS[question.resolution.outcome], note=hostile("note"), url=BAD_URLS[0])
     return dataclasses.replace(
         question, id=qid, path=f"scenarios/{qid}.yaml", title=hostile("title"), description=MULTILINE,
-        scenarios=tuple(dataclasses.replace(s, id=SCENARIOS[s.id], description=hostile(f"scenario {s.id}"))
+        scenarios=tuple(structs.replace(s, id=SCENARIOS[s.id], description=hostile(f"scenario {s.id}"))
                         for s in question.scenarios),
-        prior=dataclasses.replace(question.prior, probabilities=rename(question.prior.probabilities)),
+        prior=structs.replace(question.prior, probabilities=rename(question.prior.probabilities)),
         evidence=evidence, indicators=indicators, resolution=resolution)
 
 

@@ -1,20 +1,20 @@
 """Errors as values: every problem a user can cause carries the file and line it is about.
 
-This module sits at the bottom of the package and imports only ``textsafe``, which imports nothing.
+This module sits at the bottom of the package and imports only ``textsafe``, which imports nothing, and msgspec.
 """
 
 from __future__ import annotations
 
 import difflib
 import os
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from model.base.textsafe import visible
 
 
-@dataclass(frozen=True, order=True)
-class Problem:
+class Problem(Struct, frozen=True, order=True):
     """One thing wrong with a user's file, printed as ``path:line: message``.
 
     ``line`` is 1-based; a problem with the whole file (unreadable, empty) is
@@ -65,8 +65,7 @@ def did_you_mean(word: str, choices) -> str:
     return f" (did you mean '{match[0]}'?)" if match else ""
 
 
-@dataclass(frozen=True)
-class Invalid:
+class Invalid(Struct, frozen=True):
     """What is wrong with one field of something being added, named by its key in the file.
 
     ``message`` holds ``{field}`` where the field's name goes, so the command

@@ -13,11 +13,12 @@ import datetime as dt
 import json
 import math
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
+from msgspec.structs import replace
 
 from model.base.errors import VaneError
 from model.base.safewrite import atomic_write

@@ -9,9 +9,12 @@ rewritten.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec.structs import replace
 
 from model.base.clock import Clock
 from model.base.errors import Invalid, Refused, VaneError, did_you_mean
@@ -79,7 +82,7 @@ def edit_evidence(
         if problems:
             raise Refused(f"{item_id} was not changed", problems)
         if {"summary", "url"} & set(changed):
-            refuse_duplicate(replace(question, evidence=tuple(e for e in question.evidence if e.id != item_id)), updated)
+            refuse_duplicate(dataclasses.replace(question, evidence=tuple(e for e in question.evidence if e.id != item_id)), updated)
         values = {key: new.get(key) for key in changed}
         order = list(dict.fromkeys([*new, *old]))
         return set_in_entry(draft, "evidence", item_id, values), tuple(sorted(changed, key=order.index))

@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from model.fileformat.grades import DEFAULT_GRADE, GradeTable
 from model.fileformat.question import Question
@@ -50,8 +51,7 @@ def used_grade(source: str, question: Question, workspace) -> str:
     return last_grade(source, [question]) or last_grade(source, load_workspace(workspace).questions)
 
 
-@dataclass(frozen=True)
-class Filled:
+class Filled(Struct, frozen=True):
     """A field's value and, when the analyst did not give it, why it is what it is."""
 
     value: str

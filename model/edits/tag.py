@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, replace
 from pathlib import Path
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from model.base.clock import Clock
 from model.base.errors import Invalid, Refused, VaneError, did_you_mean
@@ -22,8 +24,7 @@ from model.fileformat.textedit import Draft, append_entry
 from model.fileformat.values import IDENTIFIER_TEXT, is_identifier, is_url
 
 
-@dataclass(frozen=True)
-class Tagged:
+class Tagged(Struct, frozen=True):
     """What adding an item did: its id, the probabilities before and after, and warnings."""
 
     item_id: str

@@ -7,9 +7,10 @@ is refused with nothing written. The text surgery itself is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
+
+from msgspec import Struct
 
 from model.base.clock import Clock
 from model.base.errors import VaneError, display_path
@@ -21,8 +22,7 @@ from model.workspace.cache import ParseCache
 from model.workspace.loader import question_of
 
 
-@dataclass(frozen=True)
-class Edit:
+class Edit(Struct, frozen=True):
     """The outcome of an edit: the question before and after, and what the change returned."""
 
     before: Question

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
+from msgspec import Struct
 
 from model.base.errors import VaneError
 from model.engine.parameters import Parameters
@@ -69,8 +70,7 @@ def analyst_view(question: Question, name: str) -> Question:
                    indicators=())
 
 
-@dataclass(frozen=True)
-class Disagreement:
+class Disagreement(Struct, frozen=True):
     """A story several analysts rated differently, and what each version of it implies.
 
     ``probabilities`` (A, K) are the question's probabilities with the story

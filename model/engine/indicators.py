@@ -9,9 +9,9 @@ the mutual information between them and the scenario.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 
 import numpy as np
+from msgspec import Struct, field
 
 from model.engine.posterior import information_gain
 from model.fileformat.evidence import Evidence
@@ -72,8 +72,7 @@ def overdue(question: Question, as_of: dt.date) -> list[Indicator]:
     return [i for i in question.indicators if not i.observed and i.due < as_of]
 
 
-@dataclass(frozen=True)
-class WatchItem:
+class WatchItem(Struct, frozen=True):
     """An open indicator with what it is worth watching, and where each answer would leave the question."""
 
     indicator: Indicator

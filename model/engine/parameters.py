@@ -16,10 +16,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from model.engine.kept_arrays import kept_array
 from model.engine.posterior import Theta
@@ -52,8 +53,7 @@ def _prior_values(count: int, seed: int) -> np.ndarray:
     return np.stack([strength, np.exp(rng.normal(*PRIOR["log_prior_strength"], count))])
 
 
-@dataclass(frozen=True)
-class Parameters:
+class Parameters(Struct, frozen=True):
     """Draws of theta, optional learned multipliers, and one plain sentence on where they came from.
 
     ``analyst_strength`` maps an analyst to (D,) multipliers of s;
@@ -137,8 +137,7 @@ class Parameters:
         return factors
 
 
-@dataclass(frozen=True)
-class SavedFit:
+class SavedFit(Struct, frozen=True):
     """Paths of a workspace's saved calibration."""
 
     folder: Path

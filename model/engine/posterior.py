@@ -35,9 +35,10 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass, field, replace
 
 import numpy as np
+from msgspec import Struct
+from msgspec.structs import replace
 
 from model.base.limits import ENGINE_BLOCK_CELLS
 from model.fileformat.ratings import DELTA
@@ -48,8 +49,7 @@ NEVER = np.iinfo(np.int64).max  # "recorded" of an item with no recorded time: n
 _CHUNK_CELLS = ENGINE_BLOCK_CELLS  # bound on the cells of any array held at once (read at call time: tests lower it)
 
 
-@dataclass(frozen=True)
-class Theta:
+class Theta(Struct, frozen=True, dict=True):
     """Draws of the global parameters; each field has shape ``(D,)``.
 
     ``half_life`` is in days; ``inf`` means no decay.
@@ -58,7 +58,6 @@ class Theta:
     strength: np.ndarray
     half_life: np.ndarray
     prior_strength: np.ndarray
-    _decay: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # ``decay_by_age``, ``work``
 
     @classmethod
     def face_value(cls) -> "Theta":
@@ -74,6 +73,11 @@ class Theta:
             np.atleast_1d(np.asarray(prior_strength, float)),
         )
         return cls(s.copy(), h.copy(), k.copy())
+
+    @property
+    def _decay(self) -> dict:
+        """What ``decay_by_age`` and ``work`` keep with the draws: not a field (never compared, copied or pickled)."""
+        return self.__dict__.setdefault("memo", {})
 
     @property
     def draws(self) -> int:
@@ -108,8 +112,7 @@ class Theta:
         return table
 
 
-@dataclass(frozen=True)
-class EvidenceMatrix:
+class EvidenceMatrix(Struct, frozen=True):
     """A question's evidence as arrays; built once, evaluated for any times and draws.
 
     Attributes
@@ -153,8 +156,7 @@ def gone_days(retracted: np.ndarray, known: np.ndarray, strict: bool) -> np.ndar
     return np.maximum(retracted, known) if strict else retracted
 
 
-@dataclass(frozen=True)
-class StoryView:
+class StoryView(Struct, frozen=True):
     """Stories as seen at each time point; theta-free.
 
     Attributes

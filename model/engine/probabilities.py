@@ -9,9 +9,9 @@ that memory does not grow with draws x dates x items.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import numpy as np
+from msgspec import Struct
 
 from model.engine import posterior
 from model.engine.indicators import indicator_evidence
@@ -29,8 +29,7 @@ INTERVAL_PERCENT = f"{100 * (INTERVAL[1] - INTERVAL[0]):.0f}%"  # "80%"
 INTERVAL_NAME = f"{INTERVAL_PERCENT} interval"
 
 
-@dataclass(frozen=True)
-class Probabilities:
+class Probabilities(Struct, frozen=True):
     """Scenario probabilities at several dates: mean over draws and the 80% interval.
 
     ``mean``, ``low`` and ``high`` have shape (T, K).
@@ -59,8 +58,7 @@ def item_class(item: Evidence) -> tuple[str, str, str]:
     return item.analyst, letter, digit
 
 
-@dataclass(frozen=True)
-class Compiled:
+class Compiled(Struct, frozen=True):
     """A question's evidence as engine arrays, with the (analyst, letter, digit) class of each column."""
 
     matrix: EvidenceMatrix
@@ -102,8 +100,7 @@ def compile_question(question: Question, grades: GradeTable | None = None) -> Co
     return Compiled(matrix, arrays.classes)
 
 
-@dataclass(frozen=True)
-class QuestionArrays:
+class QuestionArrays(Struct, frozen=True):
     """What compiling a question needs besides the grade table: a function of the question alone.
 
     ``grade`` indexes ``grades`` (the distinct grades as written, ``None`` for

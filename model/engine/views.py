@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 
 import numpy as np
+from msgspec import Struct
 
 from model.engine.parameters import Parameters
 from model.engine.posterior import NEVER, gone_days, visible_counts
@@ -33,8 +33,7 @@ from model.workspace.cache import TEXT_KEY
 CHANGE_DAYS = 7
 
 
-@dataclass(frozen=True)
-class QuestionStatus:
+class QuestionStatus(Struct, frozen=True):
     """A question at a glance: probabilities now and their change over the last week."""
 
     question: Question
@@ -199,8 +198,7 @@ def question_status(
     )
 
 
-@dataclass(frozen=True)
-class StoryLine:
+class StoryLine(Struct, frozen=True):
     """One story in the ledger: its items and what it contributes to each scenario.
 
     ``log_odds`` (K,) is ``s delta gamma mean(w r)`` and ``leave_one_out`` (K,)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+
+from msgspec import Struct
 
 from model.base.clock import Clock
 from model.base.dates import utc_seconds
 from model.base.errors import did_you_mean
+from model.base.records import compared_without
 from model.fileformat.grades import parse_grade
 from model.fileformat.ratings import likelihood_units, rating_units, symbol
 from model.fileformat.values import (
@@ -25,8 +27,7 @@ from model.fileformat.values import (
 from model.fileformat.yamlread import Mapping, Node, Scalar, Sequence
 
 
-@dataclass(frozen=True)
-class Retraction:
+class Retraction(Struct, frozen=True):
     """An item withdrawn: from ``date`` on it no longer counts, for ``reason``.
 
     ``recorded`` is when the retraction was entered: a view that only sees what
@@ -44,8 +45,8 @@ class Retraction:
         return self.date <= day
 
 
-@dataclass(frozen=True)
-class Evidence:
+@compared_without("scale", "line")
+class Evidence(Struct, frozen=True):
     """One tagged evidence item.
 
     ``units`` holds the rating units ``r_jk`` per scenario (model.md, "Ratings ->
@@ -67,10 +68,10 @@ class Evidence:
     grade: str = ""
     story: str = ""
     analyst: str = ""
-    scale: str = field(default="", compare=False)  # how it is written, not what it says
+    scale: str = ""  # how it is written, not what it says (not compared)
     indicator: str = ""  # the indicator this item stands for when it is not written in the file
     retracted: Retraction | None = None
-    line: int = field(default=0, compare=False)
+    line: int = 0  # where it is written (not compared)
 
     @property
     def story_key(self) -> str:

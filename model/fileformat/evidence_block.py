@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, replace
 from functools import cache, lru_cache
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from model.base.clock import Clock
 from model.base.dates import parse_day, parse_utc
@@ -80,8 +82,7 @@ _OTHER_BREAKS = ("\r", "\x85", "\u2028", "\u2029")  # YAML counts lines at these
 _BLOCK = re.compile("^evidence:\\n((?:  - [^\\n]*\\n(?:    [^\\n]*\\n)*)+)", re.MULTILINE)
 
 
-@dataclass(frozen=True)
-class Block:
+class Block(Struct, frozen=True):
     """A question file's evidence block: the text to parse without it (its lines left empty, so every line
     keeps its number), the block itself, and the line of the ``evidence:`` key."""
 
@@ -162,13 +163,11 @@ class _Reader:
         if not summary:
             raise GiveUp
         date = self._day(groups[1])
-        return _evidence({
-            "id": item_id, "date": date, "summary": summary, "units": self._units(groups[_RATINGS]),
-            "recorded": _recorded(recorded, date, self.clock), "source": source.strip() if source else "",
-            "url": _url(url), "grade": _grade(grade), "story": _story(story),
-            "analyst": analyst.strip() if analyst else "", "scale": "ratings", "indicator": "", "retracted": None,
-            "line": line,
-        })
+        return Evidence(
+            item_id, date, summary, self._units(groups[_RATINGS]), recorded=_recorded(recorded, date, self.clock),
+            source=source.strip() if source else "", url=_url(url), grade=_grade(grade), story=_story(story),
+            analyst=analyst.strip() if analyst else "", scale="ratings", line=line,
+        )
 
     def _day(self, text: str) -> dt.date:
         """The date of ``text``, which must not be in the future."""
@@ -186,14 +185,6 @@ class _Reader:
         if units is None:
             units = self.ratings[written] = _units(written, self.scenario_ids)
         return dict(units)
-
-
-def _evidence(fields: dict) -> Evidence:
-    """``Evidence(**fields)`` given every field, made as unpickling makes it: a frozen dataclass's ``__init__``
-    sets each field through ``object.__setattr__``, a fifth of the reading's time."""
-    item = object.__new__(Evidence)
-    item.__dict__.update(fields)
-    return item
 
 
 @lru_cache(maxsize=4096)

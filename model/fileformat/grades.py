@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 DEFAULT_GRADE = "F6"
 
@@ -34,8 +35,7 @@ def parse_grade(text: str) -> str:
     return cleaned
 
 
-@dataclass(frozen=True)
-class GradeTable:
+class GradeTable(Struct, frozen=True):
     """Weights per source letter and credibility digit; ``w = rel(letter) * cred(digit)``."""
 
     reliability: dict[str, float] = field(default_factory=lambda: dict(RELIABILITY))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+
+from msgspec import Struct
 
 from model.base.clock import Clock
 from model.base.dates import utc_seconds
+from model.base.records import compared_without
 from model.fileformat.values import (
     Findings,
     check_keys,
@@ -21,8 +23,8 @@ from model.fileformat.values import (
 from model.fileformat.yamlread import Node
 
 
-@dataclass(frozen=True)
-class Indicator:
+@compared_without("line")
+class Indicator(Struct, frozen=True):
     """A signpost: evidence that has not happened yet, with ``q_k`` per scenario."""
 
     id: str
@@ -32,7 +34,7 @@ class Indicator:
     observed: dt.date | None = None
     evidence: str = ""
     recorded: dt.datetime | None = None  # when the indicator was entered (unknown for hand-written ones)
-    line: int = field(default=0, compare=False)
+    line: int = 0  # where it is written (not compared)
 
 
 INDICATOR_KEYS = ("id", "description", "due", "recorded", "probabilities", "observed", "evidence")

@@ -14,6 +14,8 @@ import pickle
 from dataclasses import dataclass
 from functools import cached_property
 
+from msgspec import Struct
+
 from model.base.clock import Clock
 from model.base.errors import Problem
 from model.base.limits import MAX_ENTRIES, MAX_SCENARIOS
@@ -61,16 +63,14 @@ def _end_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
 
 
-@dataclass(frozen=True)
-class Scenario:
+class Scenario(Struct, frozen=True):
     """One of a question's mutually exclusive outcomes."""
 
     id: str
     description: str
 
 
-@dataclass(frozen=True)
-class Prior:
+class Prior(Struct, frozen=True):
     """The analyst's prior over scenarios and where it came from."""
 
     probabilities: dict[str, float]

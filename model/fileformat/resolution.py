@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+
+from msgspec import Struct
 
 from model.base.clock import Clock
 from model.base.errors import did_you_mean
+from model.base.records import compared_without
 from model.fileformat.values import (
     Findings,
     check_keys,
@@ -24,8 +26,8 @@ from model.fileformat.yamlwrite import render_entry, render_mapping
 ANNULLED = "annulled"
 
 
-@dataclass(frozen=True)
-class Resolution:
+@compared_without("line")
+class Resolution(Struct, frozen=True):
     """What happened: a scenario id or ``annulled``, when, and the sources."""
 
     outcome: str
@@ -34,7 +36,7 @@ class Resolution:
     url: str = ""
     history: tuple["Resolution", ...] = ()
     replaced: dt.datetime | None = None
-    line: int = field(default=0, compare=False)
+    line: int = 0  # where it is written (not compared)
 
     @property
     def annulled(self) -> bool:

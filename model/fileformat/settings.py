@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from msgspec import Struct, field
 
 from model.fileformat.grades import CREDIBILITY, RELIABILITY, GradeTable
 from model.fileformat.values import (
@@ -23,16 +23,14 @@ GRADE_KEYS = ("reliability", "credibility")
 REPORT_KEYS = ("stale_weeks", "deadline_days")
 
 
-@dataclass(frozen=True)
-class ReportSettings:
+class ReportSettings(Struct, frozen=True):
     """When the weekly report calls a question stale or near its deadline."""
 
     stale_weeks: int = 4
     deadline_days: int = 30
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Struct, frozen=True):
     """Everything a workspace may override."""
 
     grades: GradeTable = field(default_factory=GradeTable)

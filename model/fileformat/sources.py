@@ -8,7 +8,8 @@ description in the analyst's own words, and the evidence ids taken from it as
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from model.fileformat.question import Question
 from model.fileformat.values import (
@@ -27,8 +28,7 @@ SOURCE_KEYS = ("document", "kind", "outlet", "date", "date_basis", "description"
 REQUIRED_SOURCE_KEYS = ("document", "kind", "outlet", "date", "description", "evidence")
 
 
-@dataclass(frozen=True)
-class SourceRecord:
+class SourceRecord(Struct, frozen=True):
     """One source document and the evidence items taken from it."""
 
     path: str

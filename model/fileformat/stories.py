@@ -9,9 +9,10 @@ summary) outside its story would count twice, so they are problems.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from urllib.parse import urlsplit, urlunsplit
+
+from msgspec.structs import replace
 
 from model.fileformat.evidence import Evidence
 
@@ -67,7 +68,7 @@ def join_stories(evidence: list[Evidence]) -> list[Evidence]:
     for item in evidence:
         story = label[root(item.id)] if item.id in parent else item.id
         story = "" if story == item.id else story
-        joined.append(item if story == item.story else dataclasses.replace(item, story=story))
+        joined.append(item if story == item.story else replace(item, story=story))
     return joined
 
 

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
 from typing import Any, Callable
+
+from msgspec import Struct
 
 from model.base.errors import Problem
 from model.fileformat.yamlread import Mapping, Node, Scalar, Sequence, load_string
@@ -29,8 +30,7 @@ from model.fileformat.yamlwrite import present, render_entry, render_mapping
 _DEFAULT_INDENT = (2, 4, 2)  # mapping indent, sequence indent, dash offset
 
 
-@dataclass(frozen=True)
-class Draft:
+class Draft(Struct, frozen=True):
     """A question file's text and the tree it parses to (``root`` is None when it does not parse)."""
 
     text: str

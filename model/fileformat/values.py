@@ -11,7 +11,8 @@ import datetime as dt
 import functools
 import math
 import re
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from model.base.clock import _LATEST_ZONE, Clock
 from model.base.dates import parse_day, parse_utc, utc_iso
@@ -33,8 +34,7 @@ def is_identifier(text: str) -> bool:
     return len(text) <= MAX_IDENTIFIER_LENGTH and IDENTIFIER.fullmatch(text) is not None
 
 
-@dataclass
-class Findings:
+class Findings(Struct):
     """Problems found in one file so far."""
 
     path: str

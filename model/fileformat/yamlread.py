@@ -14,10 +14,10 @@ from __future__ import annotations
 import os
 import re
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from msgspec import Struct
 
 from model.base.errors import Problem, VaneError, display_path
 from model.base.limits import MAX_DEPTH, MAX_FILE_BYTES
@@ -28,8 +28,7 @@ NULL_WORDS = frozenset({"", "~", "null", "Null", "NULL"})
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-@dataclass(frozen=True)
-class Scalar:
+class Scalar(Struct, frozen=True):
     """A scalar value as written: its text, whether it was quoted, and where it is.
 
     ``line`` is the 1-based first line, ``column`` the 0-based column where the
@@ -48,8 +47,7 @@ class Scalar:
         return not self.quoted and self.text in NULL_WORDS
 
 
-@dataclass(frozen=True)
-class Mapping:
+class Mapping(Struct, frozen=True):
     """A mapping with its keys in file order (positions as for ``Scalar``)."""
 
     items: tuple[tuple[Scalar, "Node"], ...]
@@ -77,8 +75,7 @@ class Mapping:
         return [name for name, _ in self.items]
 
 
-@dataclass(frozen=True)
-class Sequence:
+class Sequence(Struct, frozen=True):
     """A sequence of nodes (positions as for ``Scalar``; ``end_column`` just past a flow ``]``)."""
 
     items: tuple["Node", ...]

@@ -46,8 +46,9 @@ import pickle
 import secrets
 import shutil
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from model.base.clock import Clock
 from model.fileformat.question import packed_parts, unpacked_question
@@ -60,8 +61,7 @@ _DIGEST = 32  # bytes of the HMAC-SHA256 that opens every entry
 ENTRY_SUFFIX = ".entry"  # "<stem>.entry": one file per question file (ids may hold dots; the suffix ends the name)
 
 
-@dataclass(frozen=True)
-class ParseCache:
+class ParseCache(Struct, frozen=True):
     """The cache folder of one workspace and this user's signing key."""
 
     folder: Path

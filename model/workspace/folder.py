@@ -8,8 +8,9 @@ or the nearest parent folder that has a ``scenarios/`` folder.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from model.base.errors import Problem, VaneError, did_you_mean, display_path
 from model.fileformat.values import IDENTIFIER_TEXT, is_identifier
@@ -23,8 +24,7 @@ QUESTION_SUFFIXES = (".yaml", ".yml")
 GITIGNORE = "# written by vane: lock and temporary files of safe writes\n.*.lock\n.*.tmp\n"
 
 
-@dataclass(frozen=True)
-class Workspace:
+class Workspace(Struct, frozen=True):
     """Paths of one workspace."""
 
     root: Path

@@ -9,8 +9,9 @@ from __future__ import annotations
 import gc
 import os
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from model.base.clock import Clock
 from model.base.errors import Problem, VaneError, did_you_mean, display_path
@@ -31,8 +32,7 @@ from model.workspace.folder import (
 )
 
 
-@dataclass(frozen=True)
-class Loaded:
+class Loaded(Struct, frozen=True):
     """What loading found: valid questions, source records and settings, plus problems."""
 
     questions: tuple[Question, ...] = ()
@@ -77,8 +77,7 @@ def load_question(
     return done if job is None else job.run()
 
 
-@dataclass(frozen=True)
-class ParseJob:
+class ParseJob(Struct, frozen=True):
     """A question file read but not found in the cache: what is left is to parse and validate its text."""
 
     text: str
