@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -88,6 +89,32 @@ def test_the_everyday_commands_make_no_dataclass_but_the_question(space: Path, a
     marker = [line for line in done.stderr.splitlines() if line.startswith("MADE=")]
     assert marker, done.stderr
     assert json.loads(marker[-1].removeprefix("MADE=")) == ["model.fileformat.question.Question"]
+
+
+SETTINGS = """
+import json, os, sys
+sys.argv = ["vane", "status"]
+from cli.app import main
+early = "numpy" in sys.modules
+try:
+    main()
+except SystemExit:
+    pass
+names = ("OPENBLAS_NUM_THREADS", "NUMPY_MADVISE_HUGEPAGE")
+print("SET=" + json.dumps([early, "numpy" in sys.modules, [os.environ.get(name) for name in names]]), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(("given", "wanted"), [({}, ["1", "0"]), ({"OPENBLAS_NUM_THREADS": "2"}, ["2", "0"])])
+def test_numpy_is_loaded_after_the_command_chose_its_settings(space: Path, given, wanted):
+    # NumPy reads them when it is loaded: one BLAS thread and no huge pages unless the user asks (cli/app.py)
+    environment = {name: value for name, value in os.environ.items()
+                   if name not in ("OPENBLAS_NUM_THREADS", "NUMPY_MADVISE_HUGEPAGE")}
+    done = subprocess.run([sys.executable, "-c", SETTINGS], cwd=space, capture_output=True, text=True, timeout=120,
+                          env={**environment, **given})
+    marker = [line for line in done.stderr.splitlines() if line.startswith("SET=")]
+    assert marker, done.stderr
+    assert json.loads(marker[-1].removeprefix("SET=")) == [False, True, wanted]
 
 
 def test_the_listing_gives_each_command_s_own_one_line_description():
