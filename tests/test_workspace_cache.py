@@ -311,3 +311,29 @@ def test_a_question_from_the_cache_unpacks_its_evidence_only_when_asked(space: P
     assert cached == fresh and dataclasses.replace(cached, title="x").evidence == fresh.evidence
     with pytest.raises(AttributeError):
         _ = cached.no_such_field
+
+
+def test_packed_evidence_comes_back_with_every_field_as_it_was():
+    """Items are packed as MessagePack (``PackedEvidence``): every field, those equality skips included, and
+    times as the UTC instants read from files."""
+    import dataclasses
+    import pickle
+
+    from msgspec import structs
+
+    from model.fileformat.evidence import Evidence, Retraction
+
+    utc = dt.timezone.utc
+    items = (
+        Evidence("e1", dt.date(2025, 3, 1), "Envoys meet \u202e\x07 at last", {"deal": 1.0, "stall": -2.0},
+                 recorded=dt.datetime(2025, 3, 2, 9, 30, 15, 123456, tzinfo=utc), source="Reuters", url="https://x.org/a",
+                 grade="B2", story="talks", analyst="ann", scale="likelihoods", line=42,
+                 retracted=Retraction(dt.date(2025, 4, 1), "withdrawn", dt.datetime(2025, 4, 1, 8, tzinfo=utc))),
+        Evidence("e2", dt.date(1900, 1, 1), "old", {"deal": -0.2630344058337938, "stall": 0.0}, indicator="i1"),
+    )
+    question = load_question(next(EXAMPLES.glob("*.yaml")), NOW)[0]
+    kept = pickle.loads(pickle.dumps(dataclasses.replace(question, evidence=items)))  # packed, then unpacked
+    assert [structs.asdict(item) for item in kept.evidence] == [structs.asdict(item) for item in items]
+    assert kept.evidence[0].recorded.tzinfo == utc and kept.evidence[0].retracted.recorded.tzinfo == utc
+    assert kept.evidence[1].recorded is None and kept.evidence[1].retracted is None
+    assert pickle.loads(pickle.dumps(dataclasses.replace(question, evidence=()))).evidence == ()

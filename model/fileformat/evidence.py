@@ -27,7 +27,7 @@ from model.fileformat.values import (
 from model.fileformat.yamlread import Mapping, Node, Scalar, Sequence
 
 
-class Retraction(Struct, frozen=True):
+class Retraction(Struct, frozen=True, array_like=True, gc=False):
     """An item withdrawn: from ``date`` on it no longer counts, for ``reason``.
 
     ``recorded`` is when the retraction was entered: a view that only sees what
@@ -45,8 +45,10 @@ class Retraction(Struct, frozen=True):
         return self.date <= day
 
 
+# Packed as arrays of values, not maps of names (``question.PackedEvidence``), and out of the garbage collector's
+# sight: an item holds text, dates, numbers and a mapping of numbers, so it can be in no cycle
 @compared_without("scale", "line")
-class Evidence(Struct, frozen=True):
+class Evidence(Struct, frozen=True, array_like=True, gc=False):
     """One tagged evidence item.
 
     ``units`` holds the rating units ``r_jk`` per scenario (model.md, "Ratings ->

@@ -322,7 +322,7 @@ TIME_LAYOUTS = ("dddd-dd-ddTdd:dd:ddZ", "dddd-dd-ddTdd:dd:dd.ddddddZ")  # times 
 @functools.cache
 def _line_decoder():
     """A msgspec decoder of one log line with the fields ``as_dict`` writes, each of the type it writes (built on
-    first use: a command that reads no log should not import msgspec).
+    first use: a command that reads no log need not build it).
 
     msgspec checks neither UTF-8 nor integers' lengths in what it skips, and
     nests deeper than ``parse_entry`` may: here it skips nothing. A line with
