@@ -40,6 +40,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from msgspec import structs
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -109,7 +111,7 @@ def open_synthetic(folder: Path, count: int, items: int = 120, seed: int = 5) ->
         shift = today - question.closes  # move the question so its evidence ends by today
         questions.append(dataclasses.replace(
             question, resolution=None, opened=question.opened + shift, closes=today + dt.timedelta(days=120),
-            evidence=tuple(dataclasses.replace(item, date=item.date + shift, recorded=dt.datetime.combine(
+            evidence=tuple(structs.replace(item, date=item.date + shift, recorded=dt.datetime.combine(
                 item.date + shift, dt.time(), dt.timezone.utc)) for item in question.evidence),
         ))
     write_questions(questions, folder / "scenarios")

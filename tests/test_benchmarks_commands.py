@@ -1,4 +1,4 @@
-"""The whole-command benchmark's generator (benchmarks/commands.py) writes workspaces that vane accepts."""
+"""The benchmarks' generators (benchmarks/commands.py, benchmarks/report.py) write workspaces that vane accepts."""
 
 from __future__ import annotations
 
@@ -11,14 +11,22 @@ from pathlib import Path
 from tests.helpers import ROOT, vane
 
 
-def load_benchmark():
-    """benchmarks/commands.py as a module (benchmarks/ is a folder of scripts, not a package)."""
-    if "benchmark_commands" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("benchmark_commands", ROOT / "benchmarks" / "commands.py")
+def load_benchmark(name: str = "commands"):
+    """benchmarks/<name>.py as a module (benchmarks/ is a folder of scripts, not a package)."""
+    module_name = f"benchmark_{name}"
+    if module_name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(module_name, ROOT / "benchmarks" / f"{name}.py")
         module = importlib.util.module_from_spec(spec)
         sys.modules[spec.name] = module  # dataclasses look their module up there
         spec.loader.exec_module(module)
-    return sys.modules["benchmark_commands"]
+    return sys.modules[module_name]
+
+
+def test_the_report_benchmark_s_workspace_passes_check_with_evidence_up_to_today(tmp_path: Path):
+    space = load_benchmark("report").open_synthetic(tmp_path / "space", 2, items=5)
+    assert len(list((space / "scenarios").glob("*.yaml"))) == 2
+    checked = vane("check", "--dir", str(space))
+    assert checked.code == 0, checked.output
 
 
 def test_a_generated_workspace_passes_check_and_its_import_file_imports(tmp_path: Path):
