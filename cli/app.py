@@ -162,11 +162,12 @@ def main() -> None:
     # touch (as CI's does) each such page costs more than the 512 small ones it replaces: vane score on
     # 10 million forecasts took 38-41 s with them and 32-35 s without. Set to 1 to have them again.
     os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
-    # OpenBLAS's threads wait for work by spinning: on 2 cores they took a core from the processes the commands
-    # run beside their own (parsing, charts) for products too small to share: vane score on 1,000 questions
-    # spent 0.6-0.9 s more CPU and 0.2 s more time with them. Set OPENBLAS_NUM_THREADS=2 (or more) for them.
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     wanted = invoked_command(sys.argv[1:])
+    if wanted != "calibrate":  # (its samplers' processes inherit the environment and choose for themselves)
+        # OpenBLAS's threads wait for work by spinning: on 2 cores they took a core from the processes the
+        # commands run beside their own (parsing, charts) for products too small to share: vane score on 1,000
+        # questions spent 0.6-0.9 s more CPU and 0.2 s more time with them. OPENBLAS_NUM_THREADS=2 has them.
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     if wanted:  # (a command imports the loader anyway; the listing must not)
         from model.base.memory import keep_freed_memory
         from model.workspace.loader import freeze_loaded

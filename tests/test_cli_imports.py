@@ -93,7 +93,7 @@ def test_the_everyday_commands_make_no_dataclass_but_the_question(space: Path, a
 
 SETTINGS = """
 import json, os, sys
-sys.argv = ["vane", "status"]
+sys.argv = ["vane", *json.loads(sys.argv[1])]
 from cli.app import main
 early = "numpy" in sys.modules
 try:
@@ -105,13 +105,17 @@ print("SET=" + json.dumps([early, "numpy" in sys.modules, [os.environ.get(name) 
 """
 
 
-@pytest.mark.parametrize(("given", "wanted"), [({}, ["1", "0"]), ({"OPENBLAS_NUM_THREADS": "2"}, ["2", "0"])])
-def test_numpy_is_loaded_after_the_command_chose_its_settings(space: Path, given, wanted):
+@pytest.mark.parametrize(("args", "given", "wanted"), [
+    (["status"], {}, ["1", "0"]),
+    (["status"], {"OPENBLAS_NUM_THREADS": "2"}, ["2", "0"]),
+    (["calibrate", "--show"], {}, [None, "0"]),  # the samplers' processes choose their own threads
+])
+def test_numpy_is_loaded_after_the_command_chose_its_settings(space: Path, args, given, wanted):
     # NumPy reads them when it is loaded: one BLAS thread and no huge pages unless the user asks (cli/app.py)
     environment = {name: value for name, value in os.environ.items()
                    if name not in ("OPENBLAS_NUM_THREADS", "NUMPY_MADVISE_HUGEPAGE")}
-    done = subprocess.run([sys.executable, "-c", SETTINGS], cwd=space, capture_output=True, text=True, timeout=120,
-                          env={**environment, **given})
+    done = subprocess.run([sys.executable, "-c", SETTINGS, json.dumps(args)], cwd=space, capture_output=True,
+                          text=True, timeout=120, env={**environment, **given})
     marker = [line for line in done.stderr.splitlines() if line.startswith("SET=")]
     assert marker, done.stderr
     assert json.loads(marker[-1].removeprefix("SET=")) == [False, True, wanted]
