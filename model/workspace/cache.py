@@ -175,11 +175,14 @@ _VERSION: list[bytes] = []
 
 
 def _reader_version() -> bytes:
-    """A hash of the Python version and the source of every module that reads question files (once per process)."""
+    """A hash of the Python and msgspec versions (the entries are their pickles and MessagePack) and the source of
+    every module that reads question files (once per process)."""
     if not _VERSION:
         import sys
 
-        digest = hashlib.sha256(sys.version.encode())
+        import msgspec
+
+        digest = hashlib.sha256(sys.version.encode() + b"\0" + msgspec.__version__.encode())
         model = Path(__file__).resolve().parents[1]
         for folder in ("base", "fileformat", "workspace", "engine"):  # engine: its arrays are kept with each question
             for source in sorted((model / folder).glob("*.py")):
