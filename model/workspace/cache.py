@@ -5,10 +5,11 @@ validating YAML costs far more than reading the bytes. An entry is used only for
 exactly the text it was made from:
 
 - **Keyed by content and tool version.** An entry's name is a hash of the
-  file's text, its path, and the source of every module that reads question
-  files or derives what is kept with them (``model/base``, ``model/fileformat``,
-  ``model/workspace``, ``model/engine``: an entry also holds the question's
-  engine arrays), so a changed file or a changed reader simply misses.
+  file's text, its path, the versions of Python and msgspec, and the source of
+  every module that reads question files or derives what is kept with them
+  (``model/base``, ``model/fileformat``, ``model/workspace``, ``model/engine``:
+  an entry also holds the question's engine arrays), so a changed file or a
+  changed reader simply misses.
 - **Never trusted over the file.** Every file is read on every run; the entry is
   only a shortcut from its text to the question that text validates to, and only
   files that validated without a problem are cached, so the problems a user sees
@@ -17,8 +18,9 @@ exactly the text it was made from:
 - **Safe to share a folder with others.** The cache lives in the workspace
   (``.vane/parsed/``; ``.vane/`` carries its own ``.gitignore``), but a workspace is
   shared through git, so its files are input from other people. Entries are
-  pickles, and unpickling runs code; each entry is therefore signed with an
-  HMAC whose key never leaves this user's own cache folder
+  pickles (the evidence inside them MessagePack), and unpickling runs code;
+  each entry is therefore signed with an HMAC whose key never leaves this
+  user's own cache folder
   (``$XDG_CACHE_HOME/weathervane/cache.key``). An entry this user did not write,
   or one damaged by a crash, fails the check and is a miss.
 - **One file per question file.** ``<stem>.entry`` holds the entry of the text
