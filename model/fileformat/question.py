@@ -10,9 +10,8 @@ in ``values``.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
 import msgspec
 from msgspec import Struct
@@ -196,7 +195,7 @@ class PackedEvidence:
 _PACKER = msgspec.msgpack.Encoder()
 
 
-@functools.cache
+@cache
 def _unpacker() -> msgspec.msgpack.Decoder:
     """The reader of ``PackedEvidence`` (made on first use: 0.5 ms, and a warm ``vane status`` unpacks nothing)."""
     return msgspec.msgpack.Decoder(tuple[Evidence, ...])

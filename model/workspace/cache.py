@@ -50,6 +50,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import msgspec
 from msgspec import Struct
 
 from model.base.clock import Clock
@@ -113,10 +114,9 @@ class ParseCache(Struct, frozen=True):
         day, time = latest_moments(question)
         state, evidence = packed_parts(question)  # the evidence unpacked when asked for
         payload = pickle.dumps((day, time, state, evidence), protocol=pickle.HIGHEST_PROTOCOL)
-        head = name.encode("utf-8", "surrogatepass") + b"\n"
         try:
             _ensure_folder(self.folder)
-            _write_in_place(self._entry_file(name), _sign(self.key, name, payload) + head + payload)
+            _write_in_place(self._entry_file(name), _sign(self.key, name, payload) + _entry_head(name) + payload)
         except OSError:
             pass
 
@@ -162,11 +162,16 @@ def _entry_name(path: str, text: str) -> str:
 def _opened_entry(key: bytes, name: str, data: bytes) -> bytes | None:
     """The payload of an entry file's bytes ``data`` when they hold the entry named ``name``, signed with ``key``;
     else None (an entry for another text of the file, someone else's, damaged or half-written)."""
-    head = name.encode("utf-8", "surrogatepass") + b"\n"
+    head = _entry_head(name)
     if data[_DIGEST:_DIGEST + len(head)] != head:
         return None
     payload = data[_DIGEST + len(head):]
     return payload if hmac.compare_digest(data[:_DIGEST], _sign(key, name, payload)) else None
+
+
+def _entry_head(name: str) -> bytes:
+    """What follows the signature in an entry file: the entry's name, on a line of its own."""
+    return name.encode("utf-8", "surrogatepass") + b"\n"
 
 
 def _sign(key: bytes, name: str, payload: bytes) -> bytes:
@@ -181,8 +186,6 @@ def _reader_version() -> bytes:
     every module that reads question files (once per process)."""
     if not _VERSION:
         import sys
-
-        import msgspec
 
         digest = hashlib.sha256(sys.version.encode() + b"\0" + msgspec.__version__.encode())
         model = Path(__file__).resolve().parents[1]
